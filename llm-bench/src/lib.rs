@@ -1,0 +1,52 @@
+//! # llm-bench
+//!
+//! A criterion-style benchmark harness for the latency of streaming LLM APIs.
+//!
+//! Write scenarios as async functions marked `#[llm_bench]`, end the bench file with
+//! [`main!`], and `cargo bench` times every streaming call token by token: time to first
+//! token (TTFT), inter-token latency (ITL), time per output token (TPOT), end-to-end latency
+//! (E2E) and throughput. With no endpoint configured, scenarios run against a built-in
+//! simulated endpoint ([`mock`]), so a fresh clone works with no key and no network.
+//!
+//! ```no_run
+//! // benches/latency.rs, with `[[bench]] name = "latency"` and `harness = false`
+//! use llm_bench::prelude::*;
+//!
+//! /// A chat turn as the product sends it.
+//! #[llm_bench(samples = 40, concurrency = 4)]
+//! async fn support_answer(ctx: &mut Ctx) -> llm_bench::Result<()> {
+//!     ctx.stream(ChatRequest::new("How do I reset my password?").max_tokens(128)).await?;
+//!     Ok(())
+//! }
+//!
+//! llm_bench::main!();
+//! ```
+#![warn(missing_docs)]
+
+pub mod delta;
+pub mod error;
+pub mod mock;
+pub mod providers;
+pub mod scenario;
+pub mod sse;
+
+mod context;
+
+pub use context::Ctx;
+pub use delta::{Delta, Usage};
+pub use error::{Error, ErrorClass, Result};
+pub use llm_bench_macros::llm_bench;
+pub use providers::openai::ChatRequest;
+
+/// The names a bench file needs: `use llm_bench::prelude::*;`.
+pub mod prelude {
+    pub use crate::{llm_bench, ChatRequest, Ctx};
+}
+
+/// Items the generated code names. Not a public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::context::Ctx;
+    pub use crate::scenario::{into_scenario_future, Scenario, ScenarioConfig, ScenarioFuture};
+    pub use inventory;
+}

@@ -1,0 +1,3 @@
+//! Streaming clients and the parsers that turn each provider's events into [`Delta`](crate::Delta)s.
+
+pub mod openai;
