@@ -3,3 +3,5 @@
 /// A chat request (stub).
 #[derive(Debug, Clone)]
 pub struct ChatRequest;
+
+pub mod chunk;

@@ -1,0 +1,1 @@
+//! Chunk parser (stub).
