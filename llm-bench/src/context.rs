@@ -1,6 +1,329 @@
-//! The per-request context a scenario receives.
+//! The per-request context a scenario receives, and the two ways to time a stream with it.
+//!
+//! * [`Ctx::stream`] sends a [`ChatRequest`] through the built-in client;
+//! * [`Ctx::track`] times a stream that the user's own client produced.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_util::Stream;
+use quanta::Instant;
+
+use crate::delta::{Delta, Usage};
+use crate::error::{Error, Result};
+use crate::metrics::Recorder;
+use crate::providers::openai::{ChatRequest, Completion, OpenAiClient};
+
+/// What every invocation of one scenario shares.
+#[derive(Debug)]
+pub(crate) struct ScenarioEnv {
+    /// The built-in client: the configured endpoint, or the built-in simulated one.
+    pub client: OpenAiClient,
+    /// The model from the attribute, if given.
+    pub model: Option<String>,
+}
 
 /// The per-request context passed to every scenario invocation.
+///
+/// One invocation is one sample: it times one stream, through [`Ctx::stream`] or
+/// [`Ctx::track`]. The request clock starts when the invocation starts (for `track`, so
+/// that the time the user's client takes to send the request counts) or just before the
+/// request is written (for `stream`).
 pub struct Ctx {
-    _private: (),
+    env: Arc<ScenarioEnv>,
+    rec: Recorder,
+    index: u32,
+    warmup: bool,
+}
+
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("index", &self.index)
+            .field("warmup", &self.warmup)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ctx {
+    pub(crate) fn new(
+        env: Arc<ScenarioEnv>,
+        index: u32,
+        warmup: bool,
+        keep_arrivals: bool,
+    ) -> Self {
+        Ctx {
+            env,
+            rec: Recorder::new(Instant::now(), keep_arrivals),
+            index,
+            warmup,
+        }
+    }
+
+    pub(crate) fn into_recorder(self) -> Recorder {
+        self.rec
+    }
+
+    pub(crate) fn recorder_mut(&mut self) -> &mut Recorder {
+        &mut self.rec
+    }
+
+    /// 0-based index of this request within its phase (warm-up or measurement); use it to
+    /// vary prompts across samples.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// True during warm-up requests, whose figures are discarded.
+    pub fn is_warmup(&self) -> bool {
+        self.warmup
+    }
+
+    /// The model requests default to: the attribute's `model`, else the client's.
+    pub fn model(&self) -> Option<&str> {
+        self.env.model.as_deref().or(self.env.client.model())
+    }
+
+    /// The built-in client this run uses (the configured endpoint, or the simulated one).
+    pub fn client(&self) -> &OpenAiClient {
+        &self.env.client
+    }
+
+    /// Sends `request` through the built-in streaming client and times it token by token.
+    ///
+    /// ```no_run
+    /// # use llm_bench::prelude::*;
+    /// #[llm_bench]
+    /// async fn short_answer(ctx: &mut Ctx) -> llm_bench::Result<()> {
+    ///     let done = ctx.stream(ChatRequest::new("Say hi").max_tokens(16)).await?;
+    ///     assert!(!done.text.is_empty());
+    ///     Ok(())
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub async fn stream(&mut self, request: ChatRequest) -> Result<Completion> {
+        let client = self.env.client.clone();
+        self.stream_with(&client, request).await
+    }
+
+    /// Like [`Ctx::stream`], through a client of your own (another endpoint or key).
+    pub async fn stream_with(
+        &mut self,
+        client: &OpenAiClient,
+        request: ChatRequest,
+    ) -> Result<Completion> {
+        self.rec.begin_stream()?;
+        let fallback = self.env.model.clone();
+        let result = client
+            .stream_timed(&request, fallback.as_deref(), &mut self.rec)
+            .await;
+        if let Err(e) = &result {
+            self.rec.fail(e);
+        }
+        result
+    }
+
+    /// Times a stream your own client produced: each item is timestamped as it arrives and
+    /// passed through unchanged.
+    ///
+    /// Items are anything that carries text ([`TokenText`]: `String`, `&str`, [`Delta`], or
+    /// your own type). Every item with text counts as one output event; unless you call
+    /// [`Ctx::report_usage`], the output token count is the number of such items, marked as
+    /// counted. An `Err` item ends the request as a mid-stream error.
+    ///
+    /// Await it to drain the stream and get the whole text, or poll it as a stream:
+    ///
+    /// ```no_run
+    /// # use llm_bench::prelude::*;
+    /// use futures_util::StreamExt;
+    /// # fn my_client() -> impl futures_util::Stream<Item = Result<String, std::io::Error>> + Send {
+    /// #     futures_util::stream::iter(vec![Ok("a".to_string())])
+    /// # }
+    /// #[llm_bench]
+    /// async fn own_client(ctx: &mut Ctx) -> llm_bench::Result<()> {
+    ///     let text = ctx.track(my_client()).await?;          // drain it
+    ///     assert!(!text.is_empty());
+    ///     Ok(())
+    /// }
+    ///
+    /// #[llm_bench]
+    /// async fn own_client_pass_through(ctx: &mut Ctx) -> llm_bench::Result<()> {
+    ///     let mut tracked = ctx.track(my_client());
+    ///     while let Some(item) = tracked.next().await {    // or use each item as it comes
+    ///         let _chunk: String = item.map_err(llm_bench::Error::scenario)?;
+    ///     }
+    ///     Ok(())
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn track<S, T, E>(&mut self, stream: S) -> Tracked<'_, S>
+    where
+        S: Stream<Item = std::result::Result<T, E>>,
+        T: TokenText,
+        E: std::fmt::Display,
+    {
+        let refused = self.rec.begin_stream().err();
+        if let Some(e) = &refused {
+            self.rec.fail(e);
+        }
+        Tracked {
+            rec: &mut self.rec,
+            inner: Box::pin(stream),
+            refused,
+            finished: false,
+        }
+    }
+
+    /// Reports the usage your own client received, so that [`Ctx::track`]ed requests count
+    /// output tokens from the API rather than from the number of items.
+    pub fn report_usage(&mut self, usage: Usage) {
+        self.rec.set_usage(usage);
+    }
+
+    /// Restarts the request clock now. For [`Ctx::track`]: call it just before your client
+    /// sends the request, when the invocation does other work first (building a prompt,
+    /// retrieval) that should not count.
+    pub fn restart_clock(&mut self) {
+        self.rec.start(Instant::now());
+    }
+}
+
+/// Items of a tracked stream: anything that carries text.
+///
+/// ```
+/// use llm_bench::TokenText;
+/// struct MyChunk { content: Option<String> }
+/// impl TokenText for MyChunk {
+///     fn text(&self) -> &str { self.content.as_deref().unwrap_or("") }
+/// }
+/// assert!(!MyChunk { content: None }.is_output());
+/// ```
+pub trait TokenText {
+    /// The text this item carries (empty for none).
+    fn text(&self) -> &str;
+
+    /// True when the item counts as output (TTFT stops at the first); default: it has text.
+    fn is_output(&self) -> bool {
+        !self.text().is_empty()
+    }
+
+    /// True when the item is answer text rather than reasoning or tool arguments (TTFO stops
+    /// at the first); default: same as [`TokenText::is_output`].
+    fn is_answer(&self) -> bool {
+        self.is_output()
+    }
+}
+
+impl TokenText for String {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl TokenText for &str {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl TokenText for Box<str> {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl TokenText for Arc<str> {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl TokenText for std::borrow::Cow<'_, str> {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl TokenText for Delta {
+    fn text(&self) -> &str {
+        &self.text
+    }
+    fn is_output(&self) -> bool {
+        Delta::is_output(self)
+    }
+    fn is_answer(&self) -> bool {
+        Delta::is_answer(self)
+    }
+}
+
+/// A user stream being timed: a [`Stream`] that passes every item through, and a future
+/// (through `.await`) that drains it and returns the concatenated text.
+pub struct Tracked<'c, S> {
+    rec: &'c mut Recorder,
+    inner: Pin<Box<S>>,
+    refused: Option<Error>,
+    finished: bool,
+}
+
+impl<S, T, E> Stream for Tracked<'_, S>
+where
+    S: Stream<Item = std::result::Result<T, E>>,
+    T: TokenText,
+    E: std::fmt::Display,
+{
+    type Item = std::result::Result<T, E>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        // `Tracked` is Unpin: the user stream is boxed.
+        let this = self.get_mut();
+        if this.finished {
+            return Poll::Ready(None);
+        }
+        let polled = this.inner.as_mut().poll_next(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(item))) => {
+                let at = Instant::now();
+                if item.is_output() {
+                    this.rec.output_event(at, item.is_answer());
+                }
+            }
+            Poll::Ready(Some(Err(e))) => {
+                this.rec.fail(&Error::MidStream(e.to_string()));
+            }
+            Poll::Ready(None) => {
+                this.rec.end(Instant::now());
+                this.finished = true;
+            }
+            Poll::Pending => {}
+        }
+        polled
+    }
+}
+
+impl<'c, S, T, E> IntoFuture for Tracked<'c, S>
+where
+    S: Stream<Item = std::result::Result<T, E>> + Send + 'c,
+    T: TokenText + Send,
+    E: std::fmt::Display,
+{
+    type Output = Result<String>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<String>> + Send + 'c>>;
+
+    fn into_future(mut self) -> Self::IntoFuture {
+        Box::pin(async move {
+            if let Some(e) = self.refused.take() {
+                return Err(e);
+            }
+            let mut text = String::new();
+            while let Some(item) = futures_util::StreamExt::next(&mut self).await {
+                match item {
+                    Ok(item) => text.push_str(item.text()),
+                    Err(e) => return Err(Error::MidStream(e.to_string())),
+                }
+            }
+            Ok(text)
+        })
+    }
 }

@@ -1,3 +1,7 @@
-//! Streaming clients and the parsers that turn each provider's events into [`Delta`](crate::Delta)s.
+//! Streaming clients, and the parsers that turn each provider's events into
+//! [`Delta`](crate::Delta)s.
 
 pub mod openai;
+mod secret;
+
+pub use secret::ApiKey;

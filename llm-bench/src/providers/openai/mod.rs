@@ -1,7 +1,12 @@
-//! OpenAI-compatible Chat Completions: request, streaming client and chunk parser.
-
-/// A chat request (stub).
-#[derive(Debug, Clone)]
-pub struct ChatRequest;
+//! OpenAI-compatible Chat Completions: the request, the streaming client and the chunk parser.
+//!
+//! Works with OpenAI, Azure OpenAI's v1 endpoint, and any server that speaks the same
+//! protocol (vLLM, llama.cpp, TGI's Messages API, Ollama's `/v1`, Groq, DeepSeek, Mistral,
+//! OpenRouter, ...).
 
 pub mod chunk;
+mod client;
+mod request;
+
+pub use client::{Completion, OpenAiClient, OpenAiClientBuilder};
+pub use request::{ChatRequest, Message};

@@ -1,0 +1,12 @@
+//! Metrics: what one request measured, and summaries over a run.
+//!
+//! Definitions are part of the product (DESIGN §4, README "Metrics"):
+//! TTFB, TTFT, TTFO, ITL, TPOT, E2E, output tokens and tokens per second.
+
+mod recorder;
+mod sample;
+mod summary;
+
+pub(crate) use recorder::Recorder;
+pub use sample::{RequestError, RequestSample, TokenSource};
+pub use summary::{histogram_of, Metric, MetricHistogram, Summary};

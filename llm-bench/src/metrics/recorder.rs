@@ -1,0 +1,310 @@
+//! Records the timeline of one request as its bytes arrive.
+//!
+//! This is the per-token hot path: [`Recorder::output_event`] does a few comparisons and one
+//! push into a reused vector; everything else happens once per request in
+//! [`Recorder::finish`].
+
+use quanta::Instant;
+
+use crate::delta::{Delta, Usage};
+use crate::error::Error;
+use crate::metrics::sample::{RequestError, RequestSample, TokenSource};
+
+/// The timeline of one request.
+#[derive(Debug)]
+pub struct Recorder {
+    invoked_at: Instant,
+    start: Option<Instant>,
+    headers: Option<Instant>,
+    first_output: Option<Instant>,
+    first_answer: Option<Instant>,
+    last_output: Option<Instant>,
+    end: Option<Instant>,
+    output_events: u32,
+    /// Gaps between consecutive output events, in nanoseconds.
+    gaps_ns: Vec<u64>,
+    /// Arrival offsets of output events (ns since start), kept only when asked for.
+    arrivals_ns: Option<Vec<u64>>,
+    usage: Option<Usage>,
+    error: Option<RequestError>,
+    timed_streams: u32,
+}
+
+impl Recorder {
+    /// A recorder for an invocation that began at `invoked_at`; the request clock starts
+    /// there unless [`Recorder::start`] moves it.
+    pub fn new(invoked_at: Instant, keep_arrivals: bool) -> Self {
+        Recorder {
+            invoked_at,
+            start: None,
+            headers: None,
+            first_output: None,
+            first_answer: None,
+            last_output: None,
+            end: None,
+            output_events: 0,
+            gaps_ns: Vec::new(),
+            arrivals_ns: keep_arrivals.then(Vec::new),
+            usage: None,
+            error: None,
+            timed_streams: 0,
+        }
+    }
+
+    /// Begins a timed stream. A sample times one stream: a second one is refused, so that
+    /// figures never mix two requests.
+    pub fn begin_stream(&mut self) -> Result<(), Error> {
+        self.timed_streams += 1;
+        if self.timed_streams > 1 {
+            return Err(Error::Config(
+                "a scenario invocation times one stream; it called ctx.stream/ctx.track twice \
+                 (split it into two scenarios, or time only the call users wait for)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Starts the request clock (just before the request is written).
+    pub fn start(&mut self, at: Instant) {
+        self.start = Some(at);
+    }
+
+    /// Response headers arrived.
+    pub fn headers(&mut self, at: Instant) {
+        self.headers = Some(at);
+    }
+
+    fn origin(&self) -> Instant {
+        self.start.unwrap_or(self.invoked_at)
+    }
+
+    /// An event that carries output arrived at `at` (the arrival of the read completing it).
+    /// `answer` marks answer text (as opposed to reasoning, refusal or tool arguments).
+    #[inline]
+    pub fn output_event(&mut self, at: Instant, answer: bool) {
+        if self.first_output.is_none() {
+            self.first_output = Some(at);
+        }
+        if answer && self.first_answer.is_none() {
+            self.first_answer = Some(at);
+        }
+        if let Some(last) = self.last_output {
+            self.gaps_ns
+                .push(at.saturating_duration_since(last).as_nanos() as u64);
+        }
+        self.last_output = Some(at);
+        self.output_events += 1;
+        let origin = self.origin();
+        if let Some(arrivals) = self.arrivals_ns.as_mut() {
+            arrivals.push(at.saturating_duration_since(origin).as_nanos() as u64);
+        }
+    }
+
+    /// Records what a parsed event carries: output timing and usage.
+    #[inline]
+    pub fn delta(&mut self, at: Instant, delta: &Delta) {
+        if delta.is_output() {
+            self.output_event(at, delta.is_answer());
+        }
+        if let Some(usage) = delta.usage {
+            self.set_usage(usage);
+        }
+    }
+
+    /// The API's usage report (the last report wins; fields it omits keep earlier values).
+    pub fn set_usage(&mut self, usage: Usage) {
+        let merged = match self.usage {
+            Some(old) => Usage {
+                prompt_tokens: usage.prompt_tokens.or(old.prompt_tokens),
+                completion_tokens: usage.completion_tokens.or(old.completion_tokens),
+                reasoning_tokens: usage.reasoning_tokens.or(old.reasoning_tokens),
+            },
+            None => usage,
+        };
+        self.usage = Some(merged);
+    }
+
+    /// The stream ended cleanly at `at`.
+    pub fn end(&mut self, at: Instant) {
+        if self.end.is_none() {
+            self.end = Some(at);
+        }
+    }
+
+    /// The request failed; the first error is kept.
+    pub fn fail(&mut self, error: &Error) {
+        if self.error.is_none() {
+            self.error = Some(RequestError {
+                class: error.class(),
+                message: error.to_string(),
+            });
+        }
+    }
+
+    /// True once a stream was timed in this invocation.
+    pub fn timed_anything(&self) -> bool {
+        self.timed_streams > 0
+    }
+
+    /// Turns the timeline into a sample. `run_start` anchors `started_at_ns`; the gaps are
+    /// handed to `itl_sink` (the run's ITL histogram) rather than kept per request.
+    pub fn finish(
+        mut self,
+        index: u32,
+        run_start: Instant,
+        mut itl_sink: impl FnMut(u64),
+    ) -> RequestSample {
+        let origin = self.origin();
+        let since =
+            |t: Option<Instant>| t.map(|t| t.saturating_duration_since(origin).as_nanos() as u64);
+        let succeeded = self.error.is_none();
+        let usage_tokens = self.usage.and_then(|u| u.completion_tokens);
+        let (output_tokens, token_source) = match usage_tokens {
+            Some(n) => (Some(n), Some(TokenSource::Usage)),
+            None if self.output_events > 0 => (
+                Some(u64::from(self.output_events)),
+                Some(TokenSource::Counted),
+            ),
+            None => (None, None),
+        };
+        let itl_median_ns = median(&mut self.gaps_ns);
+        if succeeded {
+            for &gap in &self.gaps_ns {
+                itl_sink(gap);
+            }
+        }
+        RequestSample {
+            index,
+            started_at_ns: origin.saturating_duration_since(run_start).as_nanos() as u64,
+            ttfb_ns: since(self.headers),
+            ttft_ns: since(self.first_output),
+            ttfo_ns: since(self.first_answer),
+            e2e_ns: if succeeded { since(self.end) } else { None },
+            output_events: self.output_events,
+            output_tokens,
+            token_source,
+            usage: self.usage,
+            itl_median_ns,
+            arrivals_ns: self.arrivals_ns,
+            error: self.error,
+        }
+    }
+}
+
+fn median(values: &mut [u64]) -> Option<u64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mid = values.len() / 2;
+    let (_, m, _) = values.select_nth_unstable(mid);
+    Some(*m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn at(base: Instant, ms: u64) -> Instant {
+        base + Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn timeline_gives_ttft_ttfo_itl_e2e() {
+        let base = Instant::now();
+        let mut rec = Recorder::new(base, true);
+        rec.begin_stream().unwrap();
+        rec.start(at(base, 0));
+        rec.headers(at(base, 5));
+        rec.output_event(at(base, 40), false); // reasoning
+        rec.output_event(at(base, 50), true);
+        rec.output_event(at(base, 60), true);
+        rec.output_event(at(base, 80), true);
+        rec.end(at(base, 90));
+        let mut gaps = Vec::new();
+        let s = rec.finish(0, base, |g| gaps.push(g));
+        assert_eq!(s.ttfb_ns, Some(5_000_000));
+        assert_eq!(s.ttft_ns, Some(40_000_000));
+        assert_eq!(s.ttfo_ns, Some(50_000_000));
+        assert_eq!(s.e2e_ns, Some(90_000_000));
+        assert_eq!(gaps, vec![10_000_000, 10_000_000, 20_000_000]);
+        assert_eq!(s.itl_median_ns, Some(10_000_000));
+        assert_eq!(s.output_tokens, Some(4));
+        assert_eq!(s.token_source, Some(TokenSource::Counted));
+        assert_eq!(
+            s.arrivals_ns,
+            Some(vec![40_000_000, 50_000_000, 60_000_000, 80_000_000])
+        );
+        // (90 - 40) / (4 - 1) ms
+        assert_eq!(s.tpot_ns(), Some(50_000_000 / 3));
+    }
+
+    #[test]
+    fn usage_overrides_the_count_and_is_marked() {
+        let base = Instant::now();
+        let mut rec = Recorder::new(base, false);
+        rec.output_event(at(base, 1), true);
+        rec.set_usage(Usage {
+            prompt_tokens: Some(7),
+            completion_tokens: None,
+            reasoning_tokens: None,
+        });
+        rec.set_usage(Usage {
+            prompt_tokens: None,
+            completion_tokens: Some(12),
+            reasoning_tokens: None,
+        });
+        rec.end(at(base, 2));
+        let s = rec.finish(0, base, |_| {});
+        assert_eq!(s.output_tokens, Some(12));
+        assert_eq!(s.token_source, Some(TokenSource::Usage));
+        assert_eq!(s.usage.unwrap().prompt_tokens, Some(7));
+    }
+
+    #[test]
+    fn non_output_deltas_do_not_move_ttft() {
+        let base = Instant::now();
+        let mut rec = Recorder::new(base, false);
+        rec.delta(at(base, 3), &Delta::default()); // role-only chunk
+        rec.delta(
+            at(base, 4),
+            &Delta {
+                usage: Some(Usage::default()),
+                ..Delta::default()
+            },
+        );
+        rec.delta(
+            at(base, 9),
+            &Delta {
+                text: "Hi".into(),
+                ..Delta::default()
+            },
+        );
+        let s = rec.finish(0, base, |_| {});
+        assert_eq!(s.ttft_ns, Some(9_000_000));
+    }
+
+    #[test]
+    fn failed_requests_keep_no_e2e_and_feed_no_itl() {
+        let base = Instant::now();
+        let mut rec = Recorder::new(base, false);
+        rec.output_event(at(base, 1), true);
+        rec.output_event(at(base, 2), true);
+        rec.fail(&Error::MidStream("overloaded".into()));
+        rec.end(at(base, 3));
+        let mut fed = 0;
+        let s = rec.finish(0, base, |_| fed += 1);
+        assert_eq!(fed, 0);
+        assert_eq!(s.e2e_ns, None);
+        assert_eq!(s.error.unwrap().class, crate::ErrorClass::MidStream);
+    }
+
+    #[test]
+    fn a_second_timed_stream_is_refused() {
+        let mut rec = Recorder::new(Instant::now(), false);
+        assert!(rec.begin_stream().is_ok());
+        let err = rec.begin_stream().unwrap_err();
+        assert!(err.to_string().contains("times one stream"));
+    }
+}

@@ -1,0 +1,94 @@
+//! One request's measurements, as recorded and as stored.
+
+use serde::{Deserialize, Serialize};
+
+use crate::delta::Usage;
+use crate::error::ErrorClass;
+
+/// Where a request's output token count came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenSource {
+    /// The API's own usage report.
+    Usage,
+    /// Counted by llm-bench: one token per output event (chunk or stream item). An estimate:
+    /// a chunk may carry several tokens.
+    Counted,
+}
+
+/// A failed request: its class and message (never an API key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestError {
+    /// The class the error is counted under.
+    pub class: ErrorClass,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The measurements of one request (one scenario invocation). Durations are nanoseconds.
+///
+/// Definitions (DESIGN §4, printed in the README): `ttft_ns` is start to the first event
+/// that carries output of any kind; `ttfo_ns` start to the first answer text; `e2e_ns`
+/// start to the end of the stream; ITL gaps are between consecutive output events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestSample {
+    /// 0-based index among the measured requests of the run.
+    pub index: u32,
+    /// When the request started, in nanoseconds since the run started.
+    pub started_at_ns: u64,
+    /// Start to response headers, when the request went through the built-in client.
+    pub ttfb_ns: Option<u64>,
+    /// Start to the first output event.
+    pub ttft_ns: Option<u64>,
+    /// Start to the first answer-text event (equals TTFT for plain models).
+    pub ttfo_ns: Option<u64>,
+    /// Start to the end of the stream (terminator event or clean close).
+    pub e2e_ns: Option<u64>,
+    /// Number of events that carried output.
+    pub output_events: u32,
+    /// Output tokens: usage when reported, else counted (see `token_source`).
+    pub output_tokens: Option<u64>,
+    /// Where `output_tokens` came from.
+    pub token_source: Option<TokenSource>,
+    /// Usage as the API reported it, if it did.
+    pub usage: Option<Usage>,
+    /// Median of this request's inter-token gaps.
+    pub itl_median_ns: Option<u64>,
+    /// Arrival of each output event, in nanoseconds since the request started; kept for the
+    /// first few requests of a run only (token timelines), `None` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrivals_ns: Option<Vec<u64>>,
+    /// Set when the request failed; a failed request adds nothing to latency figures.
+    pub error: Option<RequestError>,
+}
+
+impl RequestSample {
+    /// Time per output token: `(E2E - TTFT) / (output_tokens - 1)`, for more than one token.
+    ///
+    /// ```
+    /// # use llm_bench::metrics::RequestSample;
+    /// # let mut s: RequestSample = serde_json::from_str(r#"{"index":0,"started_at_ns":0,
+    /// #   "ttfb_ns":null,"ttft_ns":null,"ttfo_ns":null,"e2e_ns":null,"output_events":0,
+    /// #   "output_tokens":null,"token_source":null,"usage":null,"itl_median_ns":null,
+    /// #   "error":null}"#).unwrap();
+    /// s.ttft_ns = Some(50_000_000);
+    /// s.e2e_ns = Some(240_000_000);
+    /// s.output_tokens = Some(20);
+    /// assert_eq!(s.tpot_ns(), Some(10_000_000));
+    /// ```
+    pub fn tpot_ns(&self) -> Option<u64> {
+        let (ttft, e2e, tokens) = (self.ttft_ns?, self.e2e_ns?, self.output_tokens?);
+        (tokens > 1 && e2e >= ttft).then(|| (e2e - ttft) / (tokens - 1))
+    }
+
+    /// Output tokens per second of this request: `output_tokens / E2E`.
+    pub fn tokens_per_second(&self) -> Option<f64> {
+        let (e2e, tokens) = (self.e2e_ns?, self.output_tokens?);
+        (e2e > 0).then(|| tokens as f64 * 1e9 / e2e as f64)
+    }
+
+    /// True when the request succeeded.
+    pub fn is_ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
