@@ -25,18 +25,21 @@
 
 pub mod delta;
 pub mod error;
+pub mod harness;
+pub mod metrics;
 pub mod mock;
 pub mod providers;
 pub mod scenario;
 pub mod sse;
+pub mod store;
 
 mod context;
 
-pub use context::Ctx;
+pub use context::{Ctx, TokenText, Tracked};
 pub use delta::{Delta, Usage};
 pub use error::{Error, ErrorClass, Result};
 pub use llm_bench_macros::llm_bench;
-pub use providers::openai::ChatRequest;
+pub use providers::openai::{ChatRequest, Completion};
 
 /// The names a bench file needs: `use llm_bench::prelude::*;`.
 pub mod prelude {
@@ -47,6 +50,23 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::context::Ctx;
+    pub use crate::harness::{format_duration_ns, run_main};
     pub use crate::scenario::{into_scenario_future, Scenario, ScenarioConfig, ScenarioFuture};
     pub use inventory;
+}
+
+/// Expands to the `main` function of a bench target: runs every `#[llm_bench]` scenario
+/// linked into it. Put it at the end of a bench file whose `[[bench]]` entry has
+/// `harness = false`.
+///
+/// `cargo bench` measures and stores; `cargo test --benches` runs each scenario once.
+/// Arguments after `--` are the harness's (see [`harness::Args`]): a filter, `--exact`,
+/// `--list`, `--samples N`, `--warmup N`, `--concurrency N`, `--quiet`.
+#[macro_export]
+macro_rules! main {
+    () => {
+        fn main() {
+            ::std::process::exit($crate::__private::run_main())
+        }
+    };
 }

@@ -1,0 +1,164 @@
+//! Console output: a compact, criterion-like block per scenario.
+
+use std::fmt::Write as _;
+
+use crate::metrics::{Metric, Summary, TokenSource};
+use crate::store::StoredRun;
+
+/// Formats nanoseconds with a unit chosen for the value, four significant digits.
+///
+/// ```
+/// # use llm_bench::__private::format_duration_ns;
+/// assert_eq!(format_duration_ns(51_234_000.0), "51.23 ms");
+/// assert_eq!(format_duration_ns(1_500.0), "1.500 µs");
+/// assert_eq!(format_duration_ns(2_500_000_000.0), "2.500 s");
+/// ```
+pub fn format_duration_ns(ns: f64) -> String {
+    let (value, unit) = if ns >= 1e9 {
+        (ns / 1e9, "s")
+    } else if ns >= 1e6 {
+        (ns / 1e6, "ms")
+    } else if ns >= 1e3 {
+        (ns / 1e3, "µs")
+    } else {
+        (ns, "ns")
+    };
+    format!("{} {unit}", four_digits(value))
+}
+
+fn four_digits(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.1}")
+    } else if v >= 10.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn format_value(metric: Metric, v: f64) -> String {
+    if metric.is_duration() {
+        format_duration_ns(v)
+    } else {
+        four_digits(v)
+    }
+}
+
+/// The block printed after a scenario ran.
+pub(crate) fn scenario_block(run: &StoredRun) -> String {
+    let mut out = String::new();
+    let failed: u64 = run.errors.values().sum();
+    let _ = writeln!(out, "{}", run.scenario.id);
+    let _ = writeln!(
+        out,
+        "  {} samples, {} failed, concurrency {}, {} @ {}, {}{}",
+        run.samples.len(),
+        failed,
+        run.settings.concurrency,
+        run.endpoint
+            .model
+            .as_deref()
+            .unwrap_or("(model of the request)"),
+        run.endpoint.host,
+        format_duration_ns(run.wall_time_ns as f64),
+        if run.interrupted {
+            " (interrupted)"
+        } else {
+            ""
+        }
+    );
+    if run.summary.is_empty() {
+        let _ = writeln!(out, "  no successful request: nothing to summarise");
+    } else {
+        let _ = writeln!(
+            out,
+            "  {:<9}{:>7}{:>12}{:>12}{:>12}{:>12}{:>12}",
+            "", "count", "mean", "p50", "p90", "p99", "max"
+        );
+        for (metric, s) in &run.summary {
+            let _ = writeln!(out, "{}", metric_row(*metric, s));
+        }
+    }
+    if let Some(line) = tokens_line(run) {
+        let _ = writeln!(out, "  {line}");
+    }
+    for (class, n) in &run.errors {
+        let example = run
+            .samples
+            .iter()
+            .filter_map(|s| s.error.as_ref())
+            .find(|e| e.class == *class)
+            .map(|e| e.message.as_str())
+            .unwrap_or("");
+        let _ = writeln!(
+            out,
+            "  errors {class}: {n} (e.g. {})",
+            shorten(example, 160)
+        );
+    }
+    out
+}
+
+fn metric_row(metric: Metric, s: &Summary) -> String {
+    format!(
+        "  {:<9}{:>7}{:>12}{:>12}{:>12}{:>12}{:>12}",
+        metric.label(),
+        s.count,
+        format_value(metric, s.mean),
+        format_value(metric, s.p50),
+        format_value(metric, s.p90),
+        format_value(metric, s.p99),
+        format_value(metric, s.max),
+    )
+}
+
+fn tokens_line(run: &StoredRun) -> Option<String> {
+    let ok: Vec<_> = run.samples.iter().filter(|s| s.is_ok()).collect();
+    let counts: Vec<u64> = ok.iter().filter_map(|s| s.output_tokens).collect();
+    if counts.is_empty() {
+        return None;
+    }
+    let mean = counts.iter().sum::<u64>() as f64 / counts.len() as f64;
+    let from_usage = ok
+        .iter()
+        .filter(|s| s.token_source == Some(TokenSource::Usage))
+        .count();
+    let source = if from_usage == ok.len() {
+        "from the API's usage".to_string()
+    } else if from_usage == 0 {
+        "counted: one per output event".to_string()
+    } else {
+        format!("{from_usage} of {} from usage, the rest counted", ok.len())
+    };
+    Some(format!(
+        "output tokens: {mean:.1} per request ({source}); run throughput {:.1} tokens/s, {:.2} requests/s",
+        run.throughput.output_tokens_per_second, run.throughput.requests_per_second
+    ))
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_switch_at_thresholds() {
+        assert_eq!(format_duration_ns(999.0), "999.0 ns");
+        assert_eq!(format_duration_ns(1_000.0), "1.000 µs");
+        assert_eq!(format_duration_ns(184_230_000.0), "184.2 ms");
+    }
+
+    #[test]
+    fn shorten_cuts_on_characters() {
+        assert_eq!(shorten("ééé", 2), "éé…");
+        assert_eq!(shorten("ab", 2), "ab");
+    }
+}

@@ -1,0 +1,410 @@
+//! Runs one scenario: warm-up, then the measured requests, at a fixed concurrency
+//! (closed loop), each invocation under a time limit, isolated from panics.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use quanta::Instant;
+use tokio::sync::watch;
+
+use crate::context::{Ctx, ScenarioEnv};
+use crate::error::Error;
+use crate::metrics::{Metric, MetricHistogram, RequestSample};
+use crate::scenario::Scenario;
+
+/// How many requests of a run keep their full token arrival timeline.
+const TIMELINES_KEPT: u32 = 5;
+
+/// Load settings for one scenario, after attribute and command-line overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Plan {
+    pub samples: u32,
+    pub warmup: u32,
+    pub concurrency: u32,
+    pub timeout: Duration,
+}
+
+/// What one phase produced.
+#[derive(Debug)]
+pub(crate) struct PhaseOutcome {
+    /// Samples in index order.
+    pub samples: Vec<RequestSample>,
+    /// Every inter-token gap of the successful requests.
+    pub itl: MetricHistogram,
+    /// Wall time of the phase, in nanoseconds.
+    pub wall_time_ns: u64,
+    /// True when a stop was requested before every request ran.
+    pub interrupted: bool,
+}
+
+/// Runs `plan.warmup` discarded requests, then `plan.samples` measured ones.
+pub(crate) async fn run_scenario(
+    scenario: &'static Scenario,
+    env: Arc<ScenarioEnv>,
+    plan: Plan,
+    stop: watch::Receiver<bool>,
+    progress: impl Fn(u32, u32) + Send + Sync + 'static,
+) -> PhaseOutcome {
+    if plan.warmup > 0 {
+        let warm = run_phase(
+            scenario,
+            env.clone(),
+            plan,
+            plan.warmup,
+            true,
+            stop.clone(),
+            |_, _| {},
+        )
+        .await;
+        if warm.interrupted {
+            return PhaseOutcome {
+                samples: Vec::new(),
+                ..warm
+            };
+        }
+    }
+    run_phase(scenario, env, plan, plan.samples, false, stop, progress).await
+}
+
+async fn run_phase(
+    scenario: &'static Scenario,
+    env: Arc<ScenarioEnv>,
+    plan: Plan,
+    count: u32,
+    warmup: bool,
+    stop: watch::Receiver<bool>,
+    progress: impl Fn(u32, u32) + Send + Sync + 'static,
+) -> PhaseOutcome {
+    let next = Arc::new(AtomicU32::new(0));
+    let done = Arc::new(AtomicU32::new(0));
+    let progress = Arc::new(progress);
+    let run_start = Instant::now();
+    let workers = plan.concurrency.clamp(1, count.max(1));
+    let mut handles = Vec::with_capacity(workers as usize);
+    for _ in 0..workers {
+        let (env, next, done, progress, mut stop) = (
+            env.clone(),
+            next.clone(),
+            done.clone(),
+            progress.clone(),
+            stop.clone(),
+        );
+        handles.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            let mut itl = MetricHistogram::new(Metric::Itl);
+            let mut interrupted = false;
+            loop {
+                if *stop.borrow() {
+                    interrupted = true;
+                    break;
+                }
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= count {
+                    break;
+                }
+                let keep_arrivals = !warmup && index < TIMELINES_KEPT;
+                let mut ctx = Ctx::new(env.clone(), index, warmup, keep_arrivals);
+                let finished = tokio::select! {
+                    biased;
+                    _ = stop.wait_for(|stopped| *stopped) => false,
+                    () = invoke(scenario, &mut ctx, plan.timeout) => true,
+                };
+                if !finished {
+                    interrupted = true;
+                    break;
+                }
+                let sample = ctx
+                    .into_recorder()
+                    .finish(index, run_start, |gap| itl.record(gap as f64));
+                samples.push(sample);
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, count);
+            }
+            (samples, itl, interrupted)
+        }));
+    }
+    let mut samples = Vec::with_capacity(count as usize);
+    let mut itl = MetricHistogram::new(Metric::Itl);
+    let mut interrupted = false;
+    for handle in handles {
+        match handle.await {
+            Ok((s, h, i)) => {
+                samples.extend(s);
+                itl.merge(&h);
+                interrupted |= i;
+            }
+            // Invocations are isolated from panics, so a worker can only fail by being
+            // cancelled at runtime shutdown; its samples are lost and the run says so.
+            Err(_) => interrupted = true,
+        }
+    }
+    samples.sort_by_key(|s| s.index);
+    PhaseOutcome {
+        samples,
+        itl,
+        wall_time_ns: run_start.elapsed().as_nanos() as u64,
+        interrupted,
+    }
+}
+
+/// Calls the scenario once, under the time limit; every way it can fail ends in the
+/// recorder as a classified error.
+async fn invoke(scenario: &'static Scenario, ctx: &mut Ctx, timeout: Duration) {
+    let outcome = {
+        let call = AssertUnwindSafe((scenario.run)(ctx)).catch_unwind();
+        tokio::time::timeout(timeout, call).await
+    };
+    let error = match outcome {
+        Ok(Ok(Ok(()))) => None,
+        Ok(Ok(Err(e))) => Some(e),
+        Ok(Err(panic)) => Some(Error::Scenario(format!(
+            "the scenario panicked: {}",
+            panic_message(&panic)
+        ))),
+        Err(_) => Some(Error::Timeout(timeout)),
+    };
+    let rec = ctx.recorder_mut();
+    match error {
+        Some(e) => rec.fail(&e),
+        None if !rec.timed_anything() => rec.fail(&Error::Config(format!(
+            "scenario `{}` returned without timing a stream: call ctx.stream(...) or ctx.track(...)",
+            scenario.id()
+        ))),
+        None => {}
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::{LatencyProfile, MockServer};
+    use crate::providers::openai::{ChatRequest, OpenAiClient};
+    use crate::scenario::{into_scenario_future, ScenarioConfig, ScenarioFuture};
+
+    fn twenty_tokens(ctx: &mut Ctx) -> ScenarioFuture<'_> {
+        into_scenario_future(async move {
+            ctx.stream(ChatRequest::new("count to twenty").max_tokens(20))
+                .await
+                .map(|_| ())
+        })
+    }
+
+    fn panics(_: &mut Ctx) -> ScenarioFuture<'_> {
+        into_scenario_future(async move {
+            if true {
+                panic!("boom");
+            }
+        })
+    }
+
+    fn times_nothing(_: &mut Ctx) -> ScenarioFuture<'_> {
+        into_scenario_future(async move {})
+    }
+
+    fn scenario(name: &'static str, run: crate::scenario::ScenarioFn) -> &'static Scenario {
+        Box::leak(Box::new(Scenario {
+            name,
+            group: None,
+            module_path: module_path!(),
+            file: file!(),
+            line: line!(),
+            description: "",
+            config: ScenarioConfig::default(),
+            run,
+        }))
+    }
+
+    async fn env_for(server: &MockServer) -> Arc<ScenarioEnv> {
+        let client = OpenAiClient::builder()
+            .base_url(server.base_url())
+            .model("llm-bench-mock")
+            .build()
+            .unwrap();
+        Arc::new(ScenarioEnv {
+            client,
+            model: None,
+        })
+    }
+
+    fn plan(samples: u32, concurrency: u32) -> Plan {
+        Plan {
+            samples,
+            warmup: 0,
+            concurrency,
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// The proof the foundation issue asks for: against TTFT 50 ms, 10 ms between tokens,
+    /// 20 tokens, measured TTFT is within 5 ms of the endpoint's recorded truth and the
+    /// median ITL within 2 ms.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn measured_ttft_and_itl_match_the_endpoints_truth() {
+        let profile = LatencyProfile::default()
+            .ttft(Duration::from_millis(50))
+            .itl(Duration::from_millis(10))
+            .output_tokens(20);
+        let server = MockServer::start(profile).await.unwrap();
+        let env = env_for(&server).await;
+        let (_tx, stop) = watch::channel(false);
+        let s = scenario("accuracy", twenty_tokens);
+        let out = run_scenario(s, env, plan(5, 1), stop, |_, _| {}).await;
+        let truth = server.truth();
+        assert_eq!(out.samples.len(), 5);
+        assert_eq!(truth.len(), 5);
+        for (sample, truth) in out.samples.iter().zip(&truth) {
+            assert!(sample.is_ok(), "{:?}", sample.error);
+            assert_eq!(sample.output_tokens, Some(20));
+            assert_eq!(
+                sample.token_source,
+                Some(crate::metrics::TokenSource::Usage)
+            );
+            assert_eq!(
+                sample.output_events, 20,
+                "the role-only chunk is not output"
+            );
+            let measured = Duration::from_nanos(sample.ttft_ns.unwrap());
+            let real = truth.ttft().unwrap();
+            let diff = measured.abs_diff(real);
+            assert!(
+                diff < Duration::from_millis(5),
+                "TTFT measured {measured:?}, truth {real:?}"
+            );
+            let mut gaps = truth.inter_token_gaps();
+            gaps.sort();
+            let real_median = gaps[gaps.len() / 2];
+            let measured_median = Duration::from_nanos(sample.itl_median_ns.unwrap());
+            assert!(
+                measured_median.abs_diff(real_median) < Duration::from_millis(2),
+                "ITL median measured {measured_median:?}, truth {real_median:?}"
+            );
+        }
+        // every gap of every request reached the run's ITL histogram
+        assert_eq!(out.itl.len(), 5 * 19);
+        server.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrency_runs_every_sample_once_in_index_order() {
+        let profile = LatencyProfile::default()
+            .ttft(Duration::from_millis(5))
+            .itl(Duration::from_millis(1))
+            .output_tokens(3);
+        let server = MockServer::start(profile).await.unwrap();
+        let env = env_for(&server).await;
+        let (_tx, stop) = watch::channel(false);
+        let s = scenario("concurrent", twenty_tokens);
+        let out = run_scenario(
+            s,
+            env,
+            Plan {
+                warmup: 2,
+                ..plan(12, 4)
+            },
+            stop,
+            |_, _| {},
+        )
+        .await;
+        let indices: Vec<u32> = out.samples.iter().map(|s| s.index).collect();
+        assert_eq!(indices, (0..12).collect::<Vec<_>>());
+        assert!(out.samples.iter().all(|s| s.is_ok()));
+        assert_eq!(server.truth().len(), 14, "2 warm-up + 12 measured requests");
+        assert!(!out.interrupted);
+    }
+
+    #[tokio::test]
+    async fn panics_timeouts_and_untimed_scenarios_become_classified_errors() {
+        let profile = LatencyProfile::default()
+            .ttft(Duration::from_millis(200))
+            .output_tokens(2);
+        let server = MockServer::start(profile).await.unwrap();
+        let env = env_for(&server).await;
+        let (_tx, stop) = watch::channel(false);
+
+        let out = run_scenario(
+            scenario("p", panics),
+            env.clone(),
+            plan(2, 1),
+            stop.clone(),
+            |_, _| {},
+        )
+        .await;
+        assert_eq!(
+            out.samples.len(),
+            2,
+            "a panic costs one sample, not the run"
+        );
+        let e = out.samples[0].error.as_ref().unwrap();
+        assert_eq!(e.class, crate::ErrorClass::Scenario);
+        assert!(e.message.contains("boom"), "{}", e.message);
+
+        let quick = Plan {
+            timeout: Duration::from_millis(50),
+            ..plan(1, 1)
+        };
+        let out = run_scenario(
+            scenario("t", twenty_tokens),
+            env.clone(),
+            quick,
+            stop.clone(),
+            |_, _| {},
+        )
+        .await;
+        assert_eq!(
+            out.samples[0].error.as_ref().unwrap().class,
+            crate::ErrorClass::Timeout
+        );
+
+        let out = run_scenario(
+            scenario("n", times_nothing),
+            env,
+            plan(1, 1),
+            stop,
+            |_, _| {},
+        )
+        .await;
+        let e = out.samples[0].error.as_ref().unwrap();
+        assert!(
+            e.message.contains("without timing a stream"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stop_request_ends_the_phase_and_keeps_finished_samples() {
+        let profile = LatencyProfile::default()
+            .ttft(Duration::from_millis(1))
+            .output_tokens(1);
+        let server = MockServer::start(profile).await.unwrap();
+        let env = env_for(&server).await;
+        let (tx, stop) = watch::channel(false);
+        let progress = move |done: u32, _| {
+            if done == 3 {
+                let _ = tx.send(true);
+            }
+        };
+        let out = run_scenario(
+            scenario("s", twenty_tokens),
+            env,
+            plan(50, 1),
+            stop,
+            progress,
+        )
+        .await;
+        assert!(out.interrupted);
+        assert_eq!(out.samples.len(), 3);
+    }
+}

@@ -1,0 +1,83 @@
+//! Turns what a run measured into a [`StoredRun`].
+
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::harness::runner::{PhaseOutcome, Plan};
+use crate::metrics::{histogram_of, Metric};
+use crate::scenario::Scenario;
+use crate::store::{
+    EndpointInfo, RunSettings, ScenarioInfo, StoredRun, Throughput, RUN_SCHEMA, RUN_SCHEMA_VERSION,
+};
+
+/// The stored form of one scenario's measured phase.
+pub(crate) fn stored_run(
+    scenario: &Scenario,
+    endpoint: EndpointInfo,
+    plan: Plan,
+    started: SystemTime,
+    outcome: PhaseOutcome,
+) -> StoredRun {
+    let mut summary = BTreeMap::new();
+    for metric in Metric::ALL {
+        let hist = if metric == Metric::Itl {
+            outcome.itl.clone()
+        } else {
+            histogram_of(metric, &outcome.samples)
+        };
+        if let Some(s) = hist.summary() {
+            summary.insert(metric, s);
+        }
+    }
+    // TTFO is only worth a line where it differs from TTFT (reasoning models).
+    if outcome
+        .samples
+        .iter()
+        .all(|s| !s.is_ok() || s.ttfo_ns == s.ttft_ns)
+    {
+        summary.remove(&Metric::Ttfo);
+    }
+    let mut errors = BTreeMap::new();
+    for e in outcome.samples.iter().filter_map(|s| s.error.as_ref()) {
+        *errors.entry(e.class).or_insert(0u64) += 1;
+    }
+    let ok = outcome.samples.iter().filter(|s| s.is_ok());
+    let (ok_count, tokens) = ok.fold((0u64, 0u64), |(n, t), s| {
+        (n + 1, t + s.output_tokens.unwrap_or(0))
+    });
+    let secs = outcome.wall_time_ns as f64 / 1e9;
+    let per_sec = |v: u64| if secs > 0.0 { v as f64 / secs } else { 0.0 };
+    StoredRun {
+        schema: RUN_SCHEMA.into(),
+        schema_version: RUN_SCHEMA_VERSION,
+        llm_bench_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: ScenarioInfo {
+            id: scenario.id(),
+            module_path: scenario.module_path.into(),
+            file: scenario.file.into(),
+            line: scenario.line,
+            description: scenario.description.into(),
+        },
+        endpoint,
+        settings: RunSettings {
+            samples: plan.samples,
+            warmup: plan.warmup,
+            concurrency: plan.concurrency,
+            timeout_ms: plan.timeout.as_millis() as u64,
+        },
+        started_at_unix_ms: started
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0),
+        wall_time_ns: outcome.wall_time_ns,
+        interrupted: outcome.interrupted,
+        itl_histogram: outcome.itl.buckets(),
+        samples: outcome.samples,
+        summary,
+        errors,
+        throughput: Throughput {
+            requests_per_second: per_sec(ok_count),
+            output_tokens_per_second: per_sec(tokens),
+        },
+    }
+}
