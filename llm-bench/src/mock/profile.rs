@@ -1,0 +1,569 @@
+//! The latency profile of the simulated endpoint, and its `LLM_BENCH_MOCK_PROFILE` grammar.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, StandardNormal};
+
+/// The environment variable [`LatencyProfile::from_env`] reads.
+pub const PROFILE_ENV: &str = "LLM_BENCH_MOCK_PROFILE";
+
+/// The longest delay the mock ever waits for one step (TTFT or one gap): one hour. Sampled or
+/// scaled delays beyond it are clamped, so a wild `sigma` cannot overflow a deadline.
+pub const MAX_DELAY: Duration = Duration::from_secs(3600);
+
+/// The delay between two consecutive output tokens of a streamed answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InterToken {
+    /// Every gap is exactly this long.
+    Constant(Duration),
+    /// Each gap is drawn uniformly from `[min, max]` (the bounds are swapped if reversed).
+    Uniform {
+        /// The shortest gap.
+        min: Duration,
+        /// The longest gap.
+        max: Duration,
+    },
+    /// Each gap is `median · exp(sigma · z)` with `z` standard normal: a log-normal
+    /// distribution with the given median, right-skewed like real token streams. A `sigma`
+    /// that is negative or not finite is treated as 0 (constant gaps).
+    LogNormal {
+        /// The median gap.
+        median: Duration,
+        /// The standard deviation of the gap's logarithm (0.3 is a moderately jittery API).
+        sigma: f64,
+    },
+}
+
+impl InterToken {
+    /// Draws one gap. Always consumes exactly one draw from `rng` (none for `Constant`), so
+    /// a profile scaled by a factor draws the same sequence, scaled by that factor.
+    fn sample(&self, rng: &mut StdRng) -> Duration {
+        let gap = match *self {
+            InterToken::Constant(d) => d,
+            InterToken::Uniform { min, max } => {
+                let (lo, hi) = if min <= max { (min, max) } else { (max, min) };
+                let u: f64 = rng.random();
+                lo + mul_duration(hi - lo, u)
+            }
+            InterToken::LogNormal { median, sigma } => {
+                let z: f64 = StandardNormal.sample(rng);
+                let sigma = if sigma.is_finite() && sigma > 0.0 {
+                    sigma
+                } else {
+                    0.0
+                };
+                mul_duration(median, (sigma * z).exp())
+            }
+        };
+        gap.min(MAX_DELAY)
+    }
+
+    fn scaled(self, factor: f64) -> InterToken {
+        match self {
+            InterToken::Constant(d) => InterToken::Constant(mul_duration(d, factor)),
+            InterToken::Uniform { min, max } => InterToken::Uniform {
+                min: mul_duration(min, factor),
+                max: mul_duration(max, factor),
+            },
+            InterToken::LogNormal { median, sigma } => InterToken::LogNormal {
+                median: mul_duration(median, factor),
+                sigma,
+            },
+        }
+    }
+}
+
+/// `d · factor`, clamped to `[0, MAX_DELAY]`; a factor that is not finite gives `MAX_DELAY`
+/// when positive infinity and zero otherwise.
+fn mul_duration(d: Duration, factor: f64) -> Duration {
+    let secs = d.as_secs_f64() * factor;
+    if secs.is_nan() || secs <= 0.0 {
+        Duration::ZERO
+    } else {
+        Duration::try_from_secs_f64(secs)
+            .unwrap_or(MAX_DELAY)
+            .min(MAX_DELAY)
+    }
+}
+
+/// How the simulated endpoint paces its answers; see the [module docs](crate::mock) for the
+/// environment grammar.
+///
+/// Every random choice (inter-token gaps, injected errors) comes from a [`StdRng`] seeded per
+/// request with a sub-seed derived from [`seed`](Self::seed) and the request's index on the
+/// server (0, 1, 2, ... in arrival order), so a run is reproducible.
+///
+/// ```
+/// use std::time::Duration;
+/// use llm_bench::mock::{InterToken, LatencyProfile};
+///
+/// let profile = LatencyProfile::default()
+///     .ttft(Duration::from_millis(20))
+///     .inter_token(InterToken::LogNormal { median: Duration::from_millis(2), sigma: 0.3 })
+///     .output_tokens(10)
+///     .seed(7);
+/// // The same seed and request index always give the same schedule.
+/// assert_eq!(profile.token_offsets(0, 10), profile.token_offsets(0, 10));
+/// // A 30% slower endpoint: every delay times 1.3.
+/// let slower = profile.clone().scale(1.3);
+/// assert_eq!(slower.ttft, Duration::from_millis(26));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct LatencyProfile {
+    /// Time from receiving the request to sending the first output token (the role-only
+    /// chunk goes out at once, with the headers).
+    pub ttft: Duration,
+    /// The gaps between output tokens.
+    pub inter_token: InterToken,
+    /// The natural length of every answer, in tokens (at least 1). A request's `max_tokens`
+    /// can only shorten it: the answer has `min(max_tokens, output_tokens)` tokens.
+    pub output_tokens: u32,
+    /// The seed of every random choice.
+    pub seed: u64,
+    /// Fraction of requests (0 to 1) answered with HTTP 500 instead of an answer.
+    pub error_rate: f64,
+}
+
+impl Default for LatencyProfile {
+    /// TTFT 50 ms, a constant 10 ms between tokens, 64 tokens, seed 0, no errors.
+    fn default() -> Self {
+        LatencyProfile {
+            ttft: DEFAULT_TTFT,
+            inter_token: InterToken::Constant(DEFAULT_ITL),
+            output_tokens: 64,
+            seed: 0,
+            error_rate: 0.0,
+        }
+    }
+}
+
+/// What the server decided for one request, from its seeded generator.
+pub(crate) struct RequestPlan {
+    rng: StdRng,
+    inter_token: InterToken,
+    /// The delay before the first token.
+    pub(crate) ttft: Duration,
+    /// Answer this request with an injected HTTP 500.
+    pub(crate) fail: bool,
+}
+
+impl RequestPlan {
+    /// The offset of the next token, given the offset of the previous one (saturating at
+    /// [`MAX_OFFSET`], so no deadline can overflow whatever the profile's fields hold).
+    pub(crate) fn next_offset(&mut self, previous: Duration) -> Duration {
+        (previous + self.inter_token.sample(&mut self.rng)).min(MAX_OFFSET)
+    }
+}
+
+/// The latest a token is ever planned, counted from the request's arrival: 30 days.
+const MAX_OFFSET: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// The default time to first token.
+const DEFAULT_TTFT: Duration = Duration::from_millis(50);
+
+/// The default (constant) gap between tokens.
+const DEFAULT_ITL: Duration = Duration::from_millis(10);
+
+/// SplitMix64: a fast, well-mixed 64-bit bijection (used to derive seeds).
+pub(crate) fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl LatencyProfile {
+    /// Sets the time to first token.
+    pub fn ttft(mut self, ttft: Duration) -> Self {
+        self.ttft = ttft;
+        self
+    }
+
+    /// Sets the distribution of the gaps between tokens.
+    pub fn inter_token(mut self, inter_token: InterToken) -> Self {
+        self.inter_token = inter_token;
+        self
+    }
+
+    /// Sets a constant gap between tokens (shorthand for [`InterToken::Constant`]).
+    pub fn itl(self, gap: Duration) -> Self {
+        self.inter_token(InterToken::Constant(gap))
+    }
+
+    /// Sets the natural answer length in tokens (0 is raised to 1).
+    pub fn output_tokens(mut self, tokens: u32) -> Self {
+        self.output_tokens = tokens.max(1);
+        self
+    }
+
+    /// Sets the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the fraction of requests answered with HTTP 500.
+    ///
+    /// # Panics
+    ///
+    /// If `rate` is not within `[0, 1]`.
+    pub fn error_rate(mut self, rate: f64) -> Self {
+        assert!(
+            (0.0..=1.0).contains(&rate),
+            "error_rate must be within [0, 1], got {rate}"
+        );
+        self.error_rate = rate;
+        self
+    }
+
+    /// Multiplies every delay (TTFT and the inter-token distribution) by `factor`: `1.3`
+    /// makes the endpoint 30% slower. With the same seed, the scaled profile draws the same
+    /// random numbers, so its gaps are the original gaps times `factor`. Delays are clamped
+    /// to [`MAX_DELAY`].
+    ///
+    /// # Panics
+    ///
+    /// If `factor` is negative or not finite.
+    pub fn scale(mut self, factor: f64) -> Self {
+        assert!(
+            factor.is_finite() && factor >= 0.0,
+            "scale factor must be finite and >= 0, got {factor}"
+        );
+        self.ttft = mul_duration(self.ttft, factor);
+        self.inter_token = self.inter_token.scaled(factor);
+        self
+    }
+
+    /// How many tokens an answer has, and its finish reason, for a request's `max_tokens`:
+    /// `min(max_tokens, output_tokens)`; the reason is `"length"` when `max_tokens` stopped
+    /// the answer (`max_tokens <= output_tokens`) and `"stop"` otherwise.
+    pub fn answer_length(&self, max_tokens: Option<u32>) -> (u32, &'static str) {
+        let natural = self.output_tokens.max(1);
+        match max_tokens {
+            Some(m) if m <= natural => (m, "length"),
+            _ => (natural, "stop"),
+        }
+    }
+
+    /// The seed of the request with this index: `splitmix64(seed ^ splitmix64(index))`.
+    pub fn request_seed(&self, request_index: u64) -> u64 {
+        splitmix64(self.seed ^ splitmix64(request_index))
+    }
+
+    /// The plan of the request with this index. The first draw decides an injected error
+    /// (always made, so the gaps do not depend on `error_rate`), the following draws are the
+    /// gaps, one per token after the first.
+    pub(crate) fn plan(&self, request_index: u64) -> RequestPlan {
+        let mut rng = StdRng::seed_from_u64(self.request_seed(request_index));
+        let draw: f64 = rng.random();
+        RequestPlan {
+            rng,
+            inter_token: self.inter_token,
+            ttft: self.ttft.min(MAX_DELAY),
+            fail: draw < self.error_rate,
+        }
+    }
+
+    /// Whether the request with this index is answered with an injected HTTP 500.
+    pub fn injects_error(&self, request_index: u64) -> bool {
+        self.plan(request_index).fail
+    }
+
+    /// The planned send time of each of `tokens` tokens of the request with this index, as
+    /// offsets from the moment the request was received: TTFT, then TTFT plus each gap.
+    /// The server never sends a token earlier than this (timers round up, so it is usually
+    /// up to a millisecond later); [`RequestTruth`](crate::mock::RequestTruth) has the actual
+    /// times.
+    pub fn token_offsets(&self, request_index: u64, tokens: u32) -> Vec<Duration> {
+        let mut plan = self.plan(request_index);
+        let mut offset = plan.ttft;
+        let mut out = Vec::with_capacity(tokens as usize);
+        for i in 0..tokens {
+            if i > 0 {
+                offset = plan.next_offset(offset);
+            }
+            out.push(offset);
+        }
+        out
+    }
+
+    /// Parses a profile from the `LLM_BENCH_MOCK_PROFILE` grammar (see the
+    /// [module docs](crate::mock)). Keys not given keep their [`Default`] values; an empty
+    /// string is the default profile.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use llm_bench::mock::{InterToken, LatencyProfile};
+    ///
+    /// let p = LatencyProfile::parse("ttft=20ms, itl=2ms, jitter=lognormal:0.3, tokens=10, seed=7")?;
+    /// assert_eq!(p.ttft, Duration::from_millis(20));
+    /// assert_eq!(p.inter_token, InterToken::LogNormal { median: Duration::from_millis(2), sigma: 0.3 });
+    /// assert!(LatencyProfile::parse("ttft=20").is_err()); // a duration needs a unit
+    /// # Ok::<(), llm_bench::mock::ProfileError>(())
+    /// ```
+    pub fn parse(spec: &str) -> Result<LatencyProfile, ProfileError> {
+        let mut profile = LatencyProfile::default();
+        let mut seen: Vec<&str> = Vec::new();
+        let mut itl: Option<ItlSpec> = None;
+        let mut jitter: Option<Jitter> = None;
+        let mut scale: Option<f64> = None;
+
+        for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let Some((key, value)) = item.split_once('=') else {
+                return Err(ProfileError::Syntax { item: item.into() });
+            };
+            let (key, value) = (key.trim(), value.trim());
+            if seen.contains(&key) {
+                return Err(ProfileError::DuplicateKey { key: key.into() });
+            }
+            seen.push(key);
+            let bad = |reason: &str| ProfileError::InvalidValue {
+                key: key.into(),
+                value: value.into(),
+                reason: reason.into(),
+            };
+            match key {
+                "ttft" => profile.ttft = parse_duration(value).map_err(|r| bad(&r))?,
+                "itl" => itl = Some(parse_itl(value).map_err(|r| bad(&r))?),
+                "jitter" => jitter = Some(parse_jitter(value).map_err(|r| bad(&r))?),
+                "tokens" => {
+                    let n: u32 = value
+                        .parse()
+                        .map_err(|_| bad("expected a whole number from 1 to 4294967295"))?;
+                    if n == 0 {
+                        return Err(bad("must be at least 1"));
+                    }
+                    profile.output_tokens = n;
+                }
+                "seed" => {
+                    profile.seed = value
+                        .parse()
+                        .map_err(|_| bad("expected a whole number from 0 to 2^64-1"))?
+                }
+                "scale" => {
+                    let f: f64 = value.parse().map_err(|_| bad("expected a number"))?;
+                    if !(f.is_finite() && f >= 0.0) {
+                        return Err(bad("must be a finite number >= 0"));
+                    }
+                    scale = Some(f);
+                }
+                "error_rate" => {
+                    let r: f64 = value.parse().map_err(|_| bad("expected a number"))?;
+                    if !(0.0..=1.0).contains(&r) {
+                        return Err(bad("must be within [0, 1]"));
+                    }
+                    profile.error_rate = r;
+                }
+                _ => return Err(ProfileError::UnknownKey { key: key.into() }),
+            }
+        }
+
+        let base = itl.unwrap_or(ItlSpec::Constant(DEFAULT_ITL));
+        profile.inter_token = match (base, jitter) {
+            (ItlSpec::Constant(d), None | Some(Jitter::None)) => InterToken::Constant(d),
+            (ItlSpec::Constant(d), Some(Jitter::LogNormal(sigma))) => {
+                InterToken::LogNormal { median: d, sigma }
+            }
+            (ItlSpec::Constant(d), Some(Jitter::Uniform(spread))) => InterToken::Uniform {
+                min: d.saturating_sub(spread),
+                max: d + spread,
+            },
+            (ItlSpec::Range(min, max), None | Some(Jitter::None)) => {
+                InterToken::Uniform { min, max }
+            }
+            (ItlSpec::Range(..), Some(_)) => {
+                return Err(ProfileError::Conflict {
+                    message: "`jitter` cannot be combined with an `itl` range (a range is already uniform jitter)".into(),
+                })
+            }
+        };
+        if let Some(f) = scale {
+            profile = profile.scale(f);
+        }
+        Ok(profile)
+    }
+
+    /// Reads [`PROFILE_ENV`] (`LLM_BENCH_MOCK_PROFILE`): `Ok(None)` when it is unset or
+    /// blank, the parsed profile when it is valid, and an error naming the bad key or value
+    /// otherwise.
+    pub fn from_env() -> Result<Option<LatencyProfile>, ProfileError> {
+        LatencyProfile::from_var(std::env::var(PROFILE_ENV))
+    }
+
+    /// [`from_env`](Self::from_env) given the variable's value (testable without touching
+    /// the process environment).
+    pub(crate) fn from_var(
+        var: Result<String, std::env::VarError>,
+    ) -> Result<Option<LatencyProfile>, ProfileError> {
+        match var {
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(ProfileError::NotUnicode),
+            Ok(s) if s.trim().is_empty() => Ok(None),
+            Ok(s) => LatencyProfile::parse(&s).map(Some),
+        }
+    }
+}
+
+impl FromStr for LatencyProfile {
+    type Err = ProfileError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LatencyProfile::parse(s)
+    }
+}
+
+impl fmt::Display for LatencyProfile {
+    /// Writes the profile in the `LLM_BENCH_MOCK_PROFILE` grammar (it parses back to an
+    /// equal profile, up to nanosecond rounding).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ttft={}ns,", self.ttft.as_nanos())?;
+        match self.inter_token {
+            InterToken::Constant(d) => write!(f, "itl={}ns", d.as_nanos())?,
+            InterToken::Uniform { min, max } => {
+                write!(f, "itl={}ns..{}ns", min.as_nanos(), max.as_nanos())?
+            }
+            InterToken::LogNormal { median, sigma } => {
+                write!(f, "itl={}ns,jitter=lognormal:{sigma}", median.as_nanos())?
+            }
+        }
+        write!(
+            f,
+            ",tokens={},seed={},error_rate={}",
+            self.output_tokens, self.seed, self.error_rate
+        )
+    }
+}
+
+/// An `LLM_BENCH_MOCK_PROFILE` value (or a [`LatencyProfile::parse`] input) that is not valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProfileError {
+    /// An item is not of the form `key=value`.
+    #[error("invalid mock profile: `{item}` is not of the form key=value")]
+    Syntax {
+        /// The item as written.
+        item: String,
+    },
+    /// A key the grammar does not know.
+    #[error(
+        "invalid mock profile: unknown key `{key}` (known keys: ttft, itl, jitter, tokens, seed, scale, error_rate)"
+    )]
+    UnknownKey {
+        /// The key as written.
+        key: String,
+    },
+    /// A key given twice.
+    #[error("invalid mock profile: key `{key}` is given more than once")]
+    DuplicateKey {
+        /// The repeated key.
+        key: String,
+    },
+    /// A value that does not parse or is out of range.
+    #[error("invalid mock profile: bad value `{value}` for `{key}`: {reason}")]
+    InvalidValue {
+        /// The key.
+        key: String,
+        /// The value as written.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Keys that are valid alone but not together.
+    #[error("invalid mock profile: {message}")]
+    Conflict {
+        /// What conflicts.
+        message: String,
+    },
+    /// The environment variable is not valid UTF-8.
+    #[error("invalid mock profile: {PROFILE_ENV} is not valid UTF-8")]
+    NotUnicode,
+}
+
+impl From<ProfileError> for crate::Error {
+    fn from(e: ProfileError) -> Self {
+        crate::Error::Config(e.to_string())
+    }
+}
+
+enum ItlSpec {
+    Constant(Duration),
+    Range(Duration, Duration),
+}
+
+enum Jitter {
+    None,
+    LogNormal(f64),
+    Uniform(Duration),
+}
+
+/// Parses `<number><unit>`, unit one of `ns`, `us`, `µs`, `ms`, `s`; the number may have a
+/// fraction (`1.5ms`). At most [`MAX_DELAY`].
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| "a duration needs a unit: ns, us, ms or s (e.g. 50ms)".to_string())?;
+    let (num, unit) = s.split_at(split);
+    let per_unit = match unit.trim() {
+        "ns" => 1e-9,
+        "us" | "µs" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        other => {
+            return Err(format!(
+                "unknown duration unit `{other}` (use ns, us, ms or s)"
+            ))
+        }
+    };
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("`{num}` is not a number"))?;
+    let secs = value * per_unit;
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if d <= MAX_DELAY => Ok(d),
+        _ => Err(format!(
+            "a duration must be within 0 and {}s",
+            MAX_DELAY.as_secs()
+        )),
+    }
+}
+
+fn parse_itl(s: &str) -> Result<ItlSpec, String> {
+    match s.split_once("..") {
+        None => parse_duration(s).map(ItlSpec::Constant),
+        Some((a, b)) => {
+            let (min, max) = (parse_duration(a)?, parse_duration(b)?);
+            if min > max {
+                return Err("the range's lower bound is above its upper bound".into());
+            }
+            Ok(ItlSpec::Range(min, max))
+        }
+    }
+}
+
+fn parse_jitter(s: &str) -> Result<Jitter, String> {
+    const EXPECTED: &str = "expected none, lognormal:<sigma> or uniform:<duration>";
+    if s == "none" {
+        return Ok(Jitter::None);
+    }
+    let (kind, arg) = s.split_once(':').ok_or_else(|| EXPECTED.to_string())?;
+    match kind.trim() {
+        "lognormal" => {
+            let sigma: f64 = arg
+                .trim()
+                .parse()
+                .map_err(|_| format!("sigma `{}` is not a number", arg.trim()))?;
+            if !(sigma.is_finite() && sigma >= 0.0) {
+                return Err("sigma must be a finite number >= 0".into());
+            }
+            Ok(Jitter::LogNormal(sigma))
+        }
+        "uniform" => parse_duration(arg).map(Jitter::Uniform),
+        _ => Err(EXPECTED.into()),
+    }
+}

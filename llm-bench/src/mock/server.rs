@@ -1,0 +1,612 @@
+//! The axum app of the simulated endpoint and its lifecycle.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{ready, Context, Poll};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
+use axum::Router;
+use futures_util::Stream;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::openai::{self, ApiError, ChunkWriter};
+use super::profile::{LatencyProfile, RequestPlan};
+use super::truth::{RequestTruth, TruthStore, DEFAULT_TRUTH_CAPACITY};
+
+/// The model id the mock lists and uses when a request names none.
+pub const DEFAULT_MODEL: &str = "llm-bench-mock";
+
+/// The largest request body accepted (64 MiB: long-context prompts fit).
+const BODY_LIMIT: usize = 64 << 20;
+
+/// How long [`MockServer::shutdown`] waits for open connections to close.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// State shared by the handlers and the server handle.
+struct Shared {
+    profile: Mutex<ProfileState>,
+    ids: AtomicU64,
+    truth: TruthStore,
+    in_flight: AtomicUsize,
+    model: String,
+    closing: watch::Receiver<bool>,
+}
+
+struct ProfileState {
+    profile: LatencyProfile,
+    next_index: u64,
+}
+
+impl Shared {
+    /// The current profile and the index of a new request.
+    fn next_request(&self) -> (LatencyProfile, u64) {
+        let mut state = self.profile.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = state.next_index;
+        state.next_index += 1;
+        (state.profile.clone(), index)
+    }
+
+    /// A future that completes when the server starts shutting down.
+    fn closing(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut rx = self.closing.clone();
+        async move {
+            // An error means the handle is gone: that is a shutdown too.
+            let _ = rx.wait_for(|closing| *closing).await;
+        }
+    }
+}
+
+/// Counts a request as in flight for as long as it lives.
+struct InFlight(Arc<Shared>);
+
+impl InFlight {
+    fn new(shared: &Arc<Shared>) -> Self {
+        shared.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight(Arc::clone(shared))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Configures a [`MockServer`] before it starts: [`MockServer::builder`].
+#[derive(Debug, Clone)]
+pub struct MockServerBuilder {
+    profile: LatencyProfile,
+    model: String,
+    truth_capacity: usize,
+    addr: SocketAddr,
+}
+
+impl MockServerBuilder {
+    /// The latency profile (default: [`LatencyProfile::default`]).
+    pub fn profile(mut self, profile: LatencyProfile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// The model id listed by `GET /v1/models` and used when a request names none (default
+    /// [`DEFAULT_MODEL`]). Requests may name any model: the answer echoes it.
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = model.into();
+        self
+    }
+
+    /// How many requests' ground truth to keep, the most recent ones (default
+    /// [`DEFAULT_TRUTH_CAPACITY`]; 0 keeps none).
+    pub fn truth_capacity(mut self, capacity: usize) -> Self {
+        self.truth_capacity = capacity;
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`: loopback, a port the OS picks).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Binds the address and starts serving on the current tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// If the address cannot be bound.
+    ///
+    /// # Panics
+    ///
+    /// If called outside a tokio runtime.
+    pub async fn start(self) -> io::Result<MockServer> {
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        // Each token is a small write: without TCP_NODELAY, Nagle's algorithm would hold it
+        // back until the previous one is acknowledged.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let (closing_tx, closing_rx) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            profile: Mutex::new(ProfileState {
+                profile: self.profile,
+                next_index: 0,
+            }),
+            ids: AtomicU64::new(0),
+            truth: TruthStore::new(self.truth_capacity),
+            in_flight: AtomicUsize::new(0),
+            model: self.model,
+            closing: closing_rx,
+        });
+        let app = router(Arc::clone(&shared));
+        let signal = shared.closing();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(signal)
+                .await
+        });
+        Ok(MockServer {
+            addr,
+            shared,
+            closing: closing_tx,
+            task: Some(task),
+        })
+    }
+}
+
+/// The simulated OpenAI-compatible endpoint, serving until [`shutdown`](Self::shutdown) or
+/// drop. See the [module docs](crate::mock).
+pub struct MockServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    closing: watch::Sender<bool>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockServer")
+            .field("addr", &self.addr)
+            .field("model", &self.shared.model)
+            .field("in_flight", &self.in_flight())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockServer {
+    /// Starts a server with this profile on `127.0.0.1`, on a port the OS picks, on the
+    /// current tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// If no loopback port can be bound.
+    ///
+    /// # Panics
+    ///
+    /// If called outside a tokio runtime.
+    pub async fn start(profile: LatencyProfile) -> io::Result<MockServer> {
+        MockServer::builder().profile(profile).start().await
+    }
+
+    /// A builder for a server with a non-default model, truth capacity or address.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder {
+            profile: LatencyProfile::default(),
+            model: DEFAULT_MODEL.to_owned(),
+            truth_capacity: DEFAULT_TRUTH_CAPACITY,
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        }
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL of the API, e.g. `http://127.0.0.1:41234/v1`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// The model id the server lists.
+    pub fn model(&self) -> &str {
+        &self.shared.model
+    }
+
+    /// The current latency profile.
+    pub fn profile(&self) -> LatencyProfile {
+        let state = self
+            .shared
+            .profile
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        state.profile.clone()
+    }
+
+    /// Replaces the latency profile for requests received from now on (requests in flight
+    /// keep theirs), and restarts the request index at 0, so that the requests that follow
+    /// draw the same random sequence as on a fresh server: a run after
+    /// `set_profile(p.scale(1.3))` has exactly the gaps of a run with `p`, times 1.3.
+    pub fn set_profile(&self, profile: LatencyProfile) {
+        let mut state = self
+            .shared
+            .profile
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        state.profile = profile;
+        state.next_index = 0;
+    }
+
+    /// A copy of the ground truth of the finished requests kept (the most recent
+    /// [`truth_capacity`](MockServerBuilder::truth_capacity)), in the order they finished.
+    pub fn truth(&self) -> Vec<RequestTruth> {
+        self.shared.truth.snapshot()
+    }
+
+    /// Forgets all recorded truth.
+    pub fn clear_truth(&self) {
+        self.shared.truth.clear();
+    }
+
+    /// How many records were dropped because the truth store was full.
+    pub fn truth_evicted(&self) -> u64 {
+        self.shared.truth.evicted()
+    }
+
+    /// Requests being answered right now (a stream counts until its body is dropped).
+    pub fn in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Stops the server: no new connections; streams in flight end at their next token
+    /// (without `[DONE]`); waits up to 5 s for connections to close.
+    pub async fn shutdown(mut self) {
+        self.closing.send_replace(true);
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for MockServer {
+    /// Starts the same shutdown as [`shutdown`](Self::shutdown) without waiting for it.
+    fn drop(&mut self) {
+        self.closing.send_replace(true);
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/v1/chat/completions", post(chat_completions))
+        .route("/v1/models", get(list_models))
+        .route("/v1/models/{id}", get(retrieve_model))
+        .fallback(unknown_route)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(shared)
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn json_response(status: u16, body: String) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// Records the truth of an error and returns its response.
+fn error_response(shared: &Shared, mut truth: RequestTruth, error: &ApiError) -> Response {
+    let body = error.body();
+    let now = quanta::Instant::now();
+    truth.status = error.status;
+    truth.headers_sent_at = now;
+    truth.finished_at = Some(now);
+    truth.completed = true;
+    shared.truth.push(truth);
+    json_response(error.status, body)
+}
+
+async fn list_models(State(shared): State<Arc<Shared>>) -> Response {
+    json_response(
+        200,
+        openai::models_body(std::slice::from_ref(&shared.model), unix_now()),
+    )
+}
+
+async fn retrieve_model(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    if id == shared.model {
+        json_response(200, openai::model_object(&id, unix_now()).to_string())
+    } else {
+        let error = ApiError {
+            status: 404,
+            message: format!("The model '{id}' does not exist"),
+            kind: "invalid_request_error",
+            code: "model_not_found",
+        };
+        json_response(404, error.body())
+    }
+}
+
+async fn unknown_route(method: Method, uri: Uri) -> Response {
+    let error = ApiError {
+        status: 404,
+        message: format!("Unknown request URL: {method} {}.", uri.path()),
+        kind: "invalid_request_error",
+        code: "unknown_url",
+    };
+    json_response(404, error.body())
+}
+
+/// Sleeps until `offset` after the request was received, by both clocks: the tokio timer
+/// (deadline `start + offset`) and the quanta clock the truth is recorded with.
+async fn sleep_past(start: tokio::time::Instant, received_at: quanta::Instant, offset: Duration) {
+    tokio::time::sleep_until(start + offset).await;
+    let target = received_at + offset;
+    loop {
+        let now = quanta::Instant::now();
+        if now >= target {
+            return;
+        }
+        tokio::time::sleep(target.saturating_duration_since(now)).await;
+    }
+}
+
+async fn chat_completions(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let received_at = quanta::Instant::now();
+    let start = tokio::time::Instant::now();
+    let in_flight = InFlight::new(&shared);
+    let (profile, index) = shared.next_request();
+    let mut truth = RequestTruth {
+        request_index: index,
+        received_at,
+        headers_sent_at: received_at,
+        token_sent_at: Vec::new(),
+        finished_at: None,
+        model: shared.model.clone(),
+        max_tokens: None,
+        planned_tokens: 0,
+        prompt_tokens: 0,
+        streamed: false,
+        include_usage: false,
+        status: 200,
+        completed: false,
+    };
+
+    let request = match openai::parse_request(&body) {
+        Ok(request) => request,
+        Err(error) => return error_response(&shared, truth, &error),
+    };
+    drop(body);
+    if let Some(model) = &request.model {
+        truth.model.clone_from(model);
+    }
+    truth.max_tokens = request.max_tokens;
+    truth.prompt_tokens = request.prompt_tokens;
+    truth.streamed = request.stream;
+    truth.include_usage = request.include_usage;
+
+    let mut plan = profile.plan(index);
+    if plan.fail {
+        let error = ApiError {
+            status: 500,
+            message: "The server had an error while processing your request (injected by the llm-bench mock's error_rate).".into(),
+            kind: "server_error",
+            code: "mock_injected_error",
+        };
+        return error_response(&shared, truth, &error);
+    }
+    let (tokens, finish_reason) = profile.answer_length(request.max_tokens);
+    truth.planned_tokens = tokens;
+    let id = format!(
+        "chatcmpl-mock{:012x}",
+        shared.ids.fetch_add(1, Ordering::Relaxed)
+    );
+    let created = unix_now();
+
+    if !request.stream {
+        let mut offset = plan.ttft;
+        for _ in 1..tokens {
+            offset = plan.next_offset(offset);
+        }
+        tokio::select! {
+            () = sleep_past(start, received_at, offset) => {}
+            () = shared.closing() => {
+                let error = ApiError {
+                    status: 503,
+                    message: "The llm-bench mock is shutting down.".into(),
+                    kind: "server_error",
+                    code: "shutting_down",
+                };
+                return error_response(&shared, truth, &error);
+            }
+        }
+        let body = openai::completion_body(
+            &id,
+            created,
+            &truth.model,
+            profile.seed,
+            tokens,
+            finish_reason,
+            request.prompt_tokens,
+        );
+        let now = quanta::Instant::now();
+        truth.headers_sent_at = now;
+        truth.finished_at = Some(now);
+        truth.completed = true;
+        shared.truth.push(truth);
+        return json_response(200, body);
+    }
+
+    let writer = ChunkWriter::new(
+        &id,
+        created,
+        &truth.model,
+        profile.seed,
+        request.include_usage,
+    );
+    truth.token_sent_at.reserve_exact(tokens as usize);
+    let body = SseBody {
+        writer,
+        tokens,
+        finish_reason,
+        usage: request
+            .include_usage
+            .then_some((request.prompt_tokens, tokens)),
+        start,
+        received_at,
+        offset: plan.ttft,
+        plan,
+        phase: Phase::Role,
+        sleep: Box::pin(tokio::time::sleep_until(start)),
+        closing: Box::pin(shared.closing()),
+        truth: Some(truth),
+        in_flight,
+    };
+    let mut resp = Response::new(Body::from_stream(body));
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+#[derive(Clone, Copy)]
+enum Phase {
+    /// Next: the role-only chunk, at once.
+    Role,
+    /// Next: token `i`, at `start + offset`.
+    Token(u32),
+    /// Next: finish chunk, usage chunk, `[DONE]`, at once.
+    Trailer,
+    Done,
+}
+
+/// The body of a streamed answer. It is polled by the connection's task: each token is
+/// produced when its absolute deadline has passed, and its time recorded right before the
+/// frame is handed to hyper. No task of its own: when the client goes away, hyper drops the
+/// body and generation stops.
+struct SseBody {
+    writer: ChunkWriter,
+    plan: RequestPlan,
+    phase: Phase,
+    tokens: u32,
+    finish_reason: &'static str,
+    usage: Option<(u32, u32)>,
+    start: tokio::time::Instant,
+    received_at: quanta::Instant,
+    /// Offset from the start of the next token.
+    offset: Duration,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    closing: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// Taken when stored.
+    truth: Option<RequestTruth>,
+    in_flight: InFlight,
+}
+
+impl SseBody {
+    fn store(&mut self, completed: bool, finished_at: Option<quanta::Instant>) {
+        if let Some(mut truth) = self.truth.take() {
+            truth.completed = completed;
+            truth.finished_at = finished_at;
+            self.in_flight.0.truth.push(truth);
+        }
+    }
+
+    fn frame(s: String) -> Poll<Option<Result<Bytes, Infallible>>> {
+        Poll::Ready(Some(Ok(Bytes::from(s))))
+    }
+}
+
+impl Stream for SseBody {
+    type Item = Result<Bytes, Infallible>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        match this.phase {
+            Phase::Role => {
+                let frame = this.writer.role();
+                if let Some(truth) = &mut this.truth {
+                    truth.headers_sent_at = quanta::Instant::now();
+                }
+                this.phase = Phase::Token(0);
+                this.sleep.as_mut().reset(this.start + this.offset);
+                SseBody::frame(frame)
+            }
+            Phase::Token(i) => {
+                if this.closing.as_mut().poll(cx).is_ready() {
+                    this.phase = Phase::Done;
+                    this.store(false, None);
+                    return Poll::Ready(None);
+                }
+                let target = this.received_at + this.offset;
+                let now = loop {
+                    ready!(this.sleep.as_mut().poll(cx));
+                    let now = quanta::Instant::now();
+                    if now >= target {
+                        break now;
+                    }
+                    // The tokio timer fired a hair before the quanta clock reached the
+                    // deadline: wait the rest, so truth never shows a token early.
+                    let rest = target.saturating_duration_since(now);
+                    this.sleep
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + rest);
+                };
+                let frame = this.writer.token(i);
+                if i + 1 < this.tokens {
+                    this.offset = this.plan.next_offset(this.offset);
+                    this.sleep.as_mut().reset(this.start + this.offset);
+                    this.phase = Phase::Token(i + 1);
+                } else {
+                    this.phase = Phase::Trailer;
+                }
+                // Record as late as possible: right before the frame goes to hyper.
+                let sent = quanta::Instant::now().max(now);
+                if let Some(truth) = &mut this.truth {
+                    truth.token_sent_at.push(sent);
+                }
+                SseBody::frame(frame)
+            }
+            Phase::Trailer => {
+                let frame = this.writer.trailer(this.finish_reason, this.usage);
+                this.phase = Phase::Done;
+                this.store(true, Some(quanta::Instant::now()));
+                SseBody::frame(frame)
+            }
+            Phase::Done => Poll::Ready(None),
+        }
+    }
+}
+
+impl Drop for SseBody {
+    fn drop(&mut self) {
+        // The client went away (or the server stopped) before the end.
+        self.store(false, None);
+    }
+}

@@ -1,0 +1,142 @@
+//! Ground truth: what the simulated endpoint actually did, request by request.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use quanta::Instant;
+
+/// The default number of requests whose truth a server keeps (the most recent ones).
+///
+/// A record is about 150 bytes plus 8 bytes per token sent, so 100 000 requests of 64 tokens
+/// take about 65 MB at most.
+pub const DEFAULT_TRUTH_CAPACITY: usize = 100_000;
+
+/// What the server did for one request, with timestamps from the global quanta clock
+/// (`quanta::Instant::now()`, the clock the harness uses, so in-process timestamps compare
+/// directly).
+///
+/// A record is stored when its response is over: when the last byte of a stream has been
+/// handed to the HTTP layer, when a non-streaming answer or an error is returned, or when
+/// the client went away (then [`completed`](Self::completed) is false).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RequestTruth {
+    /// The request's index on the server (0, 1, 2, ... in arrival order, restarting at 0 on
+    /// [`set_profile`](crate::mock::MockServer::set_profile)); it seeds the request's gaps.
+    pub request_index: u64,
+    /// When the request (head and body) had been read and the handler started.
+    pub received_at: Instant,
+    /// For a stream: when the role-only first chunk (which goes out with the headers) was
+    /// handed to the HTTP layer. Otherwise: when the whole response was.
+    pub headers_sent_at: Instant,
+    /// When each output token was handed to the HTTP layer, in order; one per token (a
+    /// token is one chunk). Empty for non-streaming answers and errors.
+    pub token_sent_at: Vec<Instant>,
+    /// When the response ended: the stream's last chunk (`finish_reason`, usage and
+    /// `[DONE]`) or the non-streaming body was handed over. `None` if the client left first.
+    pub finished_at: Option<Instant>,
+    /// The model the request named (or the server's model when it named none).
+    pub model: String,
+    /// The request's `max_completion_tokens`, else its `max_tokens`.
+    pub max_tokens: Option<u32>,
+    /// Output tokens the answer was planned to have (0 for errors).
+    pub planned_tokens: u32,
+    /// The prompt size the server reported (whitespace-separated words of the messages).
+    pub prompt_tokens: u32,
+    /// The request asked for a stream.
+    pub streamed: bool,
+    /// The request asked for a usage chunk (`stream_options.include_usage`).
+    pub include_usage: bool,
+    /// The HTTP status sent.
+    pub status: u16,
+    /// The response went out entirely (false when the client disconnected or the server
+    /// shut down mid-stream).
+    pub completed: bool,
+}
+
+impl RequestTruth {
+    /// Time to first token: first token sent − request received. `None` when no token was
+    /// sent (errors, non-streaming answers).
+    pub fn ttft(&self) -> Option<Duration> {
+        self.token_sent_at
+            .first()
+            .map(|t| t.saturating_duration_since(self.received_at))
+    }
+
+    /// Time to the headers (and role chunk): headers sent − request received.
+    pub fn ttfb(&self) -> Duration {
+        self.headers_sent_at
+            .saturating_duration_since(self.received_at)
+    }
+
+    /// End to end: response finished − request received; `None` if it did not finish.
+    pub fn e2e(&self) -> Option<Duration> {
+        self.finished_at
+            .map(|t| t.saturating_duration_since(self.received_at))
+    }
+
+    /// The gaps between consecutive tokens (one fewer than the tokens).
+    pub fn inter_token_gaps(&self) -> Vec<Duration> {
+        self.token_sent_at
+            .windows(2)
+            .map(|w| w[1].saturating_duration_since(w[0]))
+            .collect()
+    }
+
+    /// Offsets of each token from [`received_at`](Self::received_at), comparable with
+    /// [`LatencyProfile::token_offsets`](crate::mock::LatencyProfile::token_offsets).
+    pub fn token_offsets(&self) -> Vec<Duration> {
+        self.token_sent_at
+            .iter()
+            .map(|t| t.saturating_duration_since(self.received_at))
+            .collect()
+    }
+}
+
+/// A bounded store of the most recent records.
+pub(crate) struct TruthStore {
+    records: Mutex<VecDeque<RequestTruth>>,
+    capacity: usize,
+    evicted: AtomicU64,
+}
+
+impl TruthStore {
+    pub(crate) fn new(capacity: usize) -> Self {
+        TruthStore {
+            records: Mutex::new(VecDeque::new()),
+            capacity,
+            evicted: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn push(&self, truth: RequestTruth) {
+        if self.capacity == 0 {
+            self.evicted.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        if records.len() >= self.capacity {
+            records.pop_front();
+            self.evicted.fetch_add(1, Ordering::Relaxed);
+        }
+        records.push_back(truth);
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<RequestTruth> {
+        let records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        records.iter().cloned().collect()
+    }
+
+    pub(crate) fn clear(&self) {
+        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        records.clear();
+        // Give the memory back: a long run may have filled the store.
+        records.shrink_to_fit();
+    }
+
+    pub(crate) fn evicted(&self) -> u64 {
+        self.evicted.load(Ordering::Relaxed)
+    }
+}
