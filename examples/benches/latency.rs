@@ -1,1 +1,27 @@
-fn main() {}
+//! How a team benchmarks its support bot. Run with `cargo bench -p llm-bench-examples`.
+
+use llm_bench::prelude::*;
+use llm_bench_examples::SupportBot;
+
+/// The question as the product sends it, through llm-bench's built-in client.
+#[llm_bench(samples = 20, concurrency = 2)]
+async fn support_answer(ctx: &mut Ctx) -> llm_bench::Result<()> {
+    let req = ChatRequest::new("How do I reset my password?").max_tokens(48);
+    ctx.stream(req).await?;
+    Ok(())
+}
+
+/// The same question through the team's own client: llm-bench times the stream it yields.
+#[llm_bench(samples = 20)]
+async fn support_answer_own_client(ctx: &mut Ctx) -> llm_bench::Result<()> {
+    let model = ctx.model().unwrap_or("llm-bench-mock").to_string();
+    let bot = SupportBot::new(ctx.client().base_url(), model);
+    let answer = bot
+        .answer("How do I reset my password?")
+        .await
+        .map_err(llm_bench::Error::scenario)?;
+    ctx.track(answer).await?;
+    Ok(())
+}
+
+llm_bench::main!();
