@@ -1,0 +1,297 @@
+//! Comparison of a new run with a baseline: relative changes, p-value, verdict.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::bootstrap::{percentile_interval, quantile_sorted, replicates, sub_seed, Statistic};
+use super::estimate::{min_samples_for_interval, Estimate};
+use super::rank_test::{mann_whitney_u, PValueMethod};
+use super::{finite_values, Direction, StatsConfig};
+
+/// Failed requests on each side; they carry no latency but decide whether a comparison can
+/// be trusted (failures censor the sample: a timeout is usually a slow request).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorCounts {
+    /// Failed requests in the baseline run.
+    pub base_failed: usize,
+    /// Failed requests in the new run.
+    pub new_failed: usize,
+}
+
+/// Which run a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The stored baseline.
+    Base,
+    /// The run being compared with it.
+    New,
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Side::Base => "the baseline",
+            Side::New => "the new run",
+        })
+    }
+}
+
+/// Why a comparison could not reach a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InconclusiveReason {
+    /// A side has fewer successful (finite) values than `min_samples`.
+    TooFewSamples {
+        /// The side that is short.
+        side: Side,
+        /// Its number of successful values.
+        n: usize,
+        /// The configured minimum.
+        min: usize,
+    },
+    /// A side's error rate `failed / (failed + ok)` exceeds `max_error_rate`.
+    TooManyErrors {
+        /// The side with too many errors.
+        side: Side,
+        /// Its failed requests.
+        failed: usize,
+        /// Its failed plus successful requests.
+        total: usize,
+        /// The configured maximum rate.
+        max_rate: f64,
+    },
+    /// The baseline median is zero or negative, so a relative change is undefined.
+    NonPositiveBaseline,
+}
+
+impl fmt::Display for InconclusiveReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            InconclusiveReason::TooFewSamples { side, n, min } => {
+                let s = if n == 1 { "" } else { "s" };
+                write!(f, "only {n} sample{s} in {side} (need {min})")
+            }
+            InconclusiveReason::TooManyErrors {
+                side,
+                failed,
+                total,
+                max_rate,
+            } => {
+                let rate = if total == 0 {
+                    0.0
+                } else {
+                    failed as f64 / total as f64
+                };
+                write!(
+                    f,
+                    "{failed} of {total} requests failed in {side} ({:.1}%, more than {:.1}%)",
+                    rate * 100.0,
+                    max_rate * 100.0
+                )
+            }
+            InconclusiveReason::NonPositiveBaseline => f.write_str(
+                "the baseline median is not positive, so a relative change is undefined",
+            ),
+        }
+    }
+}
+
+/// The outcome of a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Significantly better, by more than the noise threshold.
+    Improved,
+    /// Significantly worse, by more than the noise threshold.
+    Regressed,
+    /// Not significant, or significant but within the noise threshold.
+    NoChange,
+    /// No verdict: the data cannot support one.
+    Inconclusive(InconclusiveReason),
+}
+
+impl Verdict {
+    /// True for [`Verdict::Regressed`]: what `--fail-on-regression` gates on.
+    pub fn is_regression(&self) -> bool {
+        matches!(self, Verdict::Regressed)
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Improved => f.write_str("improved"),
+            Verdict::Regressed => f.write_str("regressed"),
+            Verdict::NoChange => f.write_str("no change (within noise)"),
+            Verdict::Inconclusive(reason) => write!(f, "inconclusive: {reason}"),
+        }
+    }
+}
+
+/// A new run compared with a baseline, for one metric.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Relative change of the median, `new/base − 1` (+0.10 is 10% larger), with the
+    /// interval of the ratio of independently resampled medians. The point is 0 with no
+    /// interval when the baseline median is not positive.
+    pub median_change: Estimate,
+    /// Relative change of the p90, as [`Comparison::median_change`]; its interval needs 50
+    /// values a side.
+    pub p90_change: Estimate,
+    /// Two-sided p-value of the Mann-Whitney U test (1 when a side is empty).
+    pub p_value: f64,
+    /// How the p-value was computed.
+    pub p_value_method: PValueMethod,
+    /// The verdict, with the rule of [`crate::stats`].
+    pub verdict: Verdict,
+    /// Successful (finite) values in the baseline.
+    pub n_base: usize,
+    /// Successful (finite) values in the new run.
+    pub n_new: usize,
+}
+
+/// Compares `new` with `base` for a metric where `direction` says which way is better.
+///
+/// Non-finite values are dropped on both sides (they count neither as samples nor as
+/// errors). The verdict rule, the test and the defaults are explained in [`crate::stats`];
+/// in short: inconclusive when a side has too many errors or too few values; else
+/// [`Verdict::Regressed`] / [`Verdict::Improved`] when `p < significance_level` **and** the
+/// median's relative change is beyond `noise_threshold` in the bad / good direction (and
+/// agrees with the direction of the rank test); else [`Verdict::NoChange`].
+pub fn compare(
+    base: &[f64],
+    new: &[f64],
+    errors: ErrorCounts,
+    direction: Direction,
+    cfg: &StatsConfig,
+) -> Comparison {
+    let mut base = finite_values(base);
+    let mut new = finite_values(new);
+    base.sort_unstable_by(f64::total_cmp);
+    new.sort_unstable_by(f64::total_cmp);
+    let (n_base, n_new) = (base.len(), new.len());
+    let test = mann_whitney_u(&base, &new);
+    let p_value = test.map_or(1.0, |t| t.p_value);
+    let p_value_method = test.map_or(PValueMethod::NormalApproximation, |t| t.method);
+    let median_change = change(&base, &new, 0.5, cfg);
+    let p90_change = change(&base, &new, 0.9, cfg);
+
+    let verdict = if let Some(reason) = inconclusive(n_base, n_new, errors, cfg) {
+        Verdict::Inconclusive(reason)
+    } else if quantile(&base, 0.5) <= 0.0 {
+        Verdict::Inconclusive(InconclusiveReason::NonPositiveBaseline)
+    } else {
+        let significant = p_value < cfg.significance_level;
+        let c = median_change.point;
+        // The rank test's direction: does the new sample tend to be larger?
+        let new_larger = test.is_some_and(|t| t.prob_new_greater > 0.5);
+        let new_smaller = test.is_some_and(|t| t.prob_new_greater < 0.5);
+        let (larger, smaller) = (
+            significant && new_larger && c > cfg.noise_threshold,
+            significant && new_smaller && c < -cfg.noise_threshold,
+        );
+        match (direction, larger, smaller) {
+            (Direction::LowerIsBetter, true, _) | (Direction::HigherIsBetter, _, true) => {
+                Verdict::Regressed
+            }
+            (Direction::LowerIsBetter, _, true) | (Direction::HigherIsBetter, true, _) => {
+                Verdict::Improved
+            }
+            _ => Verdict::NoChange,
+        }
+    };
+    Comparison {
+        median_change,
+        p90_change,
+        p_value,
+        p_value_method,
+        verdict,
+        n_base,
+        n_new,
+    }
+}
+
+/// Why the comparison is inconclusive, if it is. Errors are checked before sample counts.
+fn inconclusive(
+    n_base: usize,
+    n_new: usize,
+    errors: ErrorCounts,
+    cfg: &StatsConfig,
+) -> Option<InconclusiveReason> {
+    let sides = [
+        (Side::Base, n_base, errors.base_failed),
+        (Side::New, n_new, errors.new_failed),
+    ];
+    for (side, ok, failed) in sides {
+        let total = ok.saturating_add(failed);
+        if total > 0 && failed as f64 / total as f64 > cfg.max_error_rate {
+            return Some(InconclusiveReason::TooManyErrors {
+                side,
+                failed,
+                total,
+                max_rate: cfg.max_error_rate,
+            });
+        }
+    }
+    let min = cfg.min_samples.max(1);
+    for (side, n, _) in sides {
+        if n < min {
+            return Some(InconclusiveReason::TooFewSamples { side, n, min });
+        }
+    }
+    None
+}
+
+/// The type-7 quantile of finite ascending `sorted`; NaN when empty (only compared).
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    quantile_sorted(sorted, p)
+}
+
+/// The relative change `new/base − 1` of the quantile at `p`, with its bootstrap interval.
+/// `base` and `new` are finite and ascending.
+fn change(base: &[f64], new: &[f64], p: f64, cfg: &StatsConfig) -> Estimate {
+    let (b, n) = (quantile(base, p), quantile(new, p));
+    if b.is_nan() || b <= 0.0 || !n.is_finite() {
+        return Estimate {
+            point: 0.0,
+            interval: None,
+        };
+    }
+    let point = n / b - 1.0;
+    let need = min_samples_for_interval(Some(p));
+    let interval = if base.len() >= need && new.len() >= need && cfg.intervals_enabled() {
+        let stat = Statistic::Quantile(p);
+        let tag = stat.tag();
+        let rb = replicates(
+            base,
+            stat,
+            cfg.nresamples,
+            sub_seed(cfg.seed, tag ^ SIDE_BASE),
+        );
+        let rn = replicates(
+            new,
+            stat,
+            cfg.nresamples,
+            sub_seed(cfg.seed, tag ^ SIDE_NEW),
+        );
+        // Resamples whose baseline statistic is not positive have no ratio: NaN, dropped.
+        let ratios: Vec<f64> = rb
+            .iter()
+            .zip(&rn)
+            .map(|(&b, &n)| if b > 0.0 { n / b - 1.0 } else { f64::NAN })
+            .collect();
+        percentile_interval(ratios, cfg.confidence_level)
+    } else {
+        None
+    };
+    Estimate { point, interval }
+}
+
+/// Sub-seed tags of the two sides of a change interval.
+const SIDE_BASE: u64 = 0xba5e_0000_0000_0000;
+const SIDE_NEW: u64 = 0x0e30_0000_0000_0000;
