@@ -59,6 +59,7 @@ fn registration(
         .unwrap_or_else(|| ident.unraw().to_string());
     let group = optional_str(options.group.as_deref());
     let model = optional_str(options.model.as_deref());
+    let gate = optional_str(options.gate.as_deref());
     let samples = optional(options.samples);
     let warmup = optional(options.warmup);
     let concurrency = optional(options.concurrency);
@@ -106,6 +107,7 @@ fn registration(
                         concurrency: #concurrency,
                         timeout_ms: #timeout_ms,
                         model: #model,
+                        gate: #gate,
                     },
                     run: #entry,
                 }

@@ -60,6 +60,7 @@ use proc_macro::TokenStream;
 /// | `concurrency` | integer ≥ 1 | `concurrency = 4` | Requests in flight at once (closed loop). |
 /// | `timeout` | duration string | `timeout = "30s"` | Time limit of one invocation. |
 /// | `model` | string | `model = "gpt-4o-mini"` | Model to ask for, unless a request names its own. |
+/// | `gate` | string | `gate = "ttft,e2e"` | Metrics whose median regression fails `--fail-on-regression` (default `ttft,tpot`; `""` gates none). Names: `ttfb`, `ttft`, `ttfo`, `itl`, `tpot`, `e2e`, `tokens_per_second`. |
 ///
 /// - `name` and `group` name a directory under `target/llm-bench/` and are matched by
 ///   command-line filters, so they may contain only ASCII letters, digits, `_`, `-`, `.`

@@ -18,6 +18,18 @@ pub(crate) const OPTION_NAMES: &[&str] = &[
     "concurrency",
     "timeout",
     "model",
+    "gate",
+];
+
+/// Metric names `gate` accepts (the metrics whose regression fails the build).
+pub(crate) const GATE_METRICS: &[&str] = &[
+    "ttfb",
+    "ttft",
+    "ttfo",
+    "itl",
+    "tpot",
+    "e2e",
+    "tokens_per_second",
 ];
 
 /// Longest accepted `name` or `group`, in bytes.
@@ -33,6 +45,7 @@ pub(crate) struct Options {
     pub(crate) concurrency: Option<u32>,
     pub(crate) timeout_ms: Option<u64>,
     pub(crate) model: Option<String>,
+    pub(crate) gate: Option<String>,
 }
 
 impl Options {
@@ -101,6 +114,7 @@ impl Options {
             "concurrency" => integer(&key, &value, 1).map(|v| self.concurrency = Some(v)),
             "timeout" => timeout(&value).map(|v| self.timeout_ms = Some(v)),
             "model" => model(&value).map(|v| self.model = Some(v)),
+            "gate" => gate(&value).map(|v| self.gate = Some(v)),
             _ => unreachable!("every name in OPTION_NAMES is handled"),
         };
         if let Err(error) = result {
@@ -163,6 +177,7 @@ fn example(key: &str) -> &'static str {
         "warmup" => "5",
         "concurrency" => "4",
         "timeout" => "\"30s\"",
+        "gate" => "\"ttft,tpot\"",
         _ => "\"gpt-4o-mini\"",
     }
 }
@@ -329,6 +344,35 @@ fn model(value: &Expr) -> syn::Result<String> {
     Ok(text)
 }
 
+/// `gate = "ttft,tpot"`: a comma-separated list of metric names, normalised (trimmed,
+/// lower case, no duplicates). An empty list gates nothing.
+fn gate(value: &Expr) -> syn::Result<String> {
+    let lit = string("gate", value)?;
+    let mut metrics: Vec<String> = Vec::new();
+    for part in lit.value().split(',') {
+        let name = part.trim().to_ascii_lowercase();
+        if name.is_empty() {
+            continue;
+        }
+        if !GATE_METRICS.contains(&name.as_str()) {
+            let hint = closest(&name, GATE_METRICS)
+                .map(|near| format!(": did you mean `{near}`?"))
+                .unwrap_or_default();
+            return Err(syn::Error::new_spanned(
+                lit,
+                format!(
+                    "unknown metric `{name}` in `gate`{hint} (the metrics are {})",
+                    GATE_METRICS.join(", ")
+                ),
+            ));
+        }
+        if !metrics.contains(&name) {
+            metrics.push(name);
+        }
+    }
+    Ok(metrics.join(","))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{check_id_part, Options};
@@ -359,6 +403,7 @@ mod tests {
             group = "chat",
             name = "support v2",
             model = "gpt-4o-mini",
+            gate = "E2E, ttft,e2e,",
         ))
         .unwrap();
         assert_eq!(
@@ -371,8 +416,19 @@ mod tests {
                 concurrency: Some(4),
                 timeout_ms: Some(2_500),
                 model: Some("gpt-4o-mini".into()),
+                gate: Some("e2e,ttft".into()),
             }
         );
+    }
+
+    #[test]
+    fn gate_rejects_unknown_metrics_with_a_suggestion() {
+        let err = parse(quote!(gate = "ttft,tpotx")).unwrap_err();
+        assert!(
+            err.contains("unknown metric `tpotx` in `gate`: did you mean `tpot`?"),
+            "{err}"
+        );
+        assert_eq!(parse(quote!(gate = "")).unwrap().gate, Some(String::new()));
     }
 
     #[test]

@@ -31,15 +31,31 @@ pub mod mock;
 pub mod providers;
 pub mod scenario;
 pub mod sse;
+pub mod stats;
 pub mod store;
 
 mod context;
+
+#[doc(hidden)]
+pub mod bench_support;
 
 pub use context::{Ctx, TokenText, Tracked};
 pub use delta::{Delta, Usage};
 pub use error::{Error, ErrorClass, Result};
 pub use llm_bench_macros::llm_bench;
 pub use providers::openai::{ChatRequest, Completion};
+
+/// Shared by tests that measure time: they take [`test_support::exclusive`] so that the
+/// heaviest tests do not run beside them and distort what they measure.
+#[cfg(test)]
+pub(crate) mod test_support {
+    static EXCLUSIVE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+    /// Holds off other timing-sensitive or heavy tests while the guard lives.
+    pub(crate) async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
+        EXCLUSIVE.lock().await
+    }
+}
 
 /// The names a bench file needs: `use llm_bench::prelude::*;`.
 pub mod prelude {

@@ -29,6 +29,9 @@ pub struct ScenarioConfig {
     pub timeout_ms: Option<u64>,
     /// Model to ask for, unless the scenario's request names one.
     pub model: Option<&'static str>,
+    /// Metrics whose regression fails `--fail-on-regression`, comma-separated metric names
+    /// (checked by the attribute); `None` means the default (TTFT and TPOT).
+    pub gate: Option<&'static str>,
 }
 
 impl ScenarioConfig {

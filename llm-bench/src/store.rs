@@ -1,9 +1,21 @@
-//! Stored runs: versioned JSON under `target/llm-bench/<scenario>/new/`, written atomically.
+//! Stored runs and baselines: versioned JSON under `target/llm-bench/`, written atomically.
 //!
-//! Layout (criterion's): `<root>/<scenario id>/new/run.json`, where the root is
-//! `$LLM_BENCH_HOME`, else `$CARGO_TARGET_DIR/llm-bench`, else the `target/` directory the
-//! running bench binary was built into, else `./target/llm-bench`. A scenario id `group/name`
-//! becomes two directory levels. Room is left beside `new/` for named baselines.
+//! Layout (criterion's), for each scenario:
+//!
+//! ```text
+//! <root>/<scenario id>/new/run.json             the latest run
+//! <root>/<scenario id>/<baseline>/run.json      a named baseline (`base` by default)
+//! <root>/<scenario id>/change/comparison.json   the latest run against its baseline
+//! ```
+//!
+//! The root is `$LLM_BENCH_HOME`, else `$CARGO_TARGET_DIR/llm-bench`, else the `target/`
+//! directory the running bench binary was built into, else `./target/llm-bench`. A scenario
+//! id `group/name` becomes two directory levels.
+//!
+//! Every file is written to a temporary file in the same directory, flushed, and renamed over
+//! the old one: a reader (or the next run after a crash) sees the old file or the new one,
+//! never a part. A baseline is only replaced by a complete, successful run (the harness's
+//! rule), so a run that fails midway leaves the good baseline in place.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -14,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorClass, Result};
 use crate::metrics::{Metric, RequestSample, Summary};
+use crate::stats::{Comparison, Estimates};
 
 /// The `schema` field of a stored run.
 pub const RUN_SCHEMA: &str = "llm-bench/run";
@@ -21,6 +34,18 @@ pub const RUN_SCHEMA: &str = "llm-bench/run";
 pub const RUN_SCHEMA_VERSION: u32 = 1;
 /// File name of a stored run inside its directory.
 pub const RUN_FILE: &str = "run.json";
+/// Directory of the latest run.
+pub const NEW_DIR: &str = "new";
+/// Directory of the latest comparison.
+pub const CHANGE_DIR: &str = "change";
+/// File name of a stored comparison.
+pub const COMPARISON_FILE: &str = "comparison.json";
+/// The baseline `--save-baseline` writes when given no name (criterion's default).
+pub const DEFAULT_BASELINE: &str = "base";
+/// The `schema` field of an exported baseline bundle.
+pub const BUNDLE_SCHEMA: &str = "llm-bench/baseline";
+/// The version of the bundle schema.
+pub const BUNDLE_SCHEMA_VERSION: u32 = 1;
 
 /// Which scenario a run measured.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +122,10 @@ pub struct StoredRun {
     pub itl_histogram: Vec<(u64, u64)>,
     /// Summary per metric (only metrics with values).
     pub summary: BTreeMap<Metric, Summary>,
+    /// Bootstrap estimates per metric, over one value per successful request (ITL: each
+    /// request's median gap).
+    #[serde(default)]
+    pub estimates: BTreeMap<Metric, Estimates>,
     /// Failed requests per class.
     pub errors: BTreeMap<ErrorClass, u64>,
     /// Run-level throughput.
@@ -138,6 +167,59 @@ impl StoredRun {
             Error::Config(format!("{} is a damaged stored run: {e}", origin.display()))
         })
     }
+}
+
+/// A run compared with a baseline, as stored in `<scenario>/change/comparison.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredComparison {
+    /// Always [`RUN_SCHEMA`] with a `/comparison` suffix.
+    pub schema: String,
+    /// [`RUN_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The scenario id.
+    pub scenario: String,
+    /// Name of the baseline compared with.
+    pub baseline: String,
+    /// The comparison of each metric present on both sides.
+    pub metrics: BTreeMap<Metric, Comparison>,
+    /// The metrics whose regression fails the build under `--fail-on-regression`.
+    pub gated: Vec<Metric>,
+    /// True when a gated metric regressed.
+    pub regressed: bool,
+}
+
+/// Every scenario of one baseline in one file, to commit or to pass between CI jobs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineBundle {
+    /// Always [`BUNDLE_SCHEMA`].
+    pub schema: String,
+    /// [`BUNDLE_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The baseline's name.
+    pub baseline: String,
+    /// One stored run per scenario.
+    pub runs: Vec<StoredRun>,
+}
+
+/// Checks a baseline name: a single, plain directory name that is not a reserved one.
+pub fn check_baseline_name(name: &str) -> Result<()> {
+    let plain = !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !plain {
+        return Err(Error::Config(format!(
+            "baseline name `{name}` must be letters, digits, `_`, `-` or `.` (not starting with `.`)"
+        )));
+    }
+    if name == NEW_DIR || name == CHANGE_DIR {
+        return Err(Error::Config(format!(
+            "`{name}` is reserved for llm-bench's own files; choose another baseline name"
+        )));
+    }
+    Ok(())
 }
 
 /// Where stored runs live (see the module docs for the order of precedence).
@@ -195,20 +277,175 @@ pub fn scenario_dir(root: &Path, scenario_id: &str) -> PathBuf {
 
 /// Writes `run` as `<root>/<id>/new/run.json`, atomically; returns the path.
 pub fn save_new(root: &Path, run: &StoredRun) -> Result<PathBuf> {
-    let dir = scenario_dir(root, &run.scenario.id).join("new");
-    let path = dir.join(RUN_FILE);
-    let json = serde_json::to_vec_pretty(run)
-        .map_err(|e| Error::Config(format!("could not encode the run: {e}")))?;
-    write_atomic(&path, &json)?;
+    save_as(root, run, NEW_DIR)
+}
+
+/// Writes `run` as the baseline `name` of its scenario, atomically; returns the path.
+pub fn save_baseline(root: &Path, run: &StoredRun, name: &str) -> Result<PathBuf> {
+    check_baseline_name(name)?;
+    save_as(root, run, name)
+}
+
+fn save_as(root: &Path, run: &StoredRun, dir_name: &str) -> Result<PathBuf> {
+    let path = scenario_dir(root, &run.scenario.id)
+        .join(dir_name)
+        .join(RUN_FILE);
+    write_json(&path, run)?;
     Ok(path)
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let json = serde_json::to_vec_pretty(value)
+        .map_err(|e| Error::Config(format!("could not encode {}: {e}", path.display())))?;
+    write_atomic(path, &json)
 }
 
 /// Reads `<root>/<id>/new/run.json`.
 pub fn load_new(root: &Path, scenario_id: &str) -> Result<StoredRun> {
-    let path = scenario_dir(root, scenario_id).join("new").join(RUN_FILE);
+    load_run(&scenario_dir(root, scenario_id).join(NEW_DIR).join(RUN_FILE))
+}
+
+/// Reads the baseline `name` of a scenario; `Ok(None)` when it was never saved.
+pub fn load_baseline(root: &Path, scenario_id: &str, name: &str) -> Result<Option<StoredRun>> {
+    check_baseline_name(name)?;
+    let path = scenario_dir(root, scenario_id).join(name).join(RUN_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    load_run(&path).map(Some)
+}
+
+/// Deletes a scenario's stored comparison, so a stale one is never read as current.
+pub fn remove_comparison(root: &Path, scenario_id: &str) -> Result<()> {
+    let path = scenario_dir(root, scenario_id)
+        .join(CHANGE_DIR)
+        .join(COMPARISON_FILE);
+    match fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(Error::io(format!("could not remove {}", path.display()), e))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes a scenario's comparison to `<root>/<id>/change/comparison.json`.
+pub fn save_comparison(root: &Path, comparison: &StoredComparison) -> Result<PathBuf> {
+    let path = scenario_dir(root, &comparison.scenario)
+        .join(CHANGE_DIR)
+        .join(COMPARISON_FILE);
+    write_json(&path, comparison)?;
+    Ok(path)
+}
+
+/// Reads a scenario's latest comparison, if any.
+pub fn load_comparison(root: &Path, scenario_id: &str) -> Result<Option<StoredComparison>> {
+    let path = scenario_dir(root, scenario_id)
+        .join(CHANGE_DIR)
+        .join(COMPARISON_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
     let text = fs::read_to_string(&path)
         .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
-    StoredRun::from_json(&text, &path)
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| Error::Config(format!("{} is a damaged comparison: {e}", path.display())))
+}
+
+/// Reads one stored run file.
+pub fn load_run(path: &Path) -> Result<StoredRun> {
+    let text = fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
+    StoredRun::from_json(&text, path)
+}
+
+/// Every stored run of baseline `name` under `root`, whichever bench binary wrote it,
+/// sorted by scenario id.
+pub fn baseline_runs(root: &Path, name: &str) -> Result<Vec<StoredRun>> {
+    check_baseline_name(name)?;
+    let mut runs = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(format!("could not list {}", dir.display()), e)),
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !path.is_dir() {
+                continue;
+            }
+            if entry.file_name() == name {
+                let file = path.join(RUN_FILE);
+                if file.is_file() {
+                    runs.push(load_run(&file)?);
+                    continue;
+                }
+            }
+            if entry.file_name() != NEW_DIR && entry.file_name() != CHANGE_DIR {
+                stack.push(path);
+            }
+        }
+    }
+    runs.sort_by(|a, b| a.scenario.id.cmp(&b.scenario.id));
+    Ok(runs)
+}
+
+/// Writes every scenario of baseline `name` into one bundle file; returns how many.
+pub fn export_baseline(root: &Path, name: &str, file: &Path) -> Result<usize> {
+    let runs = baseline_runs(root, name)?;
+    if runs.is_empty() {
+        return Err(Error::Config(format!(
+            "there is no stored baseline `{name}` under {} to export",
+            root.display()
+        )));
+    }
+    let count = runs.len();
+    let bundle = BaselineBundle {
+        schema: BUNDLE_SCHEMA.into(),
+        schema_version: BUNDLE_SCHEMA_VERSION,
+        baseline: name.into(),
+        runs,
+    };
+    write_json(file, &bundle)?;
+    Ok(count)
+}
+
+/// Reads a bundle and stores each of its runs as baseline `as_name` (the bundle's own name
+/// when `None`); returns the name used and how many scenarios were written.
+pub fn import_baseline(root: &Path, file: &Path, as_name: Option<&str>) -> Result<(String, usize)> {
+    let text = fs::read_to_string(file)
+        .map_err(|e| Error::io(format!("could not read {}", file.display()), e))?;
+    let bundle: BaselineBundle = serde_json::from_str(&text).map_err(|e| {
+        Error::Config(format!(
+            "{} is not an exported llm-bench baseline: {e}",
+            file.display()
+        ))
+    })?;
+    if bundle.schema != BUNDLE_SCHEMA || bundle.schema_version != BUNDLE_SCHEMA_VERSION {
+        return Err(Error::Config(format!(
+            "{} has schema {} version {}; this llm-bench reads {BUNDLE_SCHEMA} version {BUNDLE_SCHEMA_VERSION}",
+            file.display(),
+            bundle.schema,
+            bundle.schema_version
+        )));
+    }
+    let name = as_name.unwrap_or(&bundle.baseline).to_string();
+    check_baseline_name(&name)?;
+    for run in &bundle.runs {
+        if run.schema != RUN_SCHEMA || run.schema_version != RUN_SCHEMA_VERSION {
+            return Err(Error::Config(format!(
+                "{}: the run of `{}` has an unsupported schema",
+                file.display(),
+                run.scenario.id
+            )));
+        }
+    }
+    for run in &bundle.runs {
+        save_as(root, run, &name)?;
+    }
+    Ok((name, bundle.runs.len()))
 }
 
 /// Writes `bytes` to `path` so that readers see the old file or the new one, never a part:
@@ -273,6 +510,7 @@ mod tests {
             samples: vec![],
             itl_histogram: vec![(10, 2)],
             summary: BTreeMap::new(),
+            estimates: BTreeMap::new(),
             errors: BTreeMap::new(),
             throughput: Throughput {
                 requests_per_second: 0.0,
@@ -318,6 +556,116 @@ mod tests {
         let err = StoredRun::from_json(r#"{"schema":"llm-bench/run","schema_version":99}"#, p)
             .unwrap_err();
         assert!(err.to_string().contains("version Some(99)"), "{err}");
+    }
+
+    #[test]
+    fn baselines_save_load_list_export_import() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        let a = sample_run("chat/a");
+        let mut b = sample_run("b");
+        b.wall_time_ns = 7;
+        save_baseline(root, &a, "main").unwrap();
+        save_baseline(root, &b, "main").unwrap();
+        save_new(root, &b).unwrap();
+        assert_eq!(
+            load_baseline(root, "chat/a", "main").unwrap(),
+            Some(a.clone())
+        );
+        assert_eq!(load_baseline(root, "chat/a", "other").unwrap(), None);
+        let ids: Vec<String> = baseline_runs(root, "main")
+            .unwrap()
+            .into_iter()
+            .map(|r| r.scenario.id)
+            .collect();
+        assert_eq!(ids, ["b", "chat/a"]);
+
+        let file = root.join("exported.json");
+        assert_eq!(export_baseline(root, "main", &file).unwrap(), 2);
+        let elsewhere = tempfile::tempdir().unwrap();
+        let (name, n) = import_baseline(elsewhere.path(), &file, None).unwrap();
+        assert_eq!((name.as_str(), n), ("main", 2));
+        assert_eq!(
+            load_baseline(elsewhere.path(), "b", "main").unwrap(),
+            Some(b.clone())
+        );
+        let (name, _) = import_baseline(elsewhere.path(), &file, Some("pr")).unwrap();
+        assert_eq!(name, "pr");
+        assert!(load_baseline(elsewhere.path(), "chat/a", "pr")
+            .unwrap()
+            .is_some());
+
+        let err = export_baseline(root, "missing", &root.join("x.json")).unwrap_err();
+        assert!(
+            err.to_string().contains("no stored baseline `missing`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn comparisons_are_saved_and_removed() {
+        let root = tempfile::tempdir().unwrap();
+        let c = StoredComparison {
+            schema: "llm-bench/run/comparison".into(),
+            schema_version: RUN_SCHEMA_VERSION,
+            scenario: "g/s".into(),
+            baseline: "base".into(),
+            metrics: BTreeMap::new(),
+            gated: vec![Metric::Ttft],
+            regressed: false,
+        };
+        save_comparison(root.path(), &c).unwrap();
+        assert_eq!(load_comparison(root.path(), "g/s").unwrap(), Some(c));
+        remove_comparison(root.path(), "g/s").unwrap();
+        assert_eq!(load_comparison(root.path(), "g/s").unwrap(), None);
+        remove_comparison(root.path(), "g/s").unwrap(); // nothing to remove is fine
+    }
+
+    #[test]
+    fn reserved_and_odd_baseline_names_are_refused() {
+        for bad in ["new", "change", "", ".hidden", "a/b", "../x", "a b"] {
+            assert!(check_baseline_name(bad).is_err(), "{bad:?}");
+        }
+        for good in ["base", "main", "pr-12", "v1.2_rc"] {
+            assert!(check_baseline_name(good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn an_interrupted_save_leaves_the_old_baseline_intact() {
+        let root = tempfile::tempdir().unwrap();
+        let old = sample_run("s");
+        let path = save_baseline(root.path(), &old, "main").unwrap();
+        // A crash mid-write leaves a partial temporary file beside the baseline...
+        let dir = path.parent().unwrap();
+        fs::write(dir.join(".run.json.tmp-99999"), b"{\"schema\": \"llm-be").unwrap();
+        assert_eq!(
+            load_baseline(root.path(), "s", "main").unwrap(),
+            Some(old.clone())
+        );
+        // ...and a write that fails before its rename changes nothing either.
+        let blocked = dir.join(format!(".run.json.tmp-{}", std::process::id()));
+        fs::create_dir(&blocked).unwrap(); // the temporary file cannot be created
+        let mut newer = sample_run("s");
+        newer.wall_time_ns = 42;
+        assert!(save_baseline(root.path(), &newer, "main").is_err());
+        assert_eq!(load_baseline(root.path(), "s", "main").unwrap(), Some(old));
+    }
+
+    #[test]
+    fn a_damaged_bundle_is_refused_before_anything_is_written() {
+        let root = tempfile::tempdir().unwrap();
+        let file = root.path().join("b.json");
+        fs::write(&file, r#"{"schema":"llm-bench/baseline","schema_version":1,"baseline":"main","runs":[{"schema":"x"}]}"#).unwrap();
+        assert!(import_baseline(root.path(), &file, None).is_err());
+        fs::write(&file, "not json").unwrap();
+        let err = import_baseline(root.path(), &file, None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("not an exported llm-bench baseline"),
+            "{err}"
+        );
+        assert!(baseline_runs(root.path(), "main").unwrap().is_empty());
     }
 
     #[test]

@@ -54,6 +54,72 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency: Option<u32>,
 
+    /// Save the run as this baseline (default `base`); it is first compared with the
+    /// baseline of that name, if one is stored.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["baseline", "baseline_lenient", "load_baseline"])]
+    pub save_baseline: Option<String>,
+
+    /// Compare with this baseline and do not save one; fails when a scenario has none.
+    #[arg(long, value_name = "NAME", conflicts_with = "baseline_lenient")]
+    pub baseline: Option<String>,
+
+    /// Like --baseline, but a scenario without that baseline is only reported.
+    #[arg(long, value_name = "NAME")]
+    pub baseline_lenient: Option<String>,
+
+    /// Send no request: re-analyse this stored baseline (compare it with --baseline if given).
+    #[arg(long, value_name = "NAME")]
+    pub load_baseline: Option<String>,
+
+    /// Save no baseline (the run is still stored under `new/`).
+    #[arg(long, conflicts_with = "save_baseline")]
+    pub discard_baseline: bool,
+
+    /// Exit with status 3 when a gated metric regressed (also LLM_BENCH_FAIL_ON_REGRESSION=1).
+    #[arg(
+        long,
+        env = "LLM_BENCH_FAIL_ON_REGRESSION",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        hide_env_values = true
+    )]
+    pub fail_on_regression: bool,
+
+    /// Metrics whose median regression fails the build, e.g. `ttft,e2e` (overrides the
+    /// attribute's `gate`; default `ttft,tpot`).
+    #[arg(long, value_name = "METRICS")]
+    pub gate: Option<String>,
+
+    /// Compare even when the baseline was measured against another endpoint, model or
+    /// concurrency.
+    #[arg(long)]
+    pub force_compare: bool,
+
+    /// Relative change of a median treated as noise (default 0.05 = 5%).
+    #[arg(long, value_name = "FRACTION")]
+    pub noise_threshold: Option<f64>,
+
+    /// A change needs a p-value below this (default 0.01).
+    #[arg(long, value_name = "P")]
+    pub significance_level: Option<f64>,
+
+    /// Confidence level of the bootstrap intervals (default 0.95).
+    #[arg(long, value_name = "LEVEL")]
+    pub confidence_level: Option<f64>,
+
+    /// Bootstrap resamples per interval (default 10000; 0 skips intervals).
+    #[arg(long, value_name = "N")]
+    pub nresamples: Option<usize>,
+
+    /// After the run, write every scenario of the saved baseline (`--save-baseline`, default
+    /// `base`) into this one JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub export_baseline: Option<std::path::PathBuf>,
+
+    /// Before the run, store the baselines of this exported file (under their own name).
+    #[arg(long, value_name = "FILE")]
+    pub import_baseline: Option<std::path::PathBuf>,
+
     /// Print less: one line per scenario.
     #[arg(long, short)]
     pub quiet: bool,
@@ -79,6 +145,61 @@ impl Args {
     /// True when measuring (`--bench` given), false in test mode.
     pub fn bench_mode(&self) -> bool {
         self.bench && !self.test
+    }
+
+    /// The statistics settings: defaults, overridden by the flags given; validated.
+    pub fn stats_config(&self) -> Result<crate::stats::StatsConfig, String> {
+        let mut cfg = crate::stats::StatsConfig::default();
+        if let Some(v) = self.noise_threshold {
+            cfg.noise_threshold = v;
+        }
+        if let Some(v) = self.significance_level {
+            cfg.significance_level = v;
+        }
+        if let Some(v) = self.confidence_level {
+            cfg.confidence_level = v;
+        }
+        if let Some(v) = self.nresamples {
+            cfg.nresamples = v;
+        }
+        cfg.validate().map_err(|e| e.to_string())?;
+        Ok(cfg)
+    }
+
+    /// The baseline a run is saved as, unless saving is off (`--baseline`,
+    /// `--baseline-lenient`, `--load-baseline`, `--discard-baseline`).
+    pub fn baseline_to_save(&self) -> Option<&str> {
+        if self.discard_baseline
+            || self.baseline.is_some()
+            || self.baseline_lenient.is_some()
+            || self.load_baseline.is_some()
+        {
+            return None;
+        }
+        Some(
+            self.save_baseline
+                .as_deref()
+                .unwrap_or(crate::store::DEFAULT_BASELINE),
+        )
+    }
+
+    /// The baseline to compare with, and whether a missing one is an error.
+    pub fn baseline_to_compare(&self) -> Option<(&str, bool)> {
+        if let Some(name) = &self.baseline {
+            return Some((name, true));
+        }
+        if let Some(name) = &self.baseline_lenient {
+            return Some((name, false));
+        }
+        if self.load_baseline.is_some() {
+            return None;
+        }
+        Some((
+            self.save_baseline
+                .as_deref()
+                .unwrap_or(crate::store::DEFAULT_BASELINE),
+            false,
+        ))
     }
 
     /// Does the scenario id pass the filter?
@@ -127,6 +248,49 @@ mod tests {
         let a = parse(&["short"]).unwrap();
         assert!(a.selects("chat/short_turn"));
         assert!(!a.selects("chat/long"));
+    }
+
+    #[test]
+    fn criterion_baseline_flags_keep_their_meaning() {
+        // default: compare with `base` if present, then save as `base`
+        let a = parse(&["--bench"]).unwrap();
+        assert_eq!(a.baseline_to_compare(), Some(("base", false)));
+        assert_eq!(a.baseline_to_save(), Some("base"));
+        let a = parse(&["--bench", "--save-baseline", "main"]).unwrap();
+        assert_eq!(a.baseline_to_compare(), Some(("main", false)));
+        assert_eq!(a.baseline_to_save(), Some("main"));
+        let a = parse(&["--bench", "--baseline", "main"]).unwrap();
+        assert_eq!(a.baseline_to_compare(), Some(("main", true)));
+        assert_eq!(a.baseline_to_save(), None);
+        let a = parse(&["--bench", "--baseline-lenient", "main"]).unwrap();
+        assert_eq!(a.baseline_to_compare(), Some(("main", false)));
+        let a = parse(&["--bench", "--load-baseline", "pr"]).unwrap();
+        assert_eq!(a.baseline_to_compare(), None);
+        assert_eq!(a.baseline_to_save(), None);
+        let a = parse(&["--bench", "--discard-baseline"]).unwrap();
+        assert_eq!(a.baseline_to_save(), None);
+        assert!(parse(&["--save-baseline", "a", "--baseline", "b"]).is_err());
+        assert!(parse(&["--baseline", "a", "--baseline-lenient", "b"]).is_err());
+    }
+
+    #[test]
+    fn stats_flags_are_validated() {
+        let a = parse(&["--noise-threshold", "0.1", "--nresamples", "500"]).unwrap();
+        let cfg = a.stats_config().unwrap();
+        assert_eq!(cfg.noise_threshold, 0.1);
+        assert_eq!(cfg.nresamples, 500);
+        let err = parse(&["--confidence-level", "95"])
+            .unwrap()
+            .stats_config()
+            .unwrap_err();
+        assert!(err.contains("confidence level"), "{err}");
+    }
+
+    #[test]
+    fn fail_on_regression_flag() {
+        let a = parse(&["--fail-on-regression", "chat"]).unwrap();
+        assert!(a.fail_on_regression);
+        assert_eq!(a.filter.as_deref(), Some("chat"));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use crate::metrics::{Metric, Summary, TokenSource};
-use crate::store::StoredRun;
+use crate::stats::{Estimate, StatsConfig, Verdict};
+use crate::store::{StoredComparison, StoredRun};
 
 /// Formats nanoseconds with a unit chosen for the value, four significant digits.
 ///
@@ -44,8 +45,13 @@ fn format_value(metric: Metric, v: f64) -> String {
     }
 }
 
-/// The block printed after a scenario ran.
-pub(crate) fn scenario_block(run: &StoredRun) -> String {
+/// The block printed after a scenario ran: what was measured, the distribution of each
+/// metric, the median with its interval, and the change against the baseline.
+pub(crate) fn scenario_block(
+    run: &StoredRun,
+    comparison: Option<&StoredComparison>,
+    stats: &StatsConfig,
+) -> String {
     let mut out = String::new();
     let failed: u64 = run.errors.values().sum();
     let _ = writeln!(out, "{}", run.scenario.id);
@@ -82,6 +88,7 @@ pub(crate) fn scenario_block(run: &StoredRun) -> String {
     if let Some(line) = tokens_line(run) {
         let _ = writeln!(out, "  {line}");
     }
+    out.push_str(&estimate_lines(run, comparison, stats));
     for (class, n) in &run.errors {
         let example = run
             .samples
@@ -97,6 +104,96 @@ pub(crate) fn scenario_block(run: &StoredRun) -> String {
         );
     }
     out
+}
+
+/// Criterion-style lines: `TTFT  median [lo est hi]`, and against a baseline
+/// `change [lo est hi] (p = ..) verdict`.
+fn estimate_lines(
+    run: &StoredRun,
+    comparison: Option<&StoredComparison>,
+    stats: &StatsConfig,
+) -> String {
+    let mut out = String::new();
+    if run.estimates.is_empty() {
+        return out;
+    }
+    let level = (stats.confidence_level * 100.0).round();
+    match comparison {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "  median [{level}% CI], change vs baseline `{}` [{level}% CI]:",
+                c.baseline
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  median [{level}% CI]:");
+        }
+    }
+    for (metric, e) in &run.estimates {
+        let mut line = format!("  {:<9}{}", metric.label(), bracket(*metric, &e.median));
+        if let Some(change) = comparison.and_then(|c| c.metrics.get(metric)) {
+            let gated = comparison.is_some_and(|c| c.gated.contains(metric));
+            let _ = write!(
+                line,
+                "  change {}  p = {:.4}  {}{}",
+                change_bracket(&change.median_change),
+                change.p_value,
+                verdict_words(&change.verdict),
+                if gated { " (gated)" } else { "" }
+            );
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    if let Some(c) = comparison {
+        let gated: Vec<&str> = c.gated.iter().map(|m| m.label()).collect();
+        let verdict = if c.regressed {
+            "REGRESSED"
+        } else {
+            "no gated metric regressed"
+        };
+        let _ = writeln!(out, "  verdict: {verdict} (gated: {})", gated.join(", "));
+    }
+    out
+}
+
+fn bracket(metric: Metric, e: &Estimate) -> String {
+    let point = format_value(metric, e.point);
+    match e.interval {
+        Some(i) => format!(
+            "[{} {} {}]",
+            format_value(metric, i.lower),
+            point,
+            format_value(metric, i.upper)
+        ),
+        None => format!("[{point}] (too few samples for an interval)"),
+    }
+}
+
+fn percent(x: f64) -> String {
+    format!("{:+.2}%", x * 100.0)
+}
+
+fn change_bracket(e: &Estimate) -> String {
+    match e.interval {
+        Some(i) => format!(
+            "[{} {} {}]",
+            percent(i.lower),
+            percent(e.point),
+            percent(i.upper)
+        ),
+        None => format!("[{}]", percent(e.point)),
+    }
+}
+
+/// The verdict as criterion words it.
+fn verdict_words(v: &Verdict) -> String {
+    match v {
+        Verdict::Improved => "Improved".into(),
+        Verdict::Regressed => "Regressed".into(),
+        Verdict::NoChange => "No change".into(),
+        Verdict::Inconclusive(reason) => format!("Inconclusive: {reason}"),
+    }
 }
 
 fn metric_row(metric: Metric, s: &Summary) -> String {

@@ -1,6 +1,7 @@
 //! The harness behind [`main!`](crate::main): selects scenarios, runs them, prints and
 //! stores the results.
 
+mod baseline;
 mod cli;
 mod console;
 mod endpoint;
@@ -18,7 +19,9 @@ pub use cli::Args;
 pub use console::format_duration_ns;
 
 use crate::context::ScenarioEnv;
+use crate::metrics::Metric;
 use crate::scenario::{self, Scenario};
+use crate::stats::StatsConfig;
 use crate::store;
 use runner::Plan;
 
@@ -37,6 +40,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 /// Exit status for unusable arguments or configuration.
 pub const EXIT_USAGE: i32 = 2;
+/// Exit status under `--fail-on-regression` when a gated metric regressed.
+pub const EXIT_REGRESSED: i32 = 3;
 /// Exit status after Ctrl-C (finished samples are stored first).
 pub const EXIT_INTERRUPTED: i32 = 130;
 
@@ -93,10 +98,10 @@ pub fn run_with_args(args: Args) -> i32 {
 }
 
 async fn run_selected(args: &Args, selected: &[&'static Scenario]) -> i32 {
-    let endpoint = match endpoint::resolve().await {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: {e}");
+    let settings = match Settings::from_args(args) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("error: {message}");
             return EXIT_USAGE;
         }
     };
@@ -108,9 +113,123 @@ async fn run_selected(args: &Args, selected: &[&'static Scenario]) -> i32 {
         }
     });
     if args.bench_mode() {
-        bench_all(args, selected, &endpoint, stop_rx).await
+        if let Some(file) = &args.import_baseline {
+            match store::import_baseline(&settings.root, file, None) {
+                Ok((name, n)) => println!(
+                    "llm-bench: imported baseline `{name}` ({n} scenarios) from {}",
+                    file.display()
+                ),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_USAGE;
+                }
+            }
+        }
+    }
+    if args.bench_mode() && args.load_baseline.is_some() {
+        // Re-analysis of stored samples: no request is sent, so no endpoint is needed.
+        let status = analyse_stored(args, &settings, selected);
+        return finish_bench(args, &settings, status);
+    }
+    let endpoint = match endpoint::resolve().await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if args.bench_mode() {
+        let status = bench_all(args, &settings, selected, &endpoint, stop_rx).await;
+        finish_bench(args, &settings, status)
     } else {
         test_all(selected, &endpoint, stop_rx).await
+    }
+}
+
+/// What the command line decided, checked once before anything runs.
+struct Settings {
+    root: std::path::PathBuf,
+    stats: StatsConfig,
+    /// `--gate`, overriding every scenario's attribute.
+    gate: Option<Vec<Metric>>,
+}
+
+impl Settings {
+    fn from_args(args: &Args) -> std::result::Result<Settings, String> {
+        let stats = args.stats_config()?;
+        for name in [
+            &args.save_baseline,
+            &args.baseline,
+            &args.baseline_lenient,
+            &args.load_baseline,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            store::check_baseline_name(name).map_err(|e| e.to_string())?;
+        }
+        let gate = match &args.gate {
+            Some(list) => Some(Metric::parse_list(list).map_err(|e| format!("--gate: {e}"))?),
+            None => None,
+        };
+        Ok(Settings {
+            root: store::output_root(),
+            stats,
+            gate,
+        })
+    }
+
+    fn gate_for(&self, scenario_gate: Option<&str>) -> Vec<Metric> {
+        if let Some(gate) = &self.gate {
+            return gate.clone();
+        }
+        // The attribute's list was checked at compile time.
+        match scenario_gate.map(Metric::parse_list) {
+            Some(Ok(list)) => list,
+            _ => baseline::DEFAULT_GATE.to_vec(),
+        }
+    }
+}
+
+/// How a bench run went, over all scenarios.
+#[derive(Debug, Default, Clone, Copy)]
+struct Status {
+    failed: bool,
+    usage: bool,
+    regressed: bool,
+    interrupted: bool,
+}
+
+/// Exports the saved baseline if asked, then turns the status into an exit code.
+fn finish_bench(args: &Args, settings: &Settings, mut status: Status) -> i32 {
+    if let Some(file) = &args.export_baseline {
+        let name = args
+            .save_baseline
+            .as_deref()
+            .or(args.load_baseline.as_deref())
+            .unwrap_or(store::DEFAULT_BASELINE);
+        match store::export_baseline(&settings.root, name, file) {
+            Ok(n) => println!(
+                "llm-bench: exported baseline `{name}` ({n} scenarios) to {}",
+                file.display()
+            ),
+            Err(e) => {
+                eprintln!("error: {e}");
+                status.usage = true;
+            }
+        }
+    }
+    if status.interrupted {
+        EXIT_INTERRUPTED
+    } else if status.usage {
+        EXIT_USAGE
+    } else if status.regressed && args.fail_on_regression {
+        eprintln!("llm-bench: a gated metric regressed (--fail-on-regression): exit status {EXIT_REGRESSED}");
+        EXIT_REGRESSED
+    } else if status.failed {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
     }
 }
 
@@ -162,15 +281,15 @@ async fn test_all(
     }
 }
 
-/// Bench mode (`cargo bench`): measure, print, store.
+/// Bench mode (`cargo bench`): measure, store, compare, print.
 async fn bench_all(
     args: &Args,
+    settings: &Settings,
     selected: &[&'static Scenario],
     endpoint: &endpoint::Endpoint,
     stop: watch::Receiver<bool>,
-) -> i32 {
-    let root = store::output_root();
-    let mut status = EXIT_OK;
+) -> Status {
+    let mut status = Status::default();
     for &s in selected {
         let plan = Plan {
             samples: args.samples.or(s.config.samples).unwrap_or(DEFAULT_SAMPLES),
@@ -188,35 +307,140 @@ async fn bench_all(
             runner::run_scenario(s, env_for(s, endpoint), plan, stop.clone(), progress).await;
         clear_progress(args.quiet);
         let info = endpoint.info(s.config.model);
-        let run = summarize::stored_run(s, info, plan, started, outcome);
-        if args.quiet {
-            println!("{}", quiet_line(&run));
-        } else {
-            print!("{}", console::scenario_block(&run));
-        }
+        let run = summarize::stored_run(s, info, plan, started, outcome, &settings.stats);
         if !run.samples.is_empty() {
-            match store::save_new(&root, &run) {
-                Ok(path) if !args.quiet => println!("  stored: {}\n", path.display()),
-                Ok(_) => {}
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    status = EXIT_FAILED;
-                }
+            if let Err(e) = store::save_new(&settings.root, &run) {
+                eprintln!("error: {e}");
+                status.failed = true;
             }
         }
+        let complete = !run.interrupted && run.samples.iter().any(|x| x.is_ok());
+        report_scenario(args, settings, &run, s.config.gate, &mut status);
+        if complete {
+            if let Some(name) = args.baseline_to_save() {
+                match store::save_baseline(&settings.root, &run, name) {
+                    Ok(path) if !args.quiet => {
+                        println!("  saved as baseline `{name}`: {}\n", path.display())
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        status.failed = true;
+                    }
+                }
+            }
+        } else if let Some(name) = args.baseline_to_save() {
+            println!("  baseline `{name}` kept: this run is incomplete\n");
+        }
         if run.interrupted {
-            return EXIT_INTERRUPTED;
+            status.interrupted = true;
+            break;
         }
         if run.samples.iter().all(|x| !x.is_ok()) {
             eprintln!("error: every request of `{id}` failed");
-            status = EXIT_FAILED;
+            status.failed = true;
         }
     }
     status
 }
 
-fn quiet_line(run: &store::StoredRun) -> String {
-    use crate::metrics::Metric;
+/// `--load-baseline NAME`: re-analyses stored samples with the current settings.
+fn analyse_stored(args: &Args, settings: &Settings, selected: &[&'static Scenario]) -> Status {
+    let mut status = Status::default();
+    let Some(name) = args.load_baseline.as_deref() else {
+        return status;
+    };
+    for &s in selected {
+        let id = s.id();
+        let mut run = match store::load_baseline(&settings.root, &id, name) {
+            Ok(Some(run)) => run,
+            Ok(None) => {
+                eprintln!("error: scenario `{id}` has no stored baseline `{name}`");
+                status.usage = true;
+                continue;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                status.usage = true;
+                continue;
+            }
+        };
+        run.estimates = baseline::estimates_for(&run.samples, &settings.stats);
+        report_scenario(args, settings, &run, s.config.gate, &mut status);
+    }
+    status
+}
+
+/// Compares a run with its baseline (when there is one to compare with), stores the
+/// comparison and prints the scenario's block.
+fn report_scenario(
+    args: &Args,
+    settings: &Settings,
+    run: &store::StoredRun,
+    scenario_gate: Option<&str>,
+    status: &mut Status,
+) {
+    let id = &run.scenario.id;
+    let mut comparison = None;
+    let mut note = None;
+    if let Some((name, required)) = args.baseline_to_compare() {
+        match store::load_baseline(&settings.root, id, name) {
+            Ok(Some(base)) => match baseline::incomparable(run, &base) {
+                Some(reason) if !args.force_compare => {
+                    eprintln!("error: `{id}` is not compared with baseline `{name}`: {reason}");
+                    status.usage = true;
+                }
+                _ => {
+                    let gate = settings.gate_for(scenario_gate);
+                    comparison = Some(baseline::compare_runs(
+                        run,
+                        &base,
+                        name,
+                        &gate,
+                        &settings.stats,
+                    ));
+                }
+            },
+            Ok(None) if required => {
+                eprintln!("error: scenario `{id}` has no stored baseline `{name}`");
+                status.usage = true;
+            }
+            Ok(None) => note = Some(format!("no baseline `{name}` yet: nothing to compare")),
+            Err(e) => {
+                eprintln!("error: {e}");
+                status.usage = true;
+            }
+        }
+    }
+    let stored = match &comparison {
+        Some(c) => store::save_comparison(&settings.root, c).map(|_| ()),
+        None => store::remove_comparison(&settings.root, id),
+    };
+    if let Err(e) = stored {
+        eprintln!("error: {e}");
+        status.failed = true;
+    }
+    if let Some(c) = &comparison {
+        status.regressed |= c.regressed;
+    }
+    if args.quiet {
+        println!("{}", quiet_line(run, comparison.as_ref()));
+    } else {
+        print!(
+            "{}",
+            console::scenario_block(run, comparison.as_ref(), &settings.stats)
+        );
+        if let Some(note) = note {
+            println!("  {note}");
+        }
+        println!(
+            "  stored: {}",
+            store::scenario_dir(&settings.root, id).display()
+        );
+    }
+}
+
+fn quiet_line(run: &store::StoredRun, comparison: Option<&store::StoredComparison>) -> String {
     let p50 = |m: Metric| {
         run.summary
             .get(&m)
@@ -224,13 +448,18 @@ fn quiet_line(run: &store::StoredRun) -> String {
             .unwrap_or_else(|| "-".into())
     };
     format!(
-        "{}: TTFT p50 {}  TPOT p50 {}  E2E p50 {}  ({} samples, {} failed)",
+        "{}: TTFT p50 {}  TPOT p50 {}  E2E p50 {}  ({} samples, {} failed){}",
         run.scenario.id,
         p50(Metric::Ttft),
         p50(Metric::Tpot),
         p50(Metric::E2e),
         run.samples.len(),
-        run.errors.values().sum::<u64>()
+        run.errors.values().sum::<u64>(),
+        match comparison {
+            Some(c) if c.regressed => "  REGRESSED",
+            Some(_) => "  gated metrics did not regress",
+            None => "",
+        }
     )
 }
 

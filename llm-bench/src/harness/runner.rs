@@ -249,9 +249,12 @@ mod tests {
 
     /// The proof the foundation issue asks for: against TTFT 50 ms, 10 ms between tokens,
     /// 20 tokens, measured TTFT is within 5 ms of the endpoint's recorded truth and the
-    /// median ITL within 2 ms.
+    /// median ITL within 2 ms. Each figure is the median over 7 requests of the per-request
+    /// difference, after one warm-up request (connection set-up is not what is compared),
+    /// so one scheduling hiccup of a loaded test machine cannot decide the outcome.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn measured_ttft_and_itl_match_the_endpoints_truth() {
+        let _alone = crate::test_support::exclusive().await;
         let profile = LatencyProfile::default()
             .ttft(Duration::from_millis(50))
             .itl(Duration::from_millis(10))
@@ -260,11 +263,17 @@ mod tests {
         let env = env_for(&server).await;
         let (_tx, stop) = watch::channel(false);
         let s = scenario("accuracy", twenty_tokens);
-        let out = run_scenario(s, env, plan(5, 1), stop, |_, _| {}).await;
+        let plan = Plan {
+            warmup: 1,
+            ..plan(7, 1)
+        };
+        let out = run_scenario(s, env, plan, stop, |_, _| {}).await;
         let truth = server.truth();
-        assert_eq!(out.samples.len(), 5);
-        assert_eq!(truth.len(), 5);
-        for (sample, truth) in out.samples.iter().zip(&truth) {
+        assert_eq!(out.samples.len(), 7);
+        assert_eq!(truth.len(), 8, "one warm-up and seven measured requests");
+        let mut ttft_diffs = Vec::new();
+        let mut itl_diffs = Vec::new();
+        for (sample, truth) in out.samples.iter().zip(&truth[1..]) {
             assert!(sample.is_ok(), "{:?}", sample.error);
             assert_eq!(sample.output_tokens, Some(20));
             assert_eq!(
@@ -276,23 +285,22 @@ mod tests {
                 "the role-only chunk is not output"
             );
             let measured = Duration::from_nanos(sample.ttft_ns.unwrap());
-            let real = truth.ttft().unwrap();
-            let diff = measured.abs_diff(real);
-            assert!(
-                diff < Duration::from_millis(5),
-                "TTFT measured {measured:?}, truth {real:?}"
-            );
+            ttft_diffs.push(measured.abs_diff(truth.ttft().unwrap()));
             let mut gaps = truth.inter_token_gaps();
             gaps.sort();
             let real_median = gaps[gaps.len() / 2];
             let measured_median = Duration::from_nanos(sample.itl_median_ns.unwrap());
-            assert!(
-                measured_median.abs_diff(real_median) < Duration::from_millis(2),
-                "ITL median measured {measured_median:?}, truth {real_median:?}"
-            );
+            itl_diffs.push(measured_median.abs_diff(real_median));
         }
+        ttft_diffs.sort();
+        itl_diffs.sort();
+        let (ttft_diff, itl_diff) = (ttft_diffs[3], itl_diffs[3]);
+        eprintln!("TTFT |measured - truth|: median {ttft_diff:?}, all {ttft_diffs:?}");
+        eprintln!("median ITL |measured - truth|: median {itl_diff:?}, all {itl_diffs:?}");
+        assert!(ttft_diff < Duration::from_millis(5), "{ttft_diffs:?}");
+        assert!(itl_diff < Duration::from_millis(2), "{itl_diffs:?}");
         // every gap of every request reached the run's ITL histogram
-        assert_eq!(out.itl.len(), 5 * 19);
+        assert_eq!(out.itl.len(), 7 * 19);
         server.shutdown().await;
     }
 

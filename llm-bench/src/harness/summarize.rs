@@ -3,9 +3,11 @@
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::harness::baseline::{estimates_for, reported_metrics};
 use crate::harness::runner::{PhaseOutcome, Plan};
 use crate::metrics::{histogram_of, Metric};
 use crate::scenario::Scenario;
+use crate::stats::StatsConfig;
 use crate::store::{
     EndpointInfo, RunSettings, ScenarioInfo, StoredRun, Throughput, RUN_SCHEMA, RUN_SCHEMA_VERSION,
 };
@@ -17,9 +19,10 @@ pub(crate) fn stored_run(
     plan: Plan,
     started: SystemTime,
     outcome: PhaseOutcome,
+    stats: &StatsConfig,
 ) -> StoredRun {
     let mut summary = BTreeMap::new();
-    for metric in Metric::ALL {
+    for metric in reported_metrics(&outcome.samples) {
         let hist = if metric == Metric::Itl {
             outcome.itl.clone()
         } else {
@@ -28,14 +31,6 @@ pub(crate) fn stored_run(
         if let Some(s) = hist.summary() {
             summary.insert(metric, s);
         }
-    }
-    // TTFO is only worth a line where it differs from TTFT (reasoning models).
-    if outcome
-        .samples
-        .iter()
-        .all(|s| !s.is_ok() || s.ttfo_ns == s.ttft_ns)
-    {
-        summary.remove(&Metric::Ttfo);
     }
     let mut errors = BTreeMap::new();
     for e in outcome.samples.iter().filter_map(|s| s.error.as_ref()) {
@@ -47,6 +42,7 @@ pub(crate) fn stored_run(
     });
     let secs = outcome.wall_time_ns as f64 / 1e9;
     let per_sec = |v: u64| if secs > 0.0 { v as f64 / secs } else { 0.0 };
+    let estimates = estimates_for(&outcome.samples, stats);
     StoredRun {
         schema: RUN_SCHEMA.into(),
         schema_version: RUN_SCHEMA_VERSION,
@@ -74,6 +70,7 @@ pub(crate) fn stored_run(
         itl_histogram: outcome.itl.buckets(),
         samples: outcome.samples,
         summary,
+        estimates,
         errors,
         throughput: Throughput {
             requests_per_second: per_sec(ok_count),

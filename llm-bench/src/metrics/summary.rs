@@ -55,6 +55,52 @@ impl Metric {
         }
     }
 
+    /// The metric's stable name, as in stored files and `gate` lists: `ttfb`, `ttft`,
+    /// `ttfo`, `itl`, `tpot`, `e2e`, `tokens_per_second`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Ttfb => "ttfb",
+            Metric::Ttft => "ttft",
+            Metric::Ttfo => "ttfo",
+            Metric::Itl => "itl",
+            Metric::Tpot => "tpot",
+            Metric::E2e => "e2e",
+            Metric::TokensPerSecond => "tokens_per_second",
+        }
+    }
+
+    /// Parses a comma-separated list of metric names (case and spaces ignored, empty items
+    /// skipped, duplicates dropped).
+    ///
+    /// ```
+    /// use llm_bench::metrics::Metric;
+    /// assert_eq!(Metric::parse_list("TTFT, tpot").unwrap(), vec![Metric::Ttft, Metric::Tpot]);
+    /// assert!(Metric::parse_list("latency").is_err());
+    /// ```
+    pub fn parse_list(list: &str) -> Result<Vec<Metric>, String> {
+        let mut out = Vec::new();
+        for part in list.split(',') {
+            let name = part.trim().to_ascii_lowercase();
+            if name.is_empty() {
+                continue;
+            }
+            let metric = Metric::ALL
+                .into_iter()
+                .find(|m| m.name() == name)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+                    format!(
+                        "unknown metric `{name}` (the metrics are {})",
+                        names.join(", ")
+                    )
+                })?;
+            if !out.contains(&metric) {
+                out.push(metric);
+            }
+        }
+        Ok(out)
+    }
+
     /// True for metrics measured in time (nanoseconds); false for tokens per second.
     pub fn is_duration(self) -> bool {
         self != Metric::TokensPerSecond

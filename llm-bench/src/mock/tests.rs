@@ -665,6 +665,7 @@ async fn client_disconnect_stops_the_generator() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_concurrent_streams_keep_pace() {
+    let _alone = crate::test_support::exclusive().await;
     const STREAMS: usize = 256;
     let profile = LatencyProfile::default()
         .ttft(ms(20))

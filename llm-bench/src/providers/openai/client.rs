@@ -274,6 +274,31 @@ impl OpenAiClient {
     }
 }
 
+/// Feeds a recorded body through the same decode-parse-record path as a live stream, in
+/// reads of `read_size` bytes, all stamped now. Used by the overhead benchmarks and tests.
+pub(crate) fn replay(body: &[u8], read_size: usize, rec: &mut Recorder) -> Result<Completion> {
+    let mut state = StreamState::default();
+    let mut decoder = SseDecoder::new();
+    let mut events: Vec<SseEvent> = Vec::new();
+    for read in body.chunks(read_size.max(1)) {
+        let at = Instant::now();
+        decoder
+            .feed(read, &mut events)
+            .map_err(|e| Error::Malformed(e.to_string()))?;
+        if state.apply(&mut events, at, rec)? {
+            rec.end(at);
+            return Ok(state.completion);
+        }
+    }
+    let at = Instant::now();
+    decoder
+        .finish(&mut events)
+        .map_err(|e| Error::Malformed(e.to_string()))?;
+    state.apply(&mut events, at, rec)?;
+    rec.end(at);
+    Ok(state.completion)
+}
+
 /// Accumulates what the events of one stream carry.
 #[derive(Default)]
 struct StreamState {
@@ -380,6 +405,35 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("carries credentials"), "{err}");
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn replay_records_output_events_only() {
+        let body = concat!(
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n",
+            ": keep-alive\n\n",
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n",
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"}}]}\n\n",
+            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}\n\n",
+            "data: [DONE]\n\n",
+        );
+        for read_size in [1, 7, 1 << 20] {
+            let mut rec = Recorder::new(Instant::now(), false);
+            let done = replay(body.as_bytes(), read_size, &mut rec).unwrap();
+            assert_eq!(done.text, "Hello");
+            let sample = rec.finish(0, Instant::now(), |_| {});
+            assert_eq!(sample.output_events, 2, "read size {read_size}");
+            assert_eq!(sample.output_tokens, Some(2));
+        }
+    }
+
+    #[test]
+    fn an_error_chunk_ends_the_request_as_mid_stream() {
+        let body = "data: {\"error\":{\"message\":\"Token limit reached\",\"code\":400}}\n\ndata: [DONE]\n\n";
+        let mut rec = Recorder::new(Instant::now(), false);
+        let err = replay(body.as_bytes(), 64, &mut rec).unwrap_err();
+        assert_eq!(err.class(), crate::ErrorClass::MidStream);
+        assert!(err.to_string().contains("Token limit reached"), "{err}");
     }
 
     #[test]

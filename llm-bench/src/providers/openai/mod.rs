@@ -8,5 +8,6 @@ pub mod chunk;
 mod client;
 mod request;
 
+pub(crate) use client::replay;
 pub use client::{Completion, OpenAiClient, OpenAiClientBuilder};
 pub use request::{ChatRequest, Message};

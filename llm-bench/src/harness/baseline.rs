@@ -1,0 +1,103 @@
+//! Estimates of a run, and its comparison with a stored baseline.
+
+use std::collections::BTreeMap;
+
+use crate::metrics::{Metric, RequestSample};
+use crate::stats::{self, Direction, ErrorCounts, Estimates, StatsConfig};
+use crate::store::{StoredComparison, StoredRun, RUN_SCHEMA, RUN_SCHEMA_VERSION};
+
+/// Metrics gated when neither the attribute nor the command line says: TTFT and TPOT.
+pub const DEFAULT_GATE: [Metric; 2] = [Metric::Ttft, Metric::Tpot];
+
+/// One value per successful request for `metric`.
+fn values(metric: Metric, samples: &[RequestSample]) -> Vec<f64> {
+    samples.iter().filter_map(|s| metric.of(s)).collect()
+}
+
+/// The metrics worth reporting for these samples: all with values, but TTFO only where it
+/// differs from TTFT (reasoning models).
+pub(crate) fn reported_metrics(samples: &[RequestSample]) -> Vec<Metric> {
+    let ttfo_differs = samples.iter().any(|s| s.is_ok() && s.ttfo_ns != s.ttft_ns);
+    Metric::ALL
+        .into_iter()
+        .filter(|&m| m != Metric::Ttfo || ttfo_differs)
+        .collect()
+}
+
+/// Bootstrap estimates of every reported metric that has values.
+pub(crate) fn estimates_for(
+    samples: &[RequestSample],
+    cfg: &StatsConfig,
+) -> BTreeMap<Metric, Estimates> {
+    reported_metrics(samples)
+        .into_iter()
+        .filter_map(|m| stats::estimate(&values(m, samples), cfg).map(|e| (m, e)))
+        .collect()
+}
+
+/// Why a run and a baseline must not be compared, or `None` when they may be.
+///
+/// The simulated endpoint binds a new port each run, so only its kind and model count.
+pub(crate) fn incomparable(new: &StoredRun, base: &StoredRun) -> Option<String> {
+    let (a, b) = (&base.endpoint, &new.endpoint);
+    let describe = |r: &StoredRun| {
+        format!(
+            "{} endpoint {} (model {}, concurrency {})",
+            r.endpoint.kind,
+            r.endpoint.host,
+            r.endpoint.model.as_deref().unwrap_or("unknown"),
+            r.settings.concurrency
+        )
+    };
+    let differs = a.kind != b.kind
+        || (a.kind != "simulated" && a.host != b.host)
+        || a.model != b.model
+        || base.settings.concurrency != new.settings.concurrency;
+    differs.then(|| {
+        format!(
+            "the baseline was measured against the {}, this run against the {}; \
+             pass --force-compare to compare them anyway",
+            describe(base),
+            describe(new)
+        )
+    })
+}
+
+/// Compares every metric present on both sides; `regressed` is set when a gated metric's
+/// verdict is a regression.
+pub(crate) fn compare_runs(
+    new: &StoredRun,
+    base: &StoredRun,
+    baseline_name: &str,
+    gated: &[Metric],
+    cfg: &StatsConfig,
+) -> StoredComparison {
+    let failed = |r: &StoredRun| r.samples.iter().filter(|s| !s.is_ok()).count();
+    let errors = ErrorCounts {
+        base_failed: failed(base),
+        new_failed: failed(new),
+    };
+    let mut metrics = BTreeMap::new();
+    for metric in Metric::ALL {
+        let (b, n) = (values(metric, &base.samples), values(metric, &new.samples));
+        if b.is_empty() && n.is_empty() {
+            continue;
+        }
+        let comparison = stats::compare(&b, &n, errors, Direction::of(metric), cfg);
+        metrics.insert(metric, comparison);
+    }
+    let regressed = gated.iter().any(|m| {
+        metrics
+            .get(m)
+            .is_some_and(|c: &stats::Comparison| c.verdict.is_regression())
+    });
+    StoredComparison {
+        schema: format!("{RUN_SCHEMA}/comparison"),
+        schema_version: RUN_SCHEMA_VERSION,
+        scenario: new.scenario.id.clone(),
+        baseline: baseline_name.to_string(),
+        metrics,
+        gated: gated.to_vec(),
+        regressed,
+    }
+}

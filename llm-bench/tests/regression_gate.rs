@@ -1,0 +1,132 @@
+//! End to end against the built-in endpoint: save a baseline, slow the endpoint by 30%,
+//! compare with `--fail-on-regression` (non-zero exit, "regressed"), rerun unchanged
+//! (exit 0); then export, import and re-analyse the stored baseline.
+//!
+//! One test function: the harness reads its settings from the process environment, which
+//! tests running in parallel threads must not share.
+
+use clap::Parser;
+use llm_bench::harness::{run_with_args, Args, EXIT_OK, EXIT_REGRESSED, EXIT_USAGE};
+use llm_bench::metrics::Metric;
+use llm_bench::prelude::*;
+use llm_bench::stats::Verdict;
+use llm_bench::store;
+
+/// A short streamed answer, timed by the built-in client.
+#[llm_bench(group = "gate", samples = 30, warmup = 1)]
+async fn short_answer(ctx: &mut Ctx) -> llm_bench::Result<()> {
+    ctx.stream(ChatRequest::new("hello").max_tokens(8)).await?;
+    Ok(())
+}
+
+const PROFILE: &str = "ttft=30ms,itl=4ms,tokens=8,seed=3";
+
+fn run(args: &[&str]) -> i32 {
+    let argv = std::iter::once("bench").chain(args.iter().copied());
+    run_with_args(Args::try_parse_from(argv).expect("valid arguments"))
+}
+
+fn verdict(root: &std::path::Path, metric: Metric) -> Verdict {
+    let c = store::load_comparison(root, "gate/short_answer")
+        .unwrap()
+        .expect("a comparison was stored");
+    c.metrics[&metric].verdict
+}
+
+#[test]
+fn a_slower_endpoint_fails_the_gate_and_an_unchanged_one_passes() {
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path();
+    std::env::set_var("LLM_BENCH_HOME", root);
+    std::env::remove_var("OPENAI_BASE_URL");
+    std::env::remove_var("LLM_BENCH_FAIL_ON_REGRESSION");
+    std::env::set_var("LLM_BENCH_MOCK_PROFILE", PROFILE);
+
+    // main branch: save the baseline
+    assert_eq!(
+        run(&["--bench", "--save-baseline", "main", "--quiet"]),
+        EXIT_OK
+    );
+    let saved = store::load_baseline(root, "gate/short_answer", "main")
+        .unwrap()
+        .expect("baseline saved");
+    assert_eq!(saved.samples.len(), 30);
+    assert!(saved.estimates.contains_key(&Metric::Ttft));
+
+    // a pull request that made the endpoint 30% slower
+    std::env::set_var("LLM_BENCH_MOCK_PROFILE", format!("{PROFILE},scale=1.3"));
+    let code = run(&[
+        "--bench",
+        "--baseline",
+        "main",
+        "--fail-on-regression",
+        "--quiet",
+    ]);
+    assert_eq!(code, EXIT_REGRESSED);
+    assert_eq!(verdict(root, Metric::Ttft), Verdict::Regressed);
+    assert_eq!(verdict(root, Metric::Tpot), Verdict::Regressed);
+    // --baseline compares without replacing the baseline
+    let still = store::load_baseline(root, "gate/short_answer", "main")
+        .unwrap()
+        .unwrap();
+    assert_eq!(still, saved);
+
+    // the same pull request without the gate flag only reports
+    assert_eq!(run(&["--bench", "--baseline", "main", "--quiet"]), EXIT_OK);
+
+    // an unchanged endpoint passes the gate
+    std::env::set_var("LLM_BENCH_MOCK_PROFILE", PROFILE);
+    let code = run(&[
+        "--bench",
+        "--baseline",
+        "main",
+        "--fail-on-regression",
+        "--quiet",
+    ]);
+    assert_eq!(code, EXIT_OK);
+    assert_eq!(verdict(root, Metric::Ttft), Verdict::NoChange);
+
+    // a baseline that does not exist is an error with --baseline ...
+    assert_eq!(
+        run(&["--bench", "--baseline", "nope", "--quiet"]),
+        EXIT_USAGE
+    );
+    // ... and only a note with --baseline-lenient
+    assert_eq!(
+        run(&["--bench", "--baseline-lenient", "nope", "--quiet"]),
+        EXIT_OK
+    );
+
+    // export, import under a fresh home, and re-analyse without sending a request
+    let bundle = root.join("main.json");
+    let code = run(&[
+        "--bench",
+        "--load-baseline",
+        "main",
+        "--export-baseline",
+        bundle.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(code, EXIT_OK);
+    let other = tempfile::tempdir().unwrap();
+    std::env::set_var("LLM_BENCH_HOME", other.path());
+    // an endpoint that cannot be reached proves no request is sent
+    std::env::set_var("OPENAI_BASE_URL", "http://127.0.0.1:9/v1");
+    let code = run(&[
+        "--bench",
+        "--import-baseline",
+        bundle.to_str().unwrap(),
+        "--load-baseline",
+        "main",
+        "--baseline",
+        "main",
+        "--quiet",
+    ]);
+    std::env::remove_var("OPENAI_BASE_URL");
+    assert_eq!(code, EXIT_OK);
+    let imported = store::load_baseline(other.path(), "gate/short_answer", "main")
+        .unwrap()
+        .unwrap();
+    assert_eq!(imported.samples, saved.samples);
+    assert_eq!(verdict(other.path(), Metric::Ttft), Verdict::NoChange);
+}
