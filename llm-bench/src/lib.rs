@@ -26,8 +26,10 @@
 pub mod delta;
 pub mod error;
 pub mod harness;
+pub mod json_array;
 pub mod metrics;
 pub mod mock;
+pub mod ndjson;
 pub mod providers;
 pub mod scenario;
 pub mod sse;

@@ -6,7 +6,9 @@
 
 pub mod chunk;
 mod client;
+pub mod completions;
 mod request;
+pub mod responses;
 
 pub(crate) use client::replay;
 pub use client::{Completion, OpenAiClient, OpenAiClientBuilder};
