@@ -25,12 +25,14 @@
 
 pub mod delta;
 pub mod error;
+pub mod export;
 pub mod harness;
 pub mod json_array;
 pub mod metrics;
 pub mod mock;
 pub mod ndjson;
 pub mod providers;
+pub mod report;
 pub mod scenario;
 pub mod sse;
 pub mod stats;

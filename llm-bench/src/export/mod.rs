@@ -1,0 +1,136 @@
+//! Exports of stored runs for other tools, behind one [`Exporter`] trait.
+//!
+//! | name | file | what |
+//! |---|---|---|
+//! | `json` | `llm-bench.json` | every run in full, with its comparison when there is one |
+//! | `csv` | `requests.csv` | one row per request |
+//! | `bmf` | `bencher.json` | the [Bencher Metric Format]: medians with their bootstrap intervals |
+//! | `github` | `github-action-benchmark.json` | github-action-benchmark's `customSmallerIsBetter`: latencies |
+//! | `github-bigger` | `github-action-benchmark-bigger.json` | its `customBiggerIsBetter`: tokens per second |
+//!
+//! Tokens per second is bigger-is-better, so it cannot share a `customSmallerIsBetter` file
+//! with the latencies; it has its own exporter (`github-bigger`), fed to a second
+//! github-action-benchmark step with `tool: customBiggerIsBetter`.
+//!
+//! [Bencher Metric Format]: https://bencher.dev/docs/reference/bencher-metric-format/
+
+mod bmf;
+mod csv;
+mod github_action;
+mod json;
+
+use std::path::{Path, PathBuf};
+
+pub use self::bmf::Bmf;
+pub use self::csv::Csv;
+pub use self::github_action::{GithubBiggerIsBetter, GithubSmallerIsBetter};
+pub use self::json::Json;
+
+use crate::metrics::Metric;
+use crate::report::{ReportError, ReportInput};
+use crate::stats::{estimate, Estimate, StatsConfig};
+use crate::store::{write_atomic, StoredRun};
+
+/// One export format.
+pub trait Exporter {
+    /// The name chosen with `--export` (`json`, `csv`, `bmf`, `github`, `github-bigger`).
+    fn name(&self) -> &'static str;
+    /// The file it is written to, inside the export directory.
+    fn file_name(&self) -> &'static str;
+    /// The file's content for these scenarios.
+    fn export(&self, inputs: &[ReportInput<'_>]) -> Result<String, ReportError>;
+}
+
+/// Every export format's name, in the order of the table above.
+pub const EXPORT_NAMES: &[&str] = &["json", "csv", "bmf", "github", "github-bigger"];
+
+/// The exporter called `name` (case-insensitive), if there is one.
+pub fn exporter(name: &str) -> Option<Box<dyn Exporter>> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "json" => Some(Box::new(Json)),
+        "csv" => Some(Box::new(Csv)),
+        "bmf" => Some(Box::new(Bmf)),
+        "github" => Some(Box::new(GithubSmallerIsBetter)),
+        "github-bigger" => Some(Box::new(GithubBiggerIsBetter)),
+        _ => None,
+    }
+}
+
+/// A `--export` list that names an unknown format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown export format `{name}` (the formats are {})", EXPORT_NAMES.join(", "))]
+pub struct UnknownExport {
+    /// The name given.
+    pub name: String,
+}
+
+/// Parses a comma-separated list such as `json,csv,bmf,github` (spaces and case ignored,
+/// empty items skipped, duplicates dropped).
+///
+/// ```
+/// let list = llm_bench::export::parse_export_list("json, CSV,bmf").unwrap();
+/// assert_eq!(list.iter().map(|e| e.name()).collect::<Vec<_>>(), ["json", "csv", "bmf"]);
+/// let err = llm_bench::export::parse_export_list("xml").err().unwrap();
+/// assert!(err.to_string().contains("json, csv, bmf, github, github-bigger"));
+/// ```
+pub fn parse_export_list(list: &str) -> Result<Vec<Box<dyn Exporter>>, UnknownExport> {
+    let mut out: Vec<Box<dyn Exporter>> = Vec::new();
+    for part in list.split(',') {
+        let name = part.trim();
+        if name.is_empty() {
+            continue;
+        }
+        let e = exporter(name).ok_or_else(|| UnknownExport { name: name.into() })?;
+        if !out.iter().any(|x| x.name() == e.name()) {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs each exporter and writes its file into `dir`; returns the paths written.
+pub fn write_exports(
+    dir: &Path,
+    exporters: &[Box<dyn Exporter>],
+    inputs: &[ReportInput<'_>],
+) -> Result<Vec<PathBuf>, ReportError> {
+    let mut written = Vec::with_capacity(exporters.len());
+    for e in exporters {
+        let text = e.export(inputs)?;
+        let path = dir.join(e.file_name());
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// A metric's median with its bootstrap interval, in report units (ms, or tokens/s): the
+/// run's stored estimate when it has one, else computed from its samples with the default
+/// [`StatsConfig`]. `None` when no request has a value.
+pub(crate) fn median_of(run: &StoredRun, metric: Metric) -> Option<(usize, Estimate)> {
+    let scale = if metric.is_duration() { 1e-6 } else { 1.0 };
+    let (n, median) = match run.estimates.get(&metric) {
+        Some(e) => (e.n, e.median),
+        None => {
+            let values: Vec<f64> = run.samples.iter().filter_map(|s| metric.of(s)).collect();
+            let e = estimate(&values, &StatsConfig::default())?;
+            (e.n, e.median)
+        }
+    };
+    if n == 0 || !median.point.is_finite() {
+        return None;
+    }
+    // Nanosecond resolution in milliseconds (and a millionth of a token per second): no
+    // binary noise such as 316.72499999999997 in the files.
+    let r = |v: f64| (v * scale * 1e6).round() / 1e6;
+    Some((
+        n,
+        Estimate {
+            point: r(median.point),
+            interval: median.interval.map(|i| crate::stats::Interval {
+                lower: r(i.lower),
+                upper: r(i.upper),
+            }),
+        },
+    ))
+}

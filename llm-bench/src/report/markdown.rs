@@ -1,0 +1,174 @@
+//! The Markdown summary: one table row per scenario, sized for a PR comment and for
+//! `$GITHUB_STEP_SUMMARY`.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::format::{format_ms, format_num, format_percent};
+use super::{scenario_verdict, ChangeStatus, ReportInput, Result};
+use crate::metrics::Metric;
+use crate::store::write_atomic;
+use crate::Error;
+
+/// File name of the summary inside the report directory.
+pub const SUMMARY_FILE: &str = "summary.md";
+
+/// Longest summary written, in bytes: GitHub refuses comments over 65 536 characters, and
+/// the step summary is capped at 1 MiB. Rows past this are left out, and counted.
+const MAX_BYTES: usize = 60_000;
+
+/// Text safe inside a Markdown table cell: no `|`, no line break, no raw HTML.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '`' | '*' | '_' | '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn p50(input: &ReportInput<'_>, metric: Metric) -> String {
+    match input.run.summary.get(&metric) {
+        Some(s) if metric.is_duration() => format_ms(s.p50),
+        Some(s) => format_num(s.p50),
+        None => "–".into(),
+    }
+}
+
+fn emoji(status: Option<ChangeStatus>) -> &'static str {
+    match status {
+        Some(ChangeStatus::Regressed) => "🔴 ",
+        Some(ChangeStatus::Improved) => "🟢 ",
+        Some(ChangeStatus::NoChange) => "⚪ ",
+        Some(ChangeStatus::Inconclusive) => "🟡 ",
+        None => "",
+    }
+}
+
+/// The summary as Markdown: a heading, one table row per scenario (TTFT, TPOT and E2E p50,
+/// change of the gated metrics, verdict) and a line naming the baselines.
+pub fn render_markdown(inputs: &[ReportInput<'_>]) -> String {
+    let regressed = inputs
+        .iter()
+        .filter(|i| scenario_verdict(i).0 == Some(ChangeStatus::Regressed))
+        .count();
+    let mut out = String::from("## llm-bench results\n\n");
+    if regressed > 0 {
+        let s = if regressed == 1 { "" } else { "s" };
+        out.push_str(&format!("**{regressed} scenario{s} regressed.**\n\n"));
+    }
+    out.push_str(
+        "| scenario | ok / requests | TTFT p50 | TPOT p50 | E2E p50 | change (gated, median) | verdict |\n\
+         |---|--:|--:|--:|--:|---|---|\n",
+    );
+    let mut left_out = 0usize;
+    for input in inputs {
+        let run = input.run;
+        let total = run.samples.len();
+        let ok = run.samples.iter().filter(|s| s.is_ok()).count();
+        let (status, verdict) = scenario_verdict(input);
+        let change = input
+            .comparison
+            .map(|c| {
+                let parts: Vec<String> = c
+                    .deciding()
+                    .map(|m| format!("{} {}", m.metric.label(), format_percent(m.median_change)))
+                    .collect();
+                if parts.is_empty() {
+                    "–".to_string()
+                } else {
+                    parts.join(", ")
+                }
+            })
+            .unwrap_or_else(|| "–".into());
+        let interrupted = if run.interrupted {
+            " (interrupted)"
+        } else {
+            ""
+        };
+        let row = format!(
+            "| {}{interrupted} | {ok} / {total} | {} | {} | {} | {} | {}{} |\n",
+            cell(&run.scenario.id),
+            p50(input, Metric::Ttft),
+            p50(input, Metric::Tpot),
+            p50(input, Metric::E2e),
+            cell(&change),
+            emoji(status),
+            cell(&verdict),
+        );
+        if out.len() + row.len() > MAX_BYTES {
+            left_out += 1;
+        } else {
+            out.push_str(&row);
+        }
+    }
+    if left_out > 0 {
+        out.push_str(&format!(
+            "\n{left_out} more scenarios are left out to fit a PR comment; see the HTML report.\n"
+        ));
+    }
+    let mut baselines: Vec<&str> = inputs
+        .iter()
+        .filter_map(|i| i.comparison.map(|c| c.baseline.as_str()))
+        .collect();
+    baselines.sort_unstable();
+    baselines.dedup();
+    out.push('\n');
+    if baselines.is_empty() {
+        out.push_str("No baseline compared. ");
+    } else {
+        let names: Vec<String> = baselines.iter().map(|b| cell(b)).collect();
+        out.push_str(&format!("Compared with baseline {}. ", names.join(", ")));
+    }
+    out.push_str(&format!(
+        "p50 of successful requests; TPOT = (E2E − TTFT) / (output tokens − 1). llm-bench {}.\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    out
+}
+
+/// Writes the summary to `path` (normally `<report dir>/summary.md`) and returns it, to
+/// pass on to [`append_github_step_summary`].
+pub fn write_markdown(path: &Path, inputs: &[ReportInput<'_>]) -> Result<String> {
+    let md = render_markdown(inputs);
+    write_atomic(path, md.as_bytes())?;
+    Ok(md)
+}
+
+/// `$GITHUB_STEP_SUMMARY`, when set and not empty.
+pub fn github_step_summary_path() -> Option<PathBuf> {
+    std::env::var_os("GITHUB_STEP_SUMMARY")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Appends `markdown` to the step summary file at `path` (see [`github_step_summary_path`]);
+/// does nothing when `path` is `None`. Returns whether it wrote.
+pub fn append_github_step_summary(path: Option<&Path>, markdown: &str) -> Result<bool> {
+    let Some(path) = path else {
+        return Ok(false);
+    };
+    let io = |e| Error::io(format!("could not append to {}", path.display()), e);
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io)?;
+    let mut text = markdown.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    file.write_all(text.as_bytes()).map_err(io)?;
+    Ok(true)
+}

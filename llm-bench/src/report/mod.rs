@@ -1,0 +1,369 @@
+//! Reports: the HTML report a reviewer opens, the Markdown summary a PR gets, and the charts
+//! both are drawn from.
+//!
+//! Reports read stored runs only ([`crate::store::StoredRun`], plus an optional baseline run
+//! and an optional comparison per scenario); they never run anything. The entry points:
+//!
+//! - [`write_html`]: `index.html` (every scenario with its verdict and headline figures) and
+//!   one page per scenario, self-contained (inline CSS and SVG, no script, nothing fetched
+//!   from any URL), so it opens offline and as a CI artifact.
+//! - [`write_markdown`] / [`render_markdown`]: `summary.md`, one table row per scenario,
+//!   sized for a PR comment; [`append_github_step_summary`] appends it to
+//!   `$GITHUB_STEP_SUMMARY`.
+//! - [`charts`]: the SVG charts (plotters, SVG backend, no font backend needed).
+//!
+//! Templates are the tera files of the workspace's top-level `templates/` folder, embedded
+//! at build time (autoescape on: scenario names, model names and error messages are
+//! escaped).
+
+pub mod charts;
+mod format;
+mod html;
+mod markdown;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::Metric;
+use crate::stats::{Comparison, Verdict};
+use crate::store::StoredRun;
+
+pub use format::{format_ms, format_percent, format_unix_ms};
+pub use html::{page_dir_name, write_html};
+pub use markdown::{
+    append_github_step_summary, github_step_summary_path, render_markdown, write_markdown,
+    SUMMARY_FILE,
+};
+
+/// The exact metric definitions printed in every report (README "Metrics").
+pub const METRIC_DEFINITIONS: &[(&str, &str)] = &[
+    ("TTFB", "start → response headers (built-in client only)."),
+    (
+        "TTFT",
+        "start → the first event that carries output of any kind (text, reasoning, tool-call \
+         arguments, refusal). A role-only chunk, a keep-alive comment, a usage-only chunk or \
+         Azure's filter-only first chunk is not output.",
+    ),
+    (
+        "TTFO",
+        "start → the first answer text (after any reasoning); equals TTFT for plain models.",
+    ),
+    (
+        "ITL",
+        "the gaps between consecutive output events, per chunk; the distribution covers every \
+         gap of every successful request.",
+    ),
+    (
+        "TPOT",
+        "(E2E − TTFT) / (output_tokens − 1), for requests with more than one output token.",
+    ),
+    (
+        "E2E",
+        "start → end of the stream (the [DONE] terminator, or a clean close).",
+    ),
+    (
+        "Output tokens",
+        "the API's usage (completion_tokens) when reported; otherwise counted as one per \
+         output event, and marked as counted.",
+    ),
+    (
+        "tokens/s",
+        "output tokens / E2E, per request; the run line also gives output tokens and \
+         successful requests per second of wall time.",
+    ),
+    (
+        "Errors",
+        "by class (connect, timeout, HTTP status, mid-stream, malformed stream, scenario), \
+         never mixed into latency figures.",
+    ),
+];
+
+/// Where the clock starts (README "Metrics"), printed above the definitions.
+pub const CLOCK_DEFINITION: &str = "All times come from one monotonic clock, taken when bytes \
+     reach the client, before any parsing: an event's time is the arrival of the read that \
+     completes it. The request clock starts just before the request is written (ctx.stream) or \
+     when the invocation starts (ctx.track).";
+
+/// One scenario to report: its stored run, and optionally the baseline run and the
+/// comparison with it.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportInput<'a> {
+    /// The run being reported (`<scenario>/new/run.json`).
+    pub run: &'a StoredRun,
+    /// The baseline run it was compared with (`<scenario>/<baseline>/run.json`), if any;
+    /// its distributions are overlaid on the charts.
+    pub baseline: Option<&'a StoredRun>,
+    /// The comparison with the baseline (`<scenario>/change/comparison.json`), if any.
+    pub comparison: Option<&'a ReportComparison>,
+}
+
+impl<'a> ReportInput<'a> {
+    /// A scenario with no baseline.
+    pub fn new(run: &'a StoredRun) -> Self {
+        ReportInput {
+            run,
+            baseline: None,
+            comparison: None,
+        }
+    }
+}
+
+/// Options of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReportOptions {
+    /// Draw charts (`false` is `--noplot`).
+    pub plots: bool,
+    /// Git commit of the user's repository, when known (see [`ReportOptions::detect`]).
+    pub git_commit: Option<String>,
+    /// When the report was generated, as printed on every page.
+    pub generated_at: String,
+}
+
+impl ReportOptions {
+    /// Options for a report generated now: the current time (UTC) and the commit of the git
+    /// repository in the current directory (`git rev-parse HEAD`; `None` when that fails).
+    pub fn detect(plots: bool) -> Self {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        ReportOptions {
+            plots,
+            git_commit: git_head(),
+            generated_at: format_unix_ms(now_ms),
+        }
+    }
+}
+
+/// `git rev-parse HEAD` in the current directory, or `None`.
+fn git_head() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let head = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (!head.is_empty() && head.chars().all(|c| c.is_ascii_hexdigit())).then_some(head)
+}
+
+/// The files a report wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReportFiles {
+    /// `<dir>/index.html`.
+    pub index: PathBuf,
+    /// One page per scenario, in input order.
+    pub pages: Vec<PathBuf>,
+    /// Every chart, also written as a standalone `.svg` file beside its page.
+    pub charts: Vec<PathBuf>,
+}
+
+/// Outcome of a comparison, for colouring and counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeStatus {
+    /// Significantly better, beyond the noise threshold.
+    Improved,
+    /// Significantly worse, beyond the noise threshold.
+    Regressed,
+    /// Within noise.
+    NoChange,
+    /// The data cannot support a verdict.
+    Inconclusive,
+}
+
+impl ChangeStatus {
+    /// The status of a [`Verdict`].
+    pub fn of(verdict: &Verdict) -> Self {
+        match verdict {
+            Verdict::Improved => ChangeStatus::Improved,
+            Verdict::Regressed => ChangeStatus::Regressed,
+            Verdict::NoChange => ChangeStatus::NoChange,
+            Verdict::Inconclusive(_) => ChangeStatus::Inconclusive,
+        }
+    }
+
+    /// Short text: `improved`, `regressed`, `no change`, `inconclusive`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeStatus::Improved => "improved",
+            ChangeStatus::Regressed => "regressed",
+            ChangeStatus::NoChange => "no change",
+            ChangeStatus::Inconclusive => "inconclusive",
+        }
+    }
+
+    /// CSS class of the status in the HTML report.
+    pub fn css_class(self) -> &'static str {
+        match self {
+            ChangeStatus::Improved => "improved",
+            ChangeStatus::Regressed => "regressed",
+            ChangeStatus::NoChange => "nochange",
+            ChangeStatus::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// The change of one metric against the baseline, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricChange {
+    /// The metric.
+    pub metric: Metric,
+    /// Relative change of the median, `new/base − 1` (+0.10 is 10% larger).
+    pub median_change: f64,
+    /// Confidence interval of [`MetricChange::median_change`], when one was computed.
+    pub median_change_interval: Option<(f64, f64)>,
+    /// Two-sided p-value of the rank test.
+    pub p_value: f64,
+    /// The verdict's class.
+    pub status: ChangeStatus,
+    /// The verdict as text (with the reason when inconclusive).
+    pub verdict: String,
+    /// True when this metric's regression fails the build.
+    pub gated: bool,
+}
+
+impl MetricChange {
+    /// The view of a [`Comparison`] of `metric`.
+    pub fn from_comparison(metric: Metric, comparison: &Comparison, gated: bool) -> Self {
+        MetricChange {
+            metric,
+            median_change: comparison.median_change.point,
+            median_change_interval: comparison
+                .median_change
+                .interval
+                .map(|i| (i.lower, i.upper)),
+            p_value: comparison.p_value,
+            status: ChangeStatus::of(&comparison.verdict),
+            verdict: comparison.verdict.to_string(),
+            gated,
+        }
+    }
+}
+
+/// A scenario's comparison with a baseline, as the report shows it (a view the caller builds
+/// from the stored comparison; see [`ReportComparison::from_parts`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportComparison {
+    /// Name of the baseline.
+    pub baseline: String,
+    /// One entry per compared metric, in display order.
+    pub metrics: Vec<MetricChange>,
+    /// True when a gated metric regressed.
+    pub regressed: bool,
+}
+
+impl ReportComparison {
+    /// Builds the view from per-metric comparisons, the gated metrics and the stored
+    /// `regressed` flag. Metrics are put in [`Metric::ALL`] order.
+    pub fn from_parts<'c>(
+        baseline: &str,
+        metrics: impl IntoIterator<Item = (Metric, &'c Comparison)>,
+        gated: &[Metric],
+        regressed: bool,
+    ) -> Self {
+        let mut metrics: Vec<MetricChange> = metrics
+            .into_iter()
+            .map(|(m, c)| MetricChange::from_comparison(m, c, gated.contains(&m)))
+            .collect();
+        metrics.sort_by_key(|m| Metric::ALL.iter().position(|x| *x == m.metric));
+        ReportComparison {
+            baseline: baseline.to_string(),
+            metrics,
+            regressed,
+        }
+    }
+
+    /// The metrics that decide the scenario's verdict: the gated ones, or every compared
+    /// metric when none is gated.
+    pub fn deciding(&self) -> impl Iterator<Item = &MetricChange> {
+        let any_gated = self.metrics.iter().any(|m| m.gated);
+        self.metrics.iter().filter(move |m| m.gated || !any_gated)
+    }
+
+    /// The scenario's verdict: regressed if the stored flag says so or a deciding metric
+    /// regressed; else inconclusive if one is inconclusive (or none was compared); else
+    /// improved if one improved; else no change.
+    pub fn overall(&self) -> ChangeStatus {
+        let statuses: Vec<ChangeStatus> = self.deciding().map(|m| m.status).collect();
+        if self.regressed || statuses.contains(&ChangeStatus::Regressed) {
+            ChangeStatus::Regressed
+        } else if statuses.is_empty() || statuses.contains(&ChangeStatus::Inconclusive) {
+            ChangeStatus::Inconclusive
+        } else if statuses.contains(&ChangeStatus::Improved) {
+            ChangeStatus::Improved
+        } else {
+            ChangeStatus::NoChange
+        }
+    }
+}
+
+/// A scenario's verdict as shown in the index and the summary: its class (`None` without a
+/// baseline) and its text.
+pub fn scenario_verdict(input: &ReportInput<'_>) -> (Option<ChangeStatus>, String) {
+    match input.comparison {
+        Some(c) => {
+            let status = c.overall();
+            (Some(status), status.as_str().to_string())
+        }
+        None => (None, "no baseline".to_string()),
+    }
+}
+
+/// Errors of report and export writing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// A template failed to parse or render.
+    #[error("report template error: {0}")]
+    Template(String),
+    /// A chart could not be drawn.
+    #[error("could not draw the {chart} chart: {message}")]
+    Chart {
+        /// Which chart.
+        chart: &'static str,
+        /// What plotters said.
+        message: String,
+    },
+    /// Encoding an export failed.
+    #[error("could not encode the {format} export: {message}")]
+    Encode {
+        /// The export format.
+        format: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+    /// Writing a file failed.
+    #[error(transparent)]
+    Store(#[from] crate::Error),
+}
+
+impl From<tera::Error> for ReportError {
+    fn from(e: tera::Error) -> Self {
+        // tera's Display is the outermost message only; the cause chain says which part.
+        let mut msg = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            source = s.source();
+        }
+        ReportError::Template(msg)
+    }
+}
+
+impl From<ReportError> for crate::Error {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::Store(inner) => inner,
+            other => crate::Error::Config(other.to_string()),
+        }
+    }
+}
+
+/// A `Result` whose error is [`ReportError`].
+pub type Result<T, E = ReportError> = std::result::Result<T, E>;

@@ -1,0 +1,331 @@
+//! The HTML report: files, escaping, valid SVG, nothing loaded from the network.
+
+mod report_common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use llm_bench::report::{write_html, ReportFiles, ReportInput};
+use report_common::{options, regressed_comparison, run, EVIL};
+
+/// Writes a report of three scenarios (one compared with a baseline, one whose id, model
+/// and error messages hold markup) into a fresh directory.
+fn write_report(plots: bool) -> (tempfile::TempDir, ReportFiles) {
+    let dir = tempfile::tempdir().unwrap();
+    let a = run("chat/short turn", 24, 100, &[5, 9]);
+    let a_base = run("chat/short turn", 24, 90, &[]);
+    let cmp = regressed_comparison("main");
+    let mut evil = run(&format!("evil/{EVIL}"), 6, 50, &[1, 2]);
+    evil.endpoint.model = Some(format!("model {EVIL}"));
+    evil.scenario.description = format!("desc {EVIL}");
+    let plain = run("embeddings", 12, 20, &[]);
+    let inputs = [
+        ReportInput {
+            run: &a,
+            baseline: Some(&a_base),
+            comparison: Some(&cmp),
+        },
+        ReportInput::new(&evil),
+        ReportInput::new(&plain),
+    ];
+    let files = write_html(dir.path(), &inputs, &options(plots)).unwrap();
+    (dir, files)
+}
+
+fn html_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "html") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn writes_index_and_a_page_per_scenario() {
+    let (dir, files) = write_report(true);
+    assert_eq!(files.index, dir.path().join("index.html"));
+    assert_eq!(files.pages.len(), 3);
+    assert_eq!(
+        files.pages[0],
+        dir.path().join("chat_short_turn").join("index.html")
+    );
+    assert_eq!(html_files(dir.path()).len(), 4);
+    let index = fs::read_to_string(&files.index).unwrap();
+    for needle in [
+        // Autoescape writes `/` as `&#x2F;`; browsers show it as `/`.
+        "chat&#x2F;short turn",
+        "embeddings",
+        "href=\"chat_short_turn&#x2F;index.html\"",
+        "regressed",
+        "no baseline",
+        "TTFT +12.0%",
+        "E2E +0.4%",
+        "0123456789abcdef0123456789abcdef01234567",
+        "2024-03-01 09:00:00 UTC",
+    ] {
+        assert!(index.contains(needle), "index lacks {needle:?}");
+    }
+    let page = fs::read_to_string(&files.pages[0]).unwrap();
+    for needle in [
+        "Change against baseline main",
+        "p-value",
+        "&lt; 0.001",
+        "inconclusive: only 3 samples in the baseline (need 10)",
+        "id=\"chart-ttft\"",
+        "id=\"chart-e2e\"",
+        "id=\"chart-itl\"",
+        "id=\"chart-latency-over-time\"",
+        "id=\"chart-token-timelines\"",
+        "id=\"chart-errors\"",
+        "baseline main (n = 24)",
+        "href=\"..&#x2F;index.html\"",
+    ] {
+        assert!(page.contains(needle), "page lacks {needle:?}");
+    }
+}
+
+#[test]
+fn pages_state_what_was_measured_and_the_definitions() {
+    let (_dir, files) = write_report(true);
+    let page = fs::read_to_string(&files.pages[2]).unwrap();
+    for needle in [
+        "127.0.0.1:40123",
+        "simulated",
+        "sim-model",
+        "12 measured requests after 2 warm-up, 1 in flight at once",
+        "timeout 30000 ms",
+        "started 2024-02-29 12:34:56 UTC",
+        "llm-bench",
+        "git commit",
+        "0123456789abcdef0123456789abcdef01234567",
+        "Metric definitions",
+        "(E2E − TTFT) &#x2F; (output_tokens − 1)",
+        "start → the first event that carries output of any kind",
+    ] {
+        assert!(page.contains(needle), "page lacks {needle:?}");
+    }
+    assert!(!page.contains("api_key") && !page.contains("Bearer"));
+}
+
+#[test]
+fn text_from_runs_is_escaped() {
+    let (dir, _files) = write_report(true);
+    for path in html_files(dir.path()) {
+        let html = fs::read_to_string(&path).unwrap();
+        assert!(
+            !html.to_ascii_lowercase().contains("<script"),
+            "{} holds a script element",
+            path.display()
+        );
+    }
+    let page = fs::read_to_string(
+        dir.path()
+            .join("evil__script_alert__x____script_/index.html"),
+    )
+    .unwrap();
+    let escaped = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;&#x2F;script&gt;";
+    assert!(page.contains(&format!("evil&#x2F;{escaped}")), "id");
+    assert!(page.contains(&format!("model {escaped}")), "model");
+    assert!(page.contains(&format!("desc {escaped}")), "description");
+    assert!(
+        page.contains(&format!("{escaped} &amp; more")),
+        "error message"
+    );
+}
+
+#[test]
+fn every_chart_is_valid_svg() {
+    let (_dir, files) = write_report(true);
+    // 6 charts each for the two scenarios with errors, 5 for the one without.
+    assert_eq!(files.charts.len(), 17, "{:?}", files.charts);
+    for path in &files.charts {
+        let text = fs::read_to_string(path).unwrap();
+        let doc = roxmltree::Document::parse(&text)
+            .unwrap_or_else(|e| panic!("{} is not XML: {e}", path.display()));
+        assert_eq!(
+            doc.root_element().tag_name().name(),
+            "svg",
+            "{}",
+            path.display()
+        );
+        assert_eq!(
+            doc.root_element().tag_name().namespace(),
+            Some("http://www.w3.org/2000/svg")
+        );
+        // Axis labels and titles are text elements (no font backend needed).
+        assert!(
+            doc.descendants().any(|n| n.has_tag_name("text")),
+            "{} has no text",
+            path.display()
+        );
+    }
+    // The inline copies in the pages parse too.
+    for page in &files.pages {
+        let html = fs::read_to_string(page).unwrap();
+        let mut rest = html.as_str();
+        let mut n = 0;
+        while let Some(start) = rest.find("<svg") {
+            let end = rest[start..].find("</svg>").expect("closed svg") + start + 6;
+            let doc = roxmltree::Document::parse(&rest[start..end]).expect("inline svg parses");
+            assert_eq!(doc.root_element().tag_name().name(), "svg");
+            rest = &rest[end..];
+            n += 1;
+        }
+        assert!(n >= 4, "{} has {n} charts", page.display());
+    }
+}
+
+#[test]
+fn axes_are_labelled_with_units() {
+    let (_dir, files) = write_report(true);
+    let page = fs::read_to_string(&files.pages[0]).unwrap();
+    for label in [
+        "time to first token (ms)",
+        "end-to-end latency (ms)",
+        "share of requests (%)",
+        "gap between consecutive output events (ms)",
+        "request start, since the run started (s)",
+        "latency (ms)",
+        "time since the request started (ms)",
+        "failed requests",
+    ] {
+        assert!(page.contains(label), "no axis label {label:?}");
+    }
+}
+
+/// Every `http://` or `https://` in `html` that is not plain text content or an `xmlns`
+/// declaration, and every construct that could load something.
+fn external_references(html: &str) -> Vec<String> {
+    let mut bad = Vec::new();
+    let lower = html.to_ascii_lowercase();
+    for scheme in ["http://", "https://"] {
+        for (pos, _) in lower.match_indices(scheme) {
+            let before = &lower[..pos];
+            let in_tag = before
+                .rfind('<')
+                .is_some_and(|lt| before.rfind('>').is_none_or(|gt| lt > gt));
+            let context = &html[pos.saturating_sub(60)..(pos + 60).min(html.len())];
+            if in_tag {
+                // The attribute this value belongs to: the name before the last `=`.
+                let eq = before.rfind('=').unwrap_or(0);
+                let name: String = before[..eq]
+                    .chars()
+                    .rev()
+                    .take_while(|c| !c.is_whitespace() && *c != '<')
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                if name != "xmlns" && !name.starts_with("xmlns:") {
+                    bad.push(format!("attribute {name}: {context}"));
+                }
+            } else {
+                let in_style = before
+                    .rfind("<style")
+                    .is_some_and(|s| before.rfind("</style").is_none_or(|e| s > e));
+                if in_style {
+                    bad.push(format!("inside <style>: {context}"));
+                }
+            }
+        }
+    }
+    for needle in [
+        "<script",
+        "<link",
+        "<img",
+        "<iframe",
+        "<object",
+        "<embed",
+        " src=",
+        "url(",
+        "@import",
+        "href=\"//",
+        "href=\"http",
+        "href=\"data:",
+        "xlink:href",
+    ] {
+        if lower.contains(needle) {
+            bad.push(format!("contains {needle}"));
+        }
+    }
+    bad
+}
+
+#[test]
+fn nothing_is_loaded_from_the_network() {
+    let (dir, _files) = write_report(true);
+    let files = html_files(dir.path());
+    assert_eq!(files.len(), 4);
+    for path in files {
+        let html = fs::read_to_string(&path).unwrap();
+        let bad = external_references(&html);
+        assert!(bad.is_empty(), "{}: {bad:#?}", path.display());
+        assert!(html.contains("xmlns=\"http://www.w3.org/2000/svg\"") || !html.contains("<svg"));
+    }
+}
+
+#[test]
+fn the_external_reference_check_catches_links() {
+    assert!(external_references("<p>see https://example.test in text</p>").is_empty());
+    assert!(!external_references("<img src=\"https://example.test/a.png\">").is_empty());
+    assert!(!external_references("<a href=\"https://example.test\">x</a>").is_empty());
+    assert!(!external_references("<style>body{background:url(x)}</style>").is_empty());
+    assert!(external_references("<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>").is_empty());
+}
+
+#[test]
+fn noplot_skips_charts() {
+    let (_dir, files) = write_report(false);
+    assert!(files.charts.is_empty());
+    let page = fs::read_to_string(&files.pages[0]).unwrap();
+    assert!(page.contains("Charts were skipped (--noplot)."));
+    assert!(!page.contains("<svg"));
+}
+
+#[test]
+fn page_names_do_not_collide() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = run("a b", 3, 10, &[]);
+    let b = run("a_b", 3, 10, &[]);
+    let c = run("index.html", 3, 10, &[]);
+    let inputs = [
+        ReportInput::new(&a),
+        ReportInput::new(&b),
+        ReportInput::new(&c),
+    ];
+    let files = write_html(dir.path(), &inputs, &options(true)).unwrap();
+    let names: Vec<_> = files
+        .pages
+        .iter()
+        .map(|p| {
+            p.parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(names, ["a_b", "a_b-2", "index_html"]);
+    assert!(files.index.is_file());
+}
+
+#[test]
+fn a_run_where_every_request_failed_still_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run("down", 4, 10, &[0, 1, 2, 3]);
+    let files = write_html(dir.path(), &[ReportInput::new(&r)], &options(true)).unwrap();
+    let page = fs::read_to_string(&files.pages[0]).unwrap();
+    assert!(page.contains("No successful request"));
+    assert!(page.contains("id=\"chart-errors\""));
+    assert!(page.contains("id=\"chart-latency-over-time\""));
+}
