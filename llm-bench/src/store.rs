@@ -363,6 +363,15 @@ pub fn load_run(path: &Path) -> Result<StoredRun> {
 /// sorted by scenario id.
 pub fn baseline_runs(root: &Path, name: &str) -> Result<Vec<StoredRun>> {
     check_baseline_name(name)?;
+    runs_in_dirs_named(root, name)
+}
+
+/// The latest run (`new/`) of every scenario stored under `root`, sorted by scenario id.
+pub fn latest_runs(root: &Path) -> Result<Vec<StoredRun>> {
+    runs_in_dirs_named(root, NEW_DIR)
+}
+
+fn runs_in_dirs_named(root: &Path, name: &str) -> Result<Vec<StoredRun>> {
     let mut runs = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -573,6 +582,7 @@ mod tests {
             Some(a.clone())
         );
         assert_eq!(load_baseline(root, "chat/a", "other").unwrap(), None);
+        assert_eq!(latest_runs(root).unwrap(), vec![b.clone()]);
         let ids: Vec<String> = baseline_runs(root, "main")
             .unwrap()
             .into_iter()

@@ -65,14 +65,37 @@ fn a_slower_endpoint_fails_the_gate_and_an_unchanged_one_passes() {
     assert_eq!(code, EXIT_REGRESSED);
     assert_eq!(verdict(root, Metric::Ttft), Verdict::Regressed);
     assert_eq!(verdict(root, Metric::Tpot), Verdict::Regressed);
+    // the report and the PR summary say so
+    // (tera's escaping writes `/` as `&#x2F;`, which browsers show as `/`)
+    let index = std::fs::read_to_string(root.join("report/index.html"))
+        .unwrap()
+        .replace("&#x2F;", "/");
+    assert!(index.contains("gate/short_answer"), "{index}");
+    assert!(index.contains("regressed"), "{index}");
+    let summary = std::fs::read_to_string(root.join("report/summary.md")).unwrap();
+    assert!(summary.contains("gate/short\\_answer"), "{summary}");
+    assert!(summary.contains("regressed"), "{summary}");
     // --baseline compares without replacing the baseline
     let still = store::load_baseline(root, "gate/short_answer", "main")
         .unwrap()
         .unwrap();
     assert_eq!(still, saved);
 
-    // the same pull request without the gate flag only reports
-    assert_eq!(run(&["--bench", "--baseline", "main", "--quiet"]), EXIT_OK);
+    // the same pull request without the gate flag only reports (here without charts, and
+    // with exports)
+    let code = run(&[
+        "--bench",
+        "--baseline",
+        "main",
+        "--quiet",
+        "--noplot",
+        "--export",
+        "bmf,csv",
+    ]);
+    assert_eq!(code, EXIT_OK);
+    assert!(root.join("report/bencher.json").is_file());
+    assert!(root.join("report/requests.csv").is_file());
+    assert_eq!(run(&["--bench", "--export", "xml"]), EXIT_USAGE);
 
     // an unchanged endpoint passes the gate
     std::env::set_var("LLM_BENCH_MOCK_PROFILE", PROFILE);

@@ -120,6 +120,15 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub import_baseline: Option<std::path::PathBuf>,
 
+    /// Skip the charts of the HTML report.
+    #[arg(long)]
+    pub noplot: bool,
+
+    /// Also write these exports into the report folder: a comma-separated list of `json`,
+    /// `csv`, `bmf` (Bencher), `github` and `github-bigger` (github-action-benchmark).
+    #[arg(long, value_name = "FORMATS")]
+    pub export: Option<String>,
+
     /// Print less: one line per scenario.
     #[arg(long, short)]
     pub quiet: bool,
@@ -284,6 +293,13 @@ mod tests {
             .stats_config()
             .unwrap_err();
         assert!(err.contains("confidence level"), "{err}");
+    }
+
+    #[test]
+    fn report_flags_parse() {
+        let a = parse(&["--bench", "--noplot", "--export", "json,bmf"]).unwrap();
+        assert!(a.noplot);
+        assert_eq!(a.export.as_deref(), Some("json,bmf"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod baseline;
 mod cli;
 mod console;
 mod endpoint;
+mod reporting;
 mod runner;
 mod summarize;
 
@@ -129,7 +130,7 @@ async fn run_selected(args: &Args, selected: &[&'static Scenario]) -> i32 {
     if args.bench_mode() && args.load_baseline.is_some() {
         // Re-analysis of stored samples: no request is sent, so no endpoint is needed.
         let status = analyse_stored(args, &settings, selected);
-        return finish_bench(args, &settings, status);
+        return finish_bench(args, &settings, selected, status);
     }
     let endpoint = match endpoint::resolve().await {
         Ok(e) => e,
@@ -140,7 +141,7 @@ async fn run_selected(args: &Args, selected: &[&'static Scenario]) -> i32 {
     };
     if args.bench_mode() {
         let status = bench_all(args, &settings, selected, &endpoint, stop_rx).await;
-        finish_bench(args, &settings, status)
+        finish_bench(args, &settings, selected, status)
     } else {
         test_all(selected, &endpoint, stop_rx).await
     }
@@ -150,6 +151,8 @@ async fn run_selected(args: &Args, selected: &[&'static Scenario]) -> i32 {
 struct Settings {
     root: std::path::PathBuf,
     stats: StatsConfig,
+    /// `--export`: the exporters to run after the report.
+    exporters: Vec<Box<dyn crate::export::Exporter>>,
     /// `--gate`, overriding every scenario's attribute.
     gate: Option<Vec<Metric>>,
 }
@@ -172,9 +175,16 @@ impl Settings {
             Some(list) => Some(Metric::parse_list(list).map_err(|e| format!("--gate: {e}"))?),
             None => None,
         };
+        let exporters = match &args.export {
+            Some(list) => {
+                crate::export::parse_export_list(list).map_err(|e| format!("--export: {e}"))?
+            }
+            None => Vec::new(),
+        };
         Ok(Settings {
             root: store::output_root(),
             stats,
+            exporters,
             gate,
         })
     }
@@ -200,8 +210,28 @@ struct Status {
     interrupted: bool,
 }
 
-/// Exports the saved baseline if asked, then turns the status into an exit code.
-fn finish_bench(args: &Args, settings: &Settings, mut status: Status) -> i32 {
+/// Writes the report, exports the saved baseline if asked, then turns the status into an
+/// exit code.
+fn finish_bench(
+    args: &Args,
+    settings: &Settings,
+    selected: &[&'static Scenario],
+    mut status: Status,
+) -> i32 {
+    let ran: Vec<String> = selected.iter().map(|s| s.id()).collect();
+    match reporting::write_all(&settings.root, !args.noplot, &settings.exporters, &ran) {
+        Ok(w) => {
+            println!("llm-bench: report {}", w.index.display());
+            println!("llm-bench: summary {}", w.summary.display());
+            for path in w.exports {
+                println!("llm-bench: export {}", path.display());
+            }
+        }
+        Err(e) => {
+            eprintln!("error: could not write the report: {e}");
+            status.failed = true;
+        }
+    }
     if let Some(file) = &args.export_baseline {
         let name = args
             .save_baseline
