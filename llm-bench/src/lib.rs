@@ -23,6 +23,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod cost;
 pub mod delta;
 pub mod error;
 pub mod export;

@@ -116,6 +116,12 @@ pub struct StoredRun {
     pub wall_time_ns: u64,
     /// True when the run was stopped early (Ctrl-C): the samples are the finished ones.
     pub interrupted: bool,
+    /// True when `--max-cost` stopped the run early: the samples are the finished ones.
+    #[serde(default)]
+    pub stopped_by_budget: bool,
+    /// Total cost of the run's requests in USD, when the model has a price.
+    #[serde(default)]
+    pub cost_usd: Option<f64>,
     /// Every measured request, failed ones included.
     pub samples: Vec<RequestSample>,
     /// All inter-token gaps of successful requests, as HDR buckets `[value_ns, count]`.
@@ -516,6 +522,8 @@ mod tests {
             started_at_unix_ms: 0,
             wall_time_ns: 0,
             interrupted: false,
+            stopped_by_budget: false,
+            cost_usd: None,
             samples: vec![],
             itl_histogram: vec![(10, 2)],
             summary: BTreeMap::new(),

@@ -152,4 +152,40 @@ fn a_slower_endpoint_fails_the_gate_and_an_unchanged_one_passes() {
         .unwrap();
     assert_eq!(imported.samples, saved.samples);
     assert_eq!(verdict(other.path(), Metric::Ttft), Verdict::NoChange);
+
+    // --max-cost: at $1000 per million output tokens, 8 tokens cost $0.008 a request, so a
+    // $0.02 budget stops the run cleanly after 3 requests (the warm-up one included)
+    let prices = other.path().join("prices.json");
+    std::fs::write(
+        &prices,
+        r#"{"schema":"llm-bench/pricing","models":{"llm-bench-mock":{"input":0,"output":1000}}}"#,
+    )
+    .unwrap();
+    let prices = prices.to_str().unwrap();
+    let code = run(&[
+        "--bench",
+        "--save-baseline",
+        "cheap",
+        "--pricing",
+        prices,
+        "--max-cost",
+        "0.02",
+        "--quiet",
+    ]);
+    assert_eq!(code, EXIT_OK);
+    let stopped = store::load_new(other.path(), "gate/short_answer").unwrap();
+    assert!(stopped.stopped_by_budget);
+    assert_eq!(stopped.samples.len(), 2);
+    let cost = stopped.cost_usd.unwrap();
+    assert!((cost - 0.016).abs() < 1e-9, "{cost}");
+    // an incomplete run never becomes a baseline
+    assert!(
+        store::load_baseline(other.path(), "gate/short_answer", "cheap")
+            .unwrap()
+            .is_none()
+    );
+    // a budget that cannot be enforced (no price for the model) is refused
+    std::env::set_var("LLM_BENCH_MODEL", "a-model-without-a-price");
+    assert_eq!(run(&["--bench", "--max-cost", "1", "--quiet"]), EXIT_USAGE);
+    std::env::remove_var("LLM_BENCH_MODEL");
 }

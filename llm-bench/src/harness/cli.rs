@@ -120,6 +120,15 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub import_baseline: Option<std::path::PathBuf>,
 
+    /// Stop starting requests once they cost this many US dollars in all (priced from usage
+    /// with the pricing table); the finished samples are kept, no baseline is replaced.
+    #[arg(long, value_name = "USD", env = "LLM_BENCH_MAX_COST")]
+    pub max_cost: Option<f64>,
+
+    /// A pricing file overriding and extending the built-in table (also LLM_BENCH_PRICING).
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<std::path::PathBuf>,
+
     /// Skip the charts of the HTML report.
     #[arg(long)]
     pub noplot: bool,

@@ -227,10 +227,32 @@ fn tokens_line(run: &StoredRun) -> Option<String> {
     } else {
         format!("{from_usage} of {} from usage, the rest counted", ok.len())
     };
-    Some(format!(
+    let mut line = format!(
         "output tokens: {mean:.1} per request ({source}); run throughput {:.1} tokens/s, {:.2} requests/s",
         run.throughput.output_tokens_per_second, run.throughput.requests_per_second
-    ))
+    );
+    // Where the API reported usage, the count of output events is shown beside it: a gap
+    // means chunks carry several tokens (or the API counts tokens it did not stream).
+    let both: Vec<(u64, u64)> = ok
+        .iter()
+        .filter(|s| s.token_source == Some(TokenSource::Usage))
+        .filter_map(|s| Some((s.output_tokens?, u64::from(s.output_events))))
+        .collect();
+    if !both.is_empty() {
+        let n = both.len() as f64;
+        let usage = both.iter().map(|b| b.0).sum::<u64>() as f64 / n;
+        let events = both.iter().map(|b| b.1).sum::<u64>() as f64 / n;
+        let _ = write!(
+            line,
+            "\n  output events: {events:.1} per request (usage minus events: {:+.1})",
+            usage - events
+        );
+    }
+    if let Some(cost) = run.cost_usd {
+        let per = cost / run.samples.len().max(1) as f64;
+        let _ = write!(line, "\n  cost: ${cost:.6} in all, ${per:.6} per request");
+    }
+    Some(line)
 }
 
 fn shorten(s: &str, max: usize) -> String {

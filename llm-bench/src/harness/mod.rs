@@ -155,6 +155,10 @@ struct Settings {
     exporters: Vec<Box<dyn crate::export::Exporter>>,
     /// `--gate`, overriding every scenario's attribute.
     gate: Option<Vec<Metric>>,
+    /// Prices of models (built-in table, `LLM_BENCH_PRICING`, `--pricing`).
+    pricing: crate::cost::Pricing,
+    /// `--max-cost`, shared by every scenario of the run.
+    budget: Option<Arc<crate::cost::Budget>>,
 }
 
 impl Settings {
@@ -181,11 +185,30 @@ impl Settings {
             }
             None => Vec::new(),
         };
+        let mut pricing = crate::cost::Pricing::from_env().map_err(|e| e.to_string())?;
+        if let Some(file) = &args.pricing {
+            pricing
+                .extend_from_file(file)
+                .map_err(|e| format!("--pricing: {e}"))?;
+        }
+        let budget = match args.max_cost {
+            Some(usd) if usd.is_finite() && usd > 0.0 => {
+                Some(Arc::new(crate::cost::Budget::new(usd)))
+            }
+            Some(usd) => {
+                return Err(format!(
+                    "--max-cost must be a positive amount of USD, not {usd}"
+                ))
+            }
+            None => None,
+        };
         Ok(Settings {
             root: store::output_root(),
             stats,
             exporters,
             gate,
+            pricing,
+            budget,
         })
     }
 
@@ -208,6 +231,7 @@ struct Status {
     usage: bool,
     regressed: bool,
     interrupted: bool,
+    budget_exhausted: bool,
 }
 
 /// Writes the report, exports the saved baseline if asked, then turns the status into an
@@ -249,6 +273,15 @@ fn finish_bench(
             }
         }
     }
+    if status.budget_exhausted {
+        if let Some(budget) = &settings.budget {
+            println!(
+                "llm-bench: stopped at the cost budget: ${:.4} spent of ${:.4} (--max-cost)",
+                budget.spent(),
+                budget.limit()
+            );
+        }
+    }
     if status.interrupted {
         EXIT_INTERRUPTED
     } else if status.usage {
@@ -285,8 +318,15 @@ async fn test_all(
             concurrency: 1,
             timeout: s.config.timeout().unwrap_or(DEFAULT_TIMEOUT),
         };
-        let outcome =
-            runner::run_scenario(s, env_for(s, endpoint), plan, stop.clone(), |_, _| {}).await;
+        let outcome = runner::run_scenario(
+            s,
+            env_for(s, endpoint),
+            plan,
+            &runner::Costing::default(),
+            stop.clone(),
+            |_, _| {},
+        )
+        .await;
         if outcome.interrupted {
             println!("test {} ... interrupted", s.id());
             return EXIT_INTERRUPTED;
@@ -331,12 +371,35 @@ async fn bench_all(
             timeout: s.config.timeout().unwrap_or(DEFAULT_TIMEOUT),
         };
         let id = s.id();
+        let info = endpoint.info(s.config.model);
+        let price = info
+            .model
+            .as_deref()
+            .and_then(|m| settings.pricing.price(m));
+        if settings.budget.is_some() && price.is_none() {
+            eprintln!(
+                "error: --max-cost cannot be enforced for `{id}`: no price for model `{}`; add it to a pricing file (--pricing)",
+                info.model.as_deref().unwrap_or("unknown")
+            );
+            status.usage = true;
+            break;
+        }
+        let costing = runner::Costing {
+            price,
+            budget: settings.budget.clone(),
+        };
         let progress = progress_printer(id.clone(), args.quiet);
         let started = SystemTime::now();
-        let outcome =
-            runner::run_scenario(s, env_for(s, endpoint), plan, stop.clone(), progress).await;
+        let outcome = runner::run_scenario(
+            s,
+            env_for(s, endpoint),
+            plan,
+            &costing,
+            stop.clone(),
+            progress,
+        )
+        .await;
         clear_progress(args.quiet);
-        let info = endpoint.info(s.config.model);
         let run = summarize::stored_run(s, info, plan, started, outcome, &settings.stats);
         if !run.samples.is_empty() {
             if let Err(e) = store::save_new(&settings.root, &run) {
@@ -344,7 +407,8 @@ async fn bench_all(
                 status.failed = true;
             }
         }
-        let complete = !run.interrupted && run.samples.iter().any(|x| x.is_ok());
+        let complete =
+            !run.interrupted && !run.stopped_by_budget && run.samples.iter().any(|x| x.is_ok());
         report_scenario(args, settings, &run, s.config.gate, &mut status);
         if complete {
             if let Some(name) = args.baseline_to_save() {
@@ -364,6 +428,10 @@ async fn bench_all(
         }
         if run.interrupted {
             status.interrupted = true;
+            break;
+        }
+        if run.stopped_by_budget || settings.budget.as_ref().is_some_and(|b| b.exhausted()) {
+            status.budget_exhausted = true;
             break;
         }
         if run.samples.iter().all(|x| !x.is_ok()) {

@@ -11,6 +11,7 @@ use quanta::Instant;
 use tokio::sync::watch;
 
 use crate::context::{Ctx, ScenarioEnv};
+use crate::cost::{Budget, Price};
 use crate::error::Error;
 use crate::metrics::{Metric, MetricHistogram, RequestSample};
 use crate::scenario::Scenario;
@@ -27,6 +28,36 @@ pub(crate) struct Plan {
     pub timeout: Duration,
 }
 
+/// How requests are priced, and the budget they spend (shared by the whole bench run).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Costing {
+    /// The price of the scenario's model, when the pricing table knows it.
+    pub price: Option<Price>,
+    /// `--max-cost`: no request starts once it is spent.
+    pub budget: Option<Arc<Budget>>,
+}
+
+impl Costing {
+    fn exhausted(&self) -> bool {
+        self.budget.as_ref().is_some_and(|b| b.exhausted())
+    }
+
+    /// Prices a finished request and charges the budget (failed requests too: their tokens
+    /// were generated all the same).
+    fn charge(&self, sample: &mut RequestSample) {
+        let Some(price) = self.price else { return };
+        let Some(output) = sample.output_tokens else {
+            return;
+        };
+        let prompt = sample.usage.and_then(|u| u.prompt_tokens).unwrap_or(0);
+        let cost = price.cost(prompt, output);
+        sample.cost_usd = Some(cost);
+        if let Some(budget) = &self.budget {
+            budget.spend(cost);
+        }
+    }
+}
+
 /// What one phase produced.
 #[derive(Debug)]
 pub(crate) struct PhaseOutcome {
@@ -38,6 +69,8 @@ pub(crate) struct PhaseOutcome {
     pub wall_time_ns: u64,
     /// True when a stop was requested before every request ran.
     pub interrupted: bool,
+    /// True when the cost budget stopped the phase before every request ran.
+    pub budget_exhausted: bool,
 }
 
 /// Runs `plan.warmup` discarded requests, then `plan.samples` measured ones.
@@ -45,6 +78,7 @@ pub(crate) async fn run_scenario(
     scenario: &'static Scenario,
     env: Arc<ScenarioEnv>,
     plan: Plan,
+    costing: &Costing,
     stop: watch::Receiver<bool>,
     progress: impl Fn(u32, u32) + Send + Sync + 'static,
 ) -> PhaseOutcome {
@@ -55,26 +89,39 @@ pub(crate) async fn run_scenario(
             plan,
             plan.warmup,
             true,
+            costing,
             stop.clone(),
             |_, _| {},
         )
         .await;
-        if warm.interrupted {
+        if warm.interrupted || warm.budget_exhausted {
             return PhaseOutcome {
                 samples: Vec::new(),
                 ..warm
             };
         }
     }
-    run_phase(scenario, env, plan, plan.samples, false, stop, progress).await
+    run_phase(
+        scenario,
+        env,
+        plan,
+        plan.samples,
+        false,
+        costing,
+        stop,
+        progress,
+    )
+    .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run_phase(
     scenario: &'static Scenario,
     env: Arc<ScenarioEnv>,
     plan: Plan,
     count: u32,
     warmup: bool,
+    costing: &Costing,
     stop: watch::Receiver<bool>,
     progress: impl Fn(u32, u32) + Send + Sync + 'static,
 ) -> PhaseOutcome {
@@ -85,20 +132,26 @@ async fn run_phase(
     let workers = plan.concurrency.clamp(1, count.max(1));
     let mut handles = Vec::with_capacity(workers as usize);
     for _ in 0..workers {
-        let (env, next, done, progress, mut stop) = (
+        let (env, next, done, progress, mut stop, costing) = (
             env.clone(),
             next.clone(),
             done.clone(),
             progress.clone(),
             stop.clone(),
+            costing.clone(),
         );
         handles.push(tokio::spawn(async move {
             let mut samples = Vec::new();
             let mut itl = MetricHistogram::new(Metric::Itl);
             let mut interrupted = false;
+            let mut budget_exhausted = false;
             loop {
                 if *stop.borrow() {
                     interrupted = true;
+                    break;
+                }
+                if costing.exhausted() {
+                    budget_exhausted = next.load(Ordering::Relaxed) < count;
                     break;
                 }
                 let index = next.fetch_add(1, Ordering::Relaxed);
@@ -116,24 +169,27 @@ async fn run_phase(
                     interrupted = true;
                     break;
                 }
-                let sample = ctx
+                let mut sample = ctx
                     .into_recorder()
                     .finish(index, run_start, |gap| itl.record(gap as f64));
+                costing.charge(&mut sample);
                 samples.push(sample);
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, count);
             }
-            (samples, itl, interrupted)
+            (samples, itl, interrupted, budget_exhausted)
         }));
     }
     let mut samples = Vec::with_capacity(count as usize);
     let mut itl = MetricHistogram::new(Metric::Itl);
     let mut interrupted = false;
+    let mut budget_exhausted = false;
     for handle in handles {
         match handle.await {
-            Ok((s, h, i)) => {
+            Ok((s, h, i, b)) => {
                 samples.extend(s);
                 itl.merge(&h);
                 interrupted |= i;
+                budget_exhausted |= b;
             }
             // Invocations are isolated from panics, so a worker can only fail by being
             // cancelled at runtime shutdown; its samples are lost and the run says so.
@@ -146,6 +202,7 @@ async fn run_phase(
         itl,
         wall_time_ns: run_start.elapsed().as_nanos() as u64,
         interrupted,
+        budget_exhausted,
     }
 }
 
@@ -267,7 +324,7 @@ mod tests {
             warmup: 1,
             ..plan(7, 1)
         };
-        let out = run_scenario(s, env, plan, stop, |_, _| {}).await;
+        let out = run_scenario(s, env, plan, &Costing::default(), stop, |_, _| {}).await;
         let truth = server.truth();
         assert_eq!(out.samples.len(), 7);
         assert_eq!(truth.len(), 8, "one warm-up and seven measured requests");
@@ -321,6 +378,7 @@ mod tests {
                 warmup: 2,
                 ..plan(12, 4)
             },
+            &Costing::default(),
             stop,
             |_, _| {},
         )
@@ -345,6 +403,7 @@ mod tests {
             scenario("p", panics),
             env.clone(),
             plan(2, 1),
+            &Costing::default(),
             stop.clone(),
             |_, _| {},
         )
@@ -366,6 +425,7 @@ mod tests {
             scenario("t", twenty_tokens),
             env.clone(),
             quick,
+            &Costing::default(),
             stop.clone(),
             |_, _| {},
         )
@@ -379,6 +439,7 @@ mod tests {
             scenario("n", times_nothing),
             env,
             plan(1, 1),
+            &Costing::default(),
             stop,
             |_, _| {},
         )
@@ -408,11 +469,44 @@ mod tests {
             scenario("s", twenty_tokens),
             env,
             plan(50, 1),
+            &Costing::default(),
             stop,
             progress,
         )
         .await;
         assert!(out.interrupted);
         assert_eq!(out.samples.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_spent_budget_stops_the_phase_cleanly() {
+        let profile = LatencyProfile::default()
+            .ttft(Duration::from_millis(1))
+            .output_tokens(10);
+        let server = MockServer::start(profile).await.unwrap();
+        let env = env_for(&server).await;
+        let (_tx, stop) = watch::channel(false);
+        // 10 output tokens at $1000 per million: 1 cent a request; the budget allows 3.
+        let costing = Costing {
+            price: Some(Price {
+                input: 0.0,
+                output: 1000.0,
+            }),
+            budget: Some(Arc::new(Budget::new(0.03))),
+        };
+        let out = run_scenario(
+            scenario("b", twenty_tokens),
+            env,
+            plan(20, 1),
+            &costing,
+            stop,
+            |_, _| {},
+        )
+        .await;
+        assert!(out.budget_exhausted);
+        assert!(!out.interrupted);
+        assert_eq!(out.samples.len(), 3);
+        let cost = out.samples[0].cost_usd.unwrap();
+        assert!((cost - 0.01).abs() < 1e-9, "{cost}");
     }
 }

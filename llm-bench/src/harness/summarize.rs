@@ -67,6 +67,12 @@ pub(crate) fn stored_run(
             .unwrap_or(0),
         wall_time_ns: outcome.wall_time_ns,
         interrupted: outcome.interrupted,
+        stopped_by_budget: outcome.budget_exhausted,
+        cost_usd: outcome
+            .samples
+            .iter()
+            .filter_map(|s| s.cost_usd)
+            .reduce(|a, b| a + b),
         itl_histogram: outcome.itl.buckets(),
         samples: outcome.samples,
         summary,

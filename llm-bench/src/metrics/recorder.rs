@@ -188,6 +188,7 @@ impl Recorder {
             itl_median_ns,
             arrivals_ns: self.arrivals_ns,
             error: self.error,
+            cost_usd: None,
         }
     }
 }

@@ -60,6 +60,9 @@ pub struct RequestSample {
     pub arrivals_ns: Option<Vec<u64>>,
     /// Set when the request failed; a failed request adds nothing to latency figures.
     pub error: Option<RequestError>,
+    /// What the request cost in USD, when its model has a price (see [`crate::cost`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
 }
 
 impl RequestSample {

@@ -49,6 +49,7 @@ pub fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
                 itl_median_ns: None,
                 arrivals_ns: None,
                 error: Some(RequestError { class, message }),
+                cost_usd: None,
             });
             continue;
         }
@@ -78,6 +79,7 @@ pub fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
             itl_median_ns: Some(gap),
             arrivals_ns: (i < 3).then_some(arrivals),
             error: None,
+            cost_usd: None,
         });
     }
     let mut summary = BTreeMap::new();
@@ -154,6 +156,8 @@ pub fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
         started_at_unix_ms: 1_709_210_096_000,
         wall_time_ns,
         interrupted: false,
+        stopped_by_budget: false,
+        cost_usd: None,
         samples,
         itl_histogram: itl.buckets(),
         summary,
