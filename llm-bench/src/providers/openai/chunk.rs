@@ -36,13 +36,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::delta::{Delta, Usage};
-
-/// How many characters of a bad payload an error message quotes.
-const EXCERPT_CHARS: usize = 200;
+use crate::providers::payload::{error_message, excerpt, ApiError, Text};
 
 /// A stream event that is not a valid Chat Completions chunk.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,7 +77,7 @@ pub enum ChunkError {
 pub fn parse_event(event: Option<&str>, data: &str) -> Result<Delta, ChunkError> {
     let trimmed = data.trim_ascii();
     if event == Some("error") {
-        return Ok(parse_error_event(data, trimmed));
+        return Ok(parse_error_event(data));
     }
     if trimmed == "[DONE]" {
         return Ok(Delta {
@@ -101,35 +99,10 @@ fn invalid(error: &serde_json::Error, data: &str) -> ChunkError {
     }
 }
 
-/// The start of `s`, at most [`EXCERPT_CHARS`] characters, marked when cut.
-fn excerpt(s: &str) -> String {
-    match s.char_indices().nth(EXCERPT_CHARS) {
-        Some((end, _)) => format!("{}...", &s[..end]),
-        None => s.to_owned(),
-    }
-}
-
 /// An `event: error` event: `{"error": {...}}` (Groq), or `{"message": ...}`, or anything.
-fn parse_error_event(data: &str, trimmed: &str) -> Delta {
-    #[derive(Deserialize)]
-    struct ErrorEvent<'a> {
-        #[serde(default, borrow)]
-        error: Option<ApiError<'a>>,
-        #[serde(default, borrow)]
-        message: Option<Text<'a>>,
-    }
-    let message = match serde_json::from_str::<ErrorEvent<'_>>(data) {
-        Ok(ErrorEvent {
-            error: Some(error), ..
-        }) => error.into_message(),
-        Ok(ErrorEvent {
-            message: Some(m), ..
-        }) if !m.0.is_empty() => m.0.into_owned(),
-        _ if trimmed.is_empty() => "error event without data".to_owned(),
-        _ => excerpt(trimmed),
-    };
+fn parse_error_event(data: &str) -> Delta {
     Delta {
-        error: Some(message),
+        error: Some(error_message(data)),
         ..Delta::default()
     }
 }
@@ -375,133 +348,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
             }
         }
         deserializer.deserialize_any(ContentVisitor)
-    }
-}
-
-/// A text field, borrowed from the payload when it has no escapes. Lenient: `null`, numbers,
-/// booleans, arrays and objects read as empty text rather than failing the chunk.
-struct Text<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(v)))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed("")))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed("")))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed("")))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed("")))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed("")))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Text(Cow::Borrowed("")))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Text(Cow::Borrowed("")))
-            }
-        }
-        deserializer.deserialize_any(TextVisitor)
-    }
-}
-
-/// An `error` value: an object with `message` (and `type`, `code`), or a bare string.
-struct ApiError<'a> {
-    message: Option<Cow<'a, str>>,
-    kind: Option<Cow<'a, str>>,
-    code: Option<String>,
-}
-
-impl ApiError<'_> {
-    /// The API's message; failing that its type or code.
-    fn into_message(self) -> String {
-        [self.message, self.kind, self.code.map(Cow::Owned)]
-            .into_iter()
-            .flatten()
-            .find(|m| !m.is_empty())
-            .map_or_else(|| "error without a message".to_owned(), Cow::into_owned)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for ApiError<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        /// `code` is a number (OpenRouter) or a string (Groq).
-        struct Code(Option<String>);
-        impl<'de> Deserialize<'de> for Code {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                Ok(Code(match serde_json::Value::deserialize(deserializer)? {
-                    serde_json::Value::String(s) => Some(s),
-                    serde_json::Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                }))
-            }
-        }
-
-        struct ErrorVisitor;
-        impl<'de> Visitor<'de> for ErrorVisitor {
-            type Value = ApiError<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an error object or message")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(ApiError {
-                    message: Some(Cow::Borrowed(v)),
-                    kind: None,
-                    code: None,
-                })
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                self.visit_string(v.to_owned())
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(ApiError {
-                    message: Some(Cow::Owned(v)),
-                    kind: None,
-                    code: None,
-                })
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut error = ApiError {
-                    message: None,
-                    kind: None,
-                    code: None,
-                };
-                while let Some(key) = map.next_key::<Text<'de>>()? {
-                    match key.0.as_ref() {
-                        "message" => error.message = Some(map.next_value::<Text<'de>>()?.0),
-                        "type" => error.kind = Some(map.next_value::<Text<'de>>()?.0),
-                        "code" => error.code = map.next_value::<Code>()?.0,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(error)
-            }
-        }
-        deserializer.deserialize_any(ErrorVisitor)
     }
 }
 
