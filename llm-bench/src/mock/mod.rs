@@ -1,10 +1,12 @@
-//! The built-in simulated endpoint: an OpenAI-compatible server with known latency and
-//! recorded ground truth.
+//! The built-in simulated endpoint: a server that speaks the OpenAI, Anthropic and Gemini
+//! streaming APIs, with known latency and recorded ground truth.
 //!
-//! [`MockServer`] answers like the OpenAI chat-completions API, paced by a
-//! [`LatencyProfile`], and records, per request, when it sent every token
-//! ([`RequestTruth`]). Scenarios run against it when no endpoint is configured, and tests
-//! compare what the harness measured with what the server did.
+//! [`MockServer`] answers like the OpenAI chat-completions API, the Anthropic Messages API
+//! and the Gemini `generateContent` API, paced by a [`LatencyProfile`], and records, per
+//! request, when it sent every token and which tokens were reasoning ([`RequestTruth`]).
+//! Scenarios run against it when no endpoint is configured (and for Anthropic and Gemini
+//! scenarios with no key), and tests compare what the harness measured with what the server
+//! did.
 //!
 //! ```
 //! use std::time::Duration;
@@ -45,6 +47,14 @@
 //!
 //! # API
 //!
+//! Every dialect shares the profile's pacing, the deterministic text, `error_rate` and the
+//! truth; what differs is the wire. Authentication headers are ignored. URLs:
+//! [`MockServer::base_url`] (`http://127.0.0.1:PORT/v1`, OpenAI and Anthropic's
+//! `/messages`), [`MockServer::root_url`] (what Anthropic and Gemini clients take as their
+//! base), [`MockServer::gemini_base_url`] (`.../v1beta`).
+//!
+//! ## OpenAI
+//!
 //! - `POST /v1/chat/completions` reads `model` (optional: any name is accepted and echoed),
 //!   `messages` (required, non-empty), `max_completion_tokens` or `max_tokens`, `stream` and
 //!   `stream_options.include_usage`; other fields are ignored (one choice, whatever `n`).
@@ -57,10 +67,21 @@
 //!     OpenAI does), and `data: [DONE]`. One token per chunk, each chunk a
 //!     `chat.completion.chunk` (`id`, `object`, `created`, `model`, `system_fingerprint`,
 //!     `choices[{index, delta, logprobs, finish_reason}]`).
+//!   - Reasoning (see [Reasoning](#reasoning)): the reasoning tokens come first, as
+//!     `delta: {"reasoning_content": "..."}` chunks (as DeepSeek and vLLM write them), then
+//!     the `content` chunks; `usage.completion_tokens` counts both and
+//!     `usage.completion_tokens_details.reasoning_tokens` the reasoning (written only when
+//!     there was some). A non-streaming answer has `message.reasoning_content`. The request's
+//!     `reasoning_effort` (`none`, `minimal`, `low`, `medium`, `high`, `xhigh`; anything
+//!     else is a 400) turns it off (`"none"`) or asks for it.
 //!   - Not streaming: one `chat.completion` with `usage`, after TTFT plus the sum of the
 //!     gaps (`TTFT + (n-1)·ITL` for constant gaps).
 //!   - Answer length: `min(max_tokens, output_tokens)`; `finish_reason` is `"length"` when
-//!     `max_tokens` cut the answer (`max_tokens <= output_tokens`), else `"stop"`.
+//!     `max_tokens` cut the answer (`max_tokens <= output_tokens`), else `"stop"`. With
+//!     reasoning, `max_tokens` caps reasoning and answer together (as OpenAI counts
+//!     `max_completion_tokens`): `r = min(reasoning, max_tokens)` reasoning tokens, then
+//!     `min(output_tokens, max_tokens - r)` answer tokens; cut when
+//!     `max_tokens <= reasoning + output_tokens`. The same rule holds in every dialect.
 //!   - Text: token `i` is a word from a fixed list chosen by the profile's seed and `i`
 //!     alone ([`token_text`], [`expected_text`]), so every answer of a profile is a prefix
 //!     of the same text.
@@ -71,6 +92,82 @@
 //!     shutdown; 404 for unknown paths.
 //! - `GET /v1/models` lists the server's model ([`DEFAULT_MODEL`] unless set with
 //!   [`MockServerBuilder::model`]); `GET /v1/models/{id}` retrieves it.
+//!
+//! ## Anthropic
+//!
+//! - `POST /v1/messages` reads `model` (optional here: any name is accepted and echoed),
+//!   `max_tokens` (required, ≥ 1), `messages` (required, non-empty), `system` (a string or
+//!   text blocks), `stream` and `thinking` (`{"type": "enabled", "budget_tokens": N}` with
+//!   `1024 <= N < max_tokens`, as Anthropic requires; `{"type": "adaptive"}` enables it with
+//!   no budget; `{"type": "disabled"}`).
+//!   - Streaming: `text/event-stream; charset=utf-8` and a `request-id` header. Named
+//!     events, the name equal to `data.type`, as the recorded Anthropic streams have them.
+//!     At once, with the headers: `message_start` (`message.usage.input_tokens`, and
+//!     `output_tokens: 1` as Anthropic sends), `content_block_start` of block 0 and a
+//!     `ping`. Then one `content_block_delta` per token, after the profile's TTFT and
+//!     gaps: with thinking, block 0 is a `thinking` block of `thinking_delta`s, and the
+//!     first answer token's frame begins with its `signature_delta` and
+//!     `content_block_stop`, then `content_block_start` of the `text` block 1; its tokens
+//!     are `text_delta`s. At once after the last token: `content_block_stop`,
+//!     `message_delta` (`stop_reason` `end_turn` or `max_tokens`, `usage` with
+//!     `input_tokens` and `output_tokens`, which counts thinking too, as Anthropic does)
+//!     and `message_stop`. No `[DONE]`.
+//!   - Not streaming: one `message` with `content` `[thinking block?, text block]`,
+//!     `stop_reason` and `usage`.
+//!   - Errors, Anthropic-shaped (`{"type":"error","error":{"type","message"}}`): 400
+//!     `invalid_request_error` for a body that is not JSON, lacks `max_tokens`
+//!     (`"max_tokens: Field required"`) or `messages`, has `max_tokens: 0`, empty
+//!     `messages` or an invalid `thinking`; 500 `api_error` for `error_rate`; 529
+//!     `overloaded_error` for a non-streaming request cut by shutdown.
+//!
+//! ## Gemini
+//!
+//! - `POST /v1beta/models/{model}:streamGenerateContent` and `:generateContent` (also
+//!   under `/v1/models/`) read `contents` (required, non-empty), `systemInstruction`,
+//!   `generationConfig.maxOutputTokens` and `generationConfig.thinkingConfig`
+//!   (`includeThoughts`, `thinkingBudget`: `-1` dynamic, `0` off, `N` a cap); snake_case
+//!   names are accepted too. The model is the path's; other methods are a 404.
+//!   - Streaming with `?alt=sse`: `text/event-stream`, unnamed `data:` events framed with
+//!     CRLF (`data: {...}\r\n\r\n`) as in every recorded Gemini stream. There is no
+//!     frame to send with the headers (no role-only chunk, unlike OpenAI): the headers go
+//!     out at once, when the handler returns and the body has nothing yet, and
+//!     [`RequestTruth::headers_sent_at`] is when the HTTP layer first polled the body. One
+//!     `GenerateContentResponse` per token, in Gemini's byte style (`"key": value`):
+//!     `candidates[0].content.parts[{"text"}]` (`"thought": true` on reasoning tokens),
+//!     `role: "model"`, `index: 0`, `usageMetadata` on every chunk, cumulative
+//!     (`promptTokenCount`, `candidatesTokenCount`, `totalTokenCount`,
+//!     `promptTokensDetails`, `thoughtsTokenCount`; zero counts left out, as Gemini does;
+//!     `candidatesTokenCount` excludes the thoughts), `modelVersion`, `responseId`; the last
+//!     token's chunk has `finishReason` (`STOP` or `MAX_TOKENS`). No terminator: the stream
+//!     ends after the last chunk. (When thinking used up `maxOutputTokens` and nothing was
+//!     sent, one chunk with no parts carries the finish reason.)
+//!   - Streaming without `alt=sse`: the same chunks as one streamed JSON array,
+//!     `[{...}\n,\n{...}\n]`, `application/json; charset=UTF-8`.
+//!   - Not streaming: one `GenerateContentResponse` with the whole text (and the thought
+//!     part first when thoughts are included).
+//!   - Errors, Google-shaped (`{"error":{"code","message","status"}}`): 400
+//!     `INVALID_ARGUMENT`, 404 `NOT_FOUND`, 500 `INTERNAL` for `error_rate`, 503
+//!     `UNAVAILABLE` for a non-streaming request cut by shutdown.
+//!
+//! ## Reasoning
+//!
+//! [`LatencyProfile::reasoning_tokens`] (`reasoning=N` in the environment grammar; default
+//! 0) makes the endpoint a reasoning model: `N` reasoning tokens come first, one per event,
+//! paced like every token (the first at TTFT, then one gap each), then the answer, so the
+//! first answer token comes `N` gaps after the first token. Each dialect shows reasoning as
+//! its API does:
+//!
+//! | dialect | reasoning when | tokens | on the wire |
+//! |---|---|---|---|
+//! | OpenAI | always when `N > 0`; `reasoning_effort` other than `none` asks for it | `N`, or [`DEFAULT_REASONING_TOKENS`] (8) when `N = 0` and asked; `"none"`: 0 | `delta.reasoning_content` |
+//! | Anthropic | only when the request enables `thinking` | `N`, or 8 when `N = 0`; capped by `budget_tokens` | `thinking` block, `thinking_delta`s |
+//! | Gemini | `includeThoughts: true`; also when `N > 0` without it, silently | `N`, or 8 when `N = 0` and `includeThoughts`; capped by `thinkingBudget`; `thinkingBudget: 0`: none | `"thought": true` parts (with `includeThoughts`); without, nothing is sent but the tokens take their time and are counted in `thoughtsTokenCount` |
+//!
+//! The truth says how many tokens were reasoning and whether they were sent:
+//! [`RequestTruth::ttft`] is the first token of any kind, [`RequestTruth::ttfo`] the first
+//! answer token, [`RequestTruth::first_answer_index`] its index in
+//! [`RequestTruth::token_sent_at`]. Reasoning text is [`expected_reasoning`], answer text
+//! [`expected_text`], both determined by the seed.
 //!
 //! # Timing and ground truth
 //!
@@ -97,14 +194,15 @@
 //!
 //! [`LatencyProfile::from_env`] reads a comma-separated list of `key=value` items (spaces
 //! around items, keys and values are ignored; each key at most once; keys not given keep
-//! their defaults). Example: `ttft=50ms,itl=10ms,tokens=64,seed=7,scale=1.3,jitter=lognormal:0.3,error_rate=0.1`.
+//! their defaults). Example: `ttft=50ms,itl=10ms,tokens=64,reasoning=8,seed=7,scale=1.3,jitter=lognormal:0.3,error_rate=0.1`.
 //!
 //! | key | value | default | meaning |
 //! |---|---|---|---|
 //! | `ttft` | duration | `50ms` | time to first token |
 //! | `itl` | duration, or `min..max` | `10ms` | gap between tokens (a range: uniform in it) |
 //! | `jitter` | `none`, `lognormal:<sigma>`, `uniform:<duration>` | `none` | spread of the gaps: log-normal with median `itl`, or uniform within `itl ± duration`; not with an `itl` range |
-//! | `tokens` | integer ≥ 1 | `64` | natural answer length |
+//! | `tokens` | integer ≥ 1 | `64` | natural answer length (reasoning not included) |
+//! | `reasoning` | integer ≥ 0 | `0` | reasoning tokens before the answer (see [Reasoning](#reasoning)) |
 //! | `seed` | integer (u64) | `0` | seed of all random choices |
 //! | `scale` | number ≥ 0 | `1` | multiplies every delay (applied after the other keys) |
 //! | `error_rate` | number in \[0, 1\] | `0` | fraction of requests answered with HTTP 500 |
@@ -113,15 +211,23 @@
 //! `50ms`, `1.5ms`, `0.2s`; at most one hour. An unset or blank variable means no profile
 //! (`Ok(None)`). Errors ([`ProfileError`]) name the bad item, key or value.
 
+mod answer;
+mod anthropic;
+mod api_error;
+mod gemini;
 mod openai;
 mod profile;
 mod server;
+mod text;
 mod truth;
 
 #[cfg(test)]
+mod dialect_tests;
+#[cfg(test)]
 mod tests;
 
-pub use openai::{expected_text, token_text};
+pub use answer::DEFAULT_REASONING_TOKENS;
 pub use profile::{InterToken, LatencyProfile, ProfileError, MAX_DELAY, PROFILE_ENV};
 pub use server::{MockServer, MockServerBuilder, DEFAULT_MODEL};
-pub use truth::{RequestTruth, DEFAULT_TRUTH_CAPACITY};
+pub use text::{expected_reasoning, expected_text, reasoning_token_text, token_text};
+pub use truth::{Dialect, RequestTruth, DEFAULT_TRUTH_CAPACITY};

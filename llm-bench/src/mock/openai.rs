@@ -1,78 +1,23 @@
-//! The OpenAI wire format the simulated endpoint reads and writes, and its deterministic text.
+//! The OpenAI Chat Completions wire format the simulated endpoint reads and writes.
 
 use std::fmt::Write as _;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::profile::splitmix64;
-
-/// The words answers are made of: one word is one token.
-const WORDS: [&str; 64] = [
-    "the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "latency", "token", "stream",
-    "model", "answer", "request", "server", "client", "bench", "measure", "time", "first", "byte",
-    "output", "input", "prompt", "context", "window", "cache", "batch", "queue", "load", "rate",
-    "burst", "steady", "signal", "noise", "sample", "median", "tail", "mean", "spread", "delta",
-    "chunk", "event", "frame", "socket", "packet", "route", "region", "edge", "core", "thread",
-    "task", "future", "async", "await", "poll", "ready", "pending", "wake", "sleep", "tick",
-    "clock", "drift", "skew",
-];
-
-/// The text of output token `index` (0-based) of every answer of a profile with this seed:
-/// a word from a fixed list, with a leading space for every token but the first.
-///
-/// ```
-/// use llm_bench::mock::{expected_text, token_text};
-/// let text: String = (0..5).map(|i| token_text(7, i)).collect();
-/// assert_eq!(text, expected_text(7, 5));
-/// assert!(!text.starts_with(' ') && text.split(' ').count() == 5);
-/// ```
-pub fn token_text(seed: u64, index: u32) -> String {
-    let mut s = String::new();
-    push_token(&mut s, seed, index);
-    s
-}
-
-/// The whole answer text of `tokens` tokens for a profile with this seed (what a client
-/// should reassemble from the stream).
-pub fn expected_text(seed: u64, tokens: u32) -> String {
-    let mut s = String::with_capacity(tokens as usize * 8);
-    for i in 0..tokens {
-        push_token(&mut s, seed, i);
-    }
-    s
-}
-
-fn push_token(out: &mut String, seed: u64, index: u32) {
-    if index > 0 {
-        out.push(' ');
-    }
-    let h = splitmix64(seed ^ splitmix64(0x746F_6B65_6E00_0000 | u64::from(index)));
-    out.push_str(WORDS[(h % WORDS.len() as u64) as usize]);
-}
+use super::answer::{Answer, TokenKind};
+use super::api_error::ApiError;
+use super::text::{count, words};
 
 /// The prompt size the mock reports: whitespace-separated words of every text of the
 /// messages (string contents and the `text` of content parts).
 pub(crate) fn estimate_prompt_tokens(messages: &[Value]) -> u32 {
-    fn words(v: &Value) -> usize {
-        match v {
-            Value::String(s) => s.split_whitespace().count(),
-            Value::Array(parts) => parts
-                .iter()
-                .map(|p| match p {
-                    Value::String(_) => words(p),
-                    Value::Object(o) => o.get("text").map_or(0, words),
-                    _ => 0,
-                })
-                .sum(),
-            _ => 0,
-        }
-    }
-    let n: usize = messages
-        .iter()
-        .map(|m| m.get("content").map_or(0, words))
-        .sum();
-    u32::try_from(n).unwrap_or(u32::MAX)
+    count(
+        messages
+            .iter()
+            .map(|m| m.get("content").map_or(0, words))
+            .sum(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -89,6 +34,8 @@ struct RawRequest {
     stream: Option<bool>,
     #[serde(default)]
     stream_options: Option<StreamOptions>,
+    #[serde(default)]
+    reasoning_effort: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +43,9 @@ struct StreamOptions {
     #[serde(default)]
     include_usage: Option<bool>,
 }
+
+/// The values of `reasoning_effort` OpenAI accepts.
+const EFFORTS: [&str; 6] = ["none", "minimal", "low", "medium", "high", "xhigh"];
 
 /// A chat-completions request, as far as the mock cares.
 #[derive(Debug)]
@@ -105,38 +55,8 @@ pub(crate) struct ChatRequest {
     pub(crate) stream: bool,
     pub(crate) include_usage: bool,
     pub(crate) prompt_tokens: u32,
-}
-
-/// An OpenAI-style error answer: status and `{"error": {"message", "type", "code"}}`.
-#[derive(Debug)]
-pub(crate) struct ApiError {
-    pub(crate) status: u16,
-    pub(crate) message: String,
-    pub(crate) kind: &'static str,
-    pub(crate) code: &'static str,
-}
-
-impl ApiError {
-    pub(crate) fn invalid_request(message: impl Into<String>, code: &'static str) -> Self {
-        ApiError {
-            status: 400,
-            message: message.into(),
-            kind: "invalid_request_error",
-            code,
-        }
-    }
-
-    pub(crate) fn body(&self) -> String {
-        serde_json::json!({
-            "error": {
-                "message": self.message,
-                "type": self.kind,
-                "param": null,
-                "code": self.code,
-            }
-        })
-        .to_string()
-    }
+    /// `reasoning_effort`: `None` when absent, `Some(false)` for `"none"`, else `Some(true)`.
+    pub(crate) reasoning: Option<bool>,
 }
 
 /// Parses a chat-completions body. Never panics on any input.
@@ -166,6 +86,19 @@ pub(crate) fn parse_request(body: &[u8]) -> Result<ChatRequest, ApiError> {
             "integer_below_min_value",
         ));
     }
+    let reasoning = match raw.reasoning_effort.as_deref() {
+        None => None,
+        Some("none") => Some(false),
+        Some(e) if EFFORTS.contains(&e) => Some(true),
+        Some(e) => {
+            return Err(ApiError::invalid_request(
+                format!(
+                    "Invalid value: '{e}'. Supported values are: 'none', 'minimal', 'low', 'medium', 'high' and 'xhigh'."
+                ),
+                "invalid_value",
+            ))
+        }
+    };
     let stream = raw.stream.unwrap_or(false);
     Ok(ChatRequest {
         model: raw.model.filter(|m| !m.is_empty()),
@@ -177,7 +110,36 @@ pub(crate) fn parse_request(body: &[u8]) -> Result<ChatRequest, ApiError> {
                 .and_then(|o| o.include_usage)
                 .unwrap_or(false),
         prompt_tokens: estimate_prompt_tokens(&messages),
+        reasoning,
     })
+}
+
+/// The `usage` object: `completion_tokens` counts reasoning too, and
+/// `completion_tokens_details.reasoning_tokens` is written when there was reasoning.
+fn usage_json(answer: &Answer) -> String {
+    let (prompt, completion) = (answer.prompt_tokens, answer.total());
+    let mut s = format!(
+        r#"{{"prompt_tokens":{prompt},"completion_tokens":{completion},"total_tokens":{}"#,
+        u64::from(prompt) + u64::from(completion)
+    );
+    if answer.reasoning > 0 {
+        let _ = write!(
+            s,
+            r#","completion_tokens_details":{{"reasoning_tokens":{}}}"#,
+            answer.reasoning
+        );
+    }
+    s.push('}');
+    s
+}
+
+/// The finish reason of an answer.
+fn finish_reason(answer: &Answer) -> &'static str {
+    if answer.cut {
+        "length"
+    } else {
+        "stop"
+    }
 }
 
 /// Writes the SSE events of one streamed answer, shaped like OpenAI's
@@ -187,11 +149,18 @@ pub(crate) struct ChunkWriter {
     prefix: String,
     /// `}\n\n`, or `,"usage":null}\n\n` when usage was asked for (as OpenAI writes it).
     suffix: &'static str,
-    seed: u64,
+    answer: Answer,
+    include_usage: bool,
 }
 
 impl ChunkWriter {
-    pub(crate) fn new(id: &str, created: u64, model: &str, seed: u64, include_usage: bool) -> Self {
+    pub(crate) fn new(
+        id: &str,
+        created: u64,
+        model: &str,
+        answer: Answer,
+        include_usage: bool,
+    ) -> Self {
         let model_json = Value::String(model.to_owned()).to_string();
         let prefix = format!(
             "data: {{\"id\":\"{id}\",\"object\":\"chat.completion.chunk\",\"created\":{created},\"model\":{model_json},\"system_fingerprint\":\"fp_llm_bench_mock\",\"choices\":["
@@ -203,7 +172,8 @@ impl ChunkWriter {
             } else {
                 "}\n\n"
             },
-            seed,
+            answer,
+            include_usage,
         }
     }
 
@@ -215,32 +185,33 @@ impl ChunkWriter {
         s
     }
 
-    /// The chunk of output token `index`.
-    pub(crate) fn token(&self, index: u32) -> String {
+    /// The chunk of sent token `i`: `delta.reasoning_content` for reasoning tokens (as
+    /// DeepSeek and vLLM write it), `delta.content` for answer tokens.
+    pub(crate) fn token(&self, i: u32) -> String {
         let mut s = String::with_capacity(self.prefix.len() + 96);
         s.push_str(&self.prefix);
-        s.push_str(r#"{"index":0,"delta":{"content":""#);
-        push_token(&mut s, self.seed, index); // words need no JSON escaping
+        match self.answer.kind(i).0 {
+            TokenKind::Reasoning => s.push_str(r#"{"index":0,"delta":{"reasoning_content":""#),
+            TokenKind::Answer => s.push_str(r#"{"index":0,"delta":{"content":""#),
+        }
+        self.answer.push_token(&mut s, i);
         s.push_str(r#""},"logprobs":null,"finish_reason":null}]"#);
         s.push_str(self.suffix);
         s
     }
 
     /// The end of the stream: the finish chunk, the usage chunk when asked for, `[DONE]`.
-    pub(crate) fn trailer(&self, finish_reason: &str, usage: Option<(u32, u32)>) -> String {
+    pub(crate) fn trailer(&self) -> String {
         let mut s = self.prefix.clone();
         let _ = write!(
             s,
-            r#"{{"index":0,"delta":{{}},"logprobs":null,"finish_reason":"{finish_reason}"}}]"#
+            r#"{{"index":0,"delta":{{}},"logprobs":null,"finish_reason":"{}"}}]"#,
+            finish_reason(&self.answer)
         );
         s.push_str(self.suffix);
-        if let Some((prompt, completion)) = usage {
+        if self.include_usage {
             s.push_str(&self.prefix);
-            let _ = write!(
-                s,
-                r#"],"usage":{{"prompt_tokens":{prompt},"completion_tokens":{completion},"total_tokens":{}}}}}"#,
-                u64::from(prompt) + u64::from(completion)
-            );
+            let _ = write!(s, r#"],"usage":{}}}"#, usage_json(&self.answer));
             s.push_str("\n\n");
         }
         s.push_str("data: [DONE]\n\n");
@@ -248,16 +219,18 @@ impl ChunkWriter {
     }
 }
 
-/// The body of a non-streaming `chat.completion`.
-pub(crate) fn completion_body(
-    id: &str,
-    created: u64,
-    model: &str,
-    seed: u64,
-    tokens: u32,
-    finish_reason: &str,
-    prompt_tokens: u32,
-) -> String {
+/// The body of a non-streaming `chat.completion` (with `message.reasoning_content` when
+/// there was reasoning).
+pub(crate) fn completion_body(id: &str, created: u64, model: &str, answer: &Answer) -> String {
+    let mut message = serde_json::json!({
+        "role": "assistant",
+        "content": answer.answer_text(),
+        "refusal": null,
+    });
+    if answer.reasoning > 0 {
+        message["reasoning_content"] = Value::String(answer.reasoning_text());
+    }
+    let usage: Value = serde_json::from_str(&usage_json(answer)).unwrap_or(Value::Null);
     serde_json::json!({
         "id": id,
         "object": "chat.completion",
@@ -266,15 +239,11 @@ pub(crate) fn completion_body(
         "system_fingerprint": "fp_llm_bench_mock",
         "choices": [{
             "index": 0,
-            "message": {"role": "assistant", "content": expected_text(seed, tokens), "refusal": null},
+            "message": message,
             "logprobs": null,
-            "finish_reason": finish_reason,
+            "finish_reason": finish_reason(answer),
         }],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": tokens,
-            "total_tokens": u64::from(prompt_tokens) + u64::from(tokens),
-        },
+        "usage": usage,
     })
     .to_string()
 }

@@ -115,8 +115,9 @@ fn mul_duration(d: Duration, factor: f64) -> Duration {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct LatencyProfile {
-    /// Time from receiving the request to sending the first output token (the role-only
-    /// chunk goes out at once, with the headers).
+    /// Time from receiving the request to generating the first output token, reasoning or
+    /// answer (the headers, and OpenAI's role-only chunk or Anthropic's `message_start`, go
+    /// out at once).
     pub ttft: Duration,
     /// The gaps between output tokens.
     pub inter_token: InterToken,
@@ -127,10 +128,20 @@ pub struct LatencyProfile {
     pub seed: u64,
     /// Fraction of requests (0 to 1) answered with HTTP 500 instead of an answer.
     pub error_rate: f64,
+    /// Reasoning tokens generated before the answer (default 0: a plain model). They come
+    /// first, one per event, paced like answer tokens (the first one at TTFT), and count
+    /// against `max_tokens`. Each dialect shows them as its API does (see the
+    /// [module docs](crate::mock)): OpenAI `delta.reasoning_content` (unless the request
+    /// says `reasoning_effort: "none"`), Anthropic thinking (only when the request enables
+    /// `thinking`), Gemini thought parts (with `includeThoughts`; otherwise the model still
+    /// thinks, silently). A request that asks for reasoning when this is 0 gets
+    /// [`DEFAULT_REASONING_TOKENS`](crate::mock::DEFAULT_REASONING_TOKENS).
+    pub reasoning_tokens: u32,
 }
 
 impl Default for LatencyProfile {
-    /// TTFT 50 ms, a constant 10 ms between tokens, 64 tokens, seed 0, no errors.
+    /// TTFT 50 ms, a constant 10 ms between tokens, 64 tokens, no reasoning, seed 0, no
+    /// errors.
     fn default() -> Self {
         LatencyProfile {
             ttft: DEFAULT_TTFT,
@@ -138,6 +149,7 @@ impl Default for LatencyProfile {
             output_tokens: 64,
             seed: 0,
             error_rate: 0.0,
+            reasoning_tokens: 0,
         }
     }
 }
@@ -198,6 +210,13 @@ impl LatencyProfile {
     /// Sets the natural answer length in tokens (0 is raised to 1).
     pub fn output_tokens(mut self, tokens: u32) -> Self {
         self.output_tokens = tokens.max(1);
+        self
+    }
+
+    /// Sets the number of reasoning tokens generated before the answer (0: none); see
+    /// [`reasoning_tokens`](Self::reasoning_tokens).
+    pub fn reasoning_tokens(mut self, tokens: u32) -> Self {
+        self.reasoning_tokens = tokens;
         self
     }
 
@@ -276,6 +295,8 @@ impl LatencyProfile {
 
     /// The planned send time of each of `tokens` tokens of the request with this index, as
     /// offsets from the moment the request was received: TTFT, then TTFT plus each gap.
+    /// Reasoning tokens are tokens like the others: with `r` of them, tokens `0..r` are the
+    /// reasoning and token `r` is the first answer token.
     /// The server never sends a token earlier than this (timers round up, so it is usually
     /// up to a millisecond later); [`RequestTruth`](crate::mock::RequestTruth) has the actual
     /// times.
@@ -339,6 +360,11 @@ impl LatencyProfile {
                         return Err(bad("must be at least 1"));
                     }
                     profile.output_tokens = n;
+                }
+                "reasoning" => {
+                    profile.reasoning_tokens = value
+                        .parse()
+                        .map_err(|_| bad("expected a whole number from 0 to 4294967295"))?;
                 }
                 "seed" => {
                     profile.seed = value
@@ -435,7 +461,11 @@ impl fmt::Display for LatencyProfile {
             f,
             ",tokens={},seed={},error_rate={}",
             self.output_tokens, self.seed, self.error_rate
-        )
+        )?;
+        if self.reasoning_tokens > 0 {
+            write!(f, ",reasoning={}", self.reasoning_tokens)?;
+        }
+        Ok(())
     }
 }
 
@@ -451,7 +481,7 @@ pub enum ProfileError {
     },
     /// A key the grammar does not know.
     #[error(
-        "invalid mock profile: unknown key `{key}` (known keys: ttft, itl, jitter, tokens, seed, scale, error_rate)"
+        "invalid mock profile: unknown key `{key}` (known keys: ttft, itl, jitter, tokens, reasoning, seed, scale, error_rate)"
     )]
     UnknownKey {
         /// The key as written.

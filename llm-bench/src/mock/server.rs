@@ -12,7 +12,7 @@ use std::task::{ready, Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -22,9 +22,11 @@ use futures_util::Stream;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::openai::{self, ApiError, ChunkWriter};
+use super::answer::{reasoning_for, Answer};
+use super::api_error::ApiError;
 use super::profile::{LatencyProfile, RequestPlan};
-use super::truth::{RequestTruth, TruthStore, DEFAULT_TRUTH_CAPACITY};
+use super::truth::{Dialect, RequestTruth, TruthStore, DEFAULT_TRUTH_CAPACITY};
+use super::{anthropic, gemini, openai};
 
 /// The model id the mock lists and uses when a request names none.
 pub const DEFAULT_MODEL: &str = "llm-bench-mock";
@@ -166,7 +168,7 @@ impl MockServerBuilder {
     }
 }
 
-/// The simulated OpenAI-compatible endpoint, serving until [`shutdown`](Self::shutdown) or
+/// The simulated endpoint (OpenAI, Anthropic and Gemini dialects), serving until [`shutdown`](Self::shutdown) or
 /// drop. See the [module docs](crate::mock).
 pub struct MockServer {
     addr: SocketAddr,
@@ -215,9 +217,22 @@ impl MockServer {
         self.addr
     }
 
-    /// The base URL of the API, e.g. `http://127.0.0.1:41234/v1`.
+    /// The base URL of the OpenAI and Anthropic APIs, e.g. `http://127.0.0.1:41234/v1`
+    /// (`{base_url}/chat/completions`, `{base_url}/messages`).
     pub fn base_url(&self) -> String {
         format!("http://{}/v1", self.addr)
+    }
+
+    /// The root URL, e.g. `http://127.0.0.1:41234`: what an Anthropic or Gemini client takes
+    /// as its base URL (it appends `/v1/messages`, `/v1beta/models/...`).
+    pub fn root_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The base URL of the Gemini API, e.g. `http://127.0.0.1:41234/v1beta`
+    /// (`{gemini_base_url}/models/{model}:streamGenerateContent?alt=sse`).
+    pub fn gemini_base_url(&self) -> String {
+        format!("http://{}/v1beta", self.addr)
     }
 
     /// The model id the server lists.
@@ -271,7 +286,8 @@ impl MockServer {
     }
 
     /// Stops the server: no new connections; streams in flight end at their next token
-    /// (without `[DONE]`); waits up to 5 s for connections to close.
+    /// (without their end: no `[DONE]`, `message_stop` or finish reason); waits up to 5 s
+    /// for connections to close.
     pub async fn shutdown(mut self) {
         self.closing.send_replace(true);
         if let Some(mut task) = self.task.take() {
@@ -295,8 +311,13 @@ impl Drop for MockServer {
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/chat/completions", post(chat_completions))
+        .route("/v1/messages", post(messages))
         .route("/v1/models", get(list_models))
-        .route("/v1/models/{id}", get(retrieve_model))
+        .route(
+            "/v1/models/{id}",
+            get(retrieve_model).post(generate_content),
+        )
+        .route("/v1beta/models/{target}", post(generate_content))
         .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared)
@@ -318,9 +339,9 @@ fn json_response(status: u16, body: String) -> Response {
     resp
 }
 
-/// Records the truth of an error and returns its response.
+/// Records the truth of an error and returns its response, in the request's dialect.
 fn error_response(shared: &Shared, mut truth: RequestTruth, error: &ApiError) -> Response {
-    let body = error.body();
+    let body = error.body(truth.dialect);
     let now = quanta::Instant::now();
     truth.status = error.status;
     truth.headers_sent_at = now;
@@ -347,7 +368,7 @@ async fn retrieve_model(State(shared): State<Arc<Shared>>, Path(id): Path<String
             kind: "invalid_request_error",
             code: "model_not_found",
         };
-        json_response(404, error.body())
+        json_response(404, error.body(Dialect::OpenAi))
     }
 }
 
@@ -358,7 +379,7 @@ async fn unknown_route(method: Method, uri: Uri) -> Response {
         kind: "invalid_request_error",
         code: "unknown_url",
     };
-    json_response(404, error.body())
+    json_response(404, error.body(Dialect::OpenAi))
 }
 
 /// Sleeps until `offset` after the request was received, by both clocks: the tokio timer
@@ -375,84 +396,275 @@ async fn sleep_past(start: tokio::time::Instant, received_at: quanta::Instant, o
     }
 }
 
-async fn chat_completions(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let received_at = quanta::Instant::now();
-    let start = tokio::time::Instant::now();
-    let in_flight = InFlight::new(&shared);
-    let (profile, index) = shared.next_request();
-    let mut truth = RequestTruth {
-        request_index: index,
-        received_at,
-        headers_sent_at: received_at,
-        token_sent_at: Vec::new(),
-        finished_at: None,
-        model: shared.model.clone(),
-        max_tokens: None,
-        planned_tokens: 0,
-        prompt_tokens: 0,
-        streamed: false,
-        include_usage: false,
-        status: 200,
-        completed: false,
-    };
+/// A request just received: its clocks, profile, index and the start of its truth.
+struct Begun {
+    received_at: quanta::Instant,
+    start: tokio::time::Instant,
+    in_flight: InFlight,
+    profile: LatencyProfile,
+    index: u64,
+    truth: RequestTruth,
+}
 
+impl Begun {
+    fn new(shared: &Arc<Shared>, dialect: Dialect) -> Begun {
+        let received_at = quanta::Instant::now();
+        let start = tokio::time::Instant::now();
+        let in_flight = InFlight::new(shared);
+        let (profile, index) = shared.next_request();
+        let truth = RequestTruth {
+            request_index: index,
+            received_at,
+            headers_sent_at: received_at,
+            token_sent_at: Vec::new(),
+            finished_at: None,
+            model: shared.model.clone(),
+            max_tokens: None,
+            planned_tokens: 0,
+            reasoning_tokens: 0,
+            reasoning_streamed: false,
+            dialect,
+            prompt_tokens: 0,
+            streamed: false,
+            include_usage: false,
+            status: 200,
+            completed: false,
+        };
+        Begun {
+            received_at,
+            start,
+            in_flight,
+            profile,
+            index,
+            truth,
+        }
+    }
+}
+
+/// What a dialect's handler decided about a valid request.
+struct Decided {
+    /// The model named by the request, if any.
+    model: Option<String>,
+    max_tokens: Option<u32>,
+    stream: bool,
+    /// The stream reports usage.
+    include_usage: bool,
+    answer: Answer,
+    shape: Shape,
+}
+
+/// The dialect-specific form of the answer.
+#[derive(Clone, Copy)]
+enum Shape {
+    OpenAi,
+    Anthropic,
+    Gemini(gemini::Framing),
+}
+
+impl Shape {
+    fn dialect(self) -> Dialect {
+        match self {
+            Shape::OpenAi => Dialect::OpenAi,
+            Shape::Anthropic => Dialect::Anthropic,
+            Shape::Gemini(_) => Dialect::Gemini,
+        }
+    }
+}
+
+/// The frames of one streamed answer, in its dialect.
+enum Writer {
+    OpenAi(openai::ChunkWriter),
+    Anthropic(anthropic::EventWriter),
+    Gemini(gemini::ChunkWriter),
+}
+
+impl Writer {
+    /// The frame sent at once, with the headers (none for Gemini).
+    fn head(&mut self) -> Option<String> {
+        match self {
+            Writer::OpenAi(w) => Some(w.role()),
+            Writer::Anthropic(w) => Some(w.head()),
+            Writer::Gemini(_) => None,
+        }
+    }
+
+    /// The frame of sent token `i`.
+    fn token(&mut self, i: u32) -> String {
+        match self {
+            Writer::OpenAi(w) => w.token(i),
+            Writer::Anthropic(w) => w.token(i),
+            Writer::Gemini(w) => w.token(i),
+        }
+    }
+
+    /// The frame sent after the last token, if any.
+    fn trailer(&mut self) -> Option<String> {
+        match self {
+            Writer::OpenAi(w) => Some(w.trailer()),
+            Writer::Anthropic(w) => Some(w.trailer()),
+            Writer::Gemini(w) => w.trailer(),
+        }
+    }
+}
+
+async fn chat_completions(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let begun = Begun::new(&shared, Dialect::OpenAi);
     let request = match openai::parse_request(&body) {
         Ok(request) => request,
-        Err(error) => return error_response(&shared, truth, &error),
+        Err(error) => return error_response(&shared, begun.truth, &error),
     };
     drop(body);
-    if let Some(model) = &request.model {
+    let reasoning = reasoning_for(&begun.profile, request.reasoning, None);
+    let answer = Answer::plan(
+        &begun.profile,
+        request.max_tokens,
+        reasoning,
+        true,
+        request.prompt_tokens,
+    );
+    let decided = Decided {
+        model: request.model,
+        max_tokens: request.max_tokens,
+        stream: request.stream,
+        include_usage: request.include_usage,
+        answer,
+        shape: Shape::OpenAi,
+    };
+    respond(shared, begun, decided).await
+}
+
+async fn messages(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let begun = Begun::new(&shared, Dialect::Anthropic);
+    let request = match anthropic::parse_request(&body) {
+        Ok(request) => request,
+        Err(error) => return error_response(&shared, begun.truth, &error),
+    };
+    drop(body);
+    let answer = request.answer(&begun.profile);
+    let decided = Decided {
+        model: request.model,
+        max_tokens: Some(request.max_tokens),
+        stream: request.stream,
+        include_usage: request.stream,
+        answer,
+        shape: Shape::Anthropic,
+    };
+    respond(shared, begun, decided).await
+}
+
+/// `POST /v1beta/models/{model}:streamGenerateContent` (SSE with `alt=sse`, a streamed JSON
+/// array without) and `:generateContent`; also under `/v1/models/`.
+async fn generate_content(
+    State(shared): State<Arc<Shared>>,
+    Path(target): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let mut begun = Begun::new(&shared, Dialect::Gemini);
+    let Some((model, method)) = target.rsplit_once(':') else {
+        let error = ApiError::google(
+            404,
+            "NOT_FOUND",
+            format!("models/{target} is not found, or is not supported: POST a :generateContent or :streamGenerateContent method."),
+        );
+        return error_response(&shared, begun.truth, &error);
+    };
+    let stream = match method {
+        "streamGenerateContent" => true,
+        "generateContent" => false,
+        _ => {
+            let error = ApiError::google(
+                404,
+                "NOT_FOUND",
+                format!("Method {method} is not supported by the llm-bench mock."),
+            );
+            return error_response(&shared, begun.truth, &error);
+        }
+    };
+    begun.truth.model = model.to_owned();
+    let request = match gemini::parse_request(&body) {
+        Ok(request) => request,
+        Err(error) => return error_response(&shared, begun.truth, &error),
+    };
+    drop(body);
+    let sse = query
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|kv| kv == "alt=sse"));
+    let framing = if sse {
+        gemini::Framing::Sse
+    } else {
+        gemini::Framing::JsonArray
+    };
+    let answer = request.answer(&begun.profile);
+    let decided = Decided {
+        model: (!model.is_empty()).then(|| model.to_owned()),
+        max_tokens: request.max_tokens,
+        stream,
+        include_usage: stream,
+        answer,
+        shape: Shape::Gemini(framing),
+    };
+    respond(shared, begun, decided).await
+}
+
+/// Answers a valid request: an injected error, a whole answer after its time, or a stream.
+async fn respond(shared: Arc<Shared>, begun: Begun, decided: Decided) -> Response {
+    let Begun {
+        received_at,
+        start,
+        in_flight,
+        profile,
+        index,
+        mut truth,
+    } = begun;
+    let Decided {
+        model,
+        max_tokens,
+        stream,
+        include_usage,
+        answer,
+        shape,
+    } = decided;
+    let dialect = shape.dialect();
+    if let Some(model) = &model {
         truth.model.clone_from(model);
     }
-    truth.max_tokens = request.max_tokens;
-    truth.prompt_tokens = request.prompt_tokens;
-    truth.streamed = request.stream;
-    truth.include_usage = request.include_usage;
+    truth.max_tokens = max_tokens;
+    truth.prompt_tokens = answer.prompt_tokens;
+    truth.streamed = stream;
+    truth.include_usage = include_usage;
 
     let mut plan = profile.plan(index);
     if plan.fail {
-        let error = ApiError {
-            status: 500,
-            message: "The server had an error while processing your request (injected by the llm-bench mock's error_rate).".into(),
-            kind: "server_error",
-            code: "mock_injected_error",
-        };
-        return error_response(&shared, truth, &error);
+        return error_response(&shared, truth, &ApiError::injected(dialect));
     }
-    let (tokens, finish_reason) = profile.answer_length(request.max_tokens);
-    truth.planned_tokens = tokens;
-    let id = format!(
-        "chatcmpl-mock{:012x}",
-        shared.ids.fetch_add(1, Ordering::Relaxed)
-    );
+    truth.planned_tokens = answer.total();
+    truth.reasoning_tokens = answer.reasoning;
+    truth.reasoning_streamed = answer.reasoning_streamed;
+    let serial = shared.ids.fetch_add(1, Ordering::Relaxed);
+    let id = match dialect {
+        Dialect::OpenAi => format!("chatcmpl-mock{serial:012x}"),
+        Dialect::Anthropic => format!("msg_mock{serial:016x}"),
+        Dialect::Gemini => format!("mock{serial:012x}"),
+    };
     let created = unix_now();
 
-    if !request.stream {
+    if !stream {
         let mut offset = plan.ttft;
-        for _ in 1..tokens {
+        for _ in 1..answer.total() {
             offset = plan.next_offset(offset);
         }
         tokio::select! {
             () = sleep_past(start, received_at, offset) => {}
             () = shared.closing() => {
-                let error = ApiError {
-                    status: 503,
-                    message: "The llm-bench mock is shutting down.".into(),
-                    kind: "server_error",
-                    code: "shutting_down",
-                };
-                return error_response(&shared, truth, &error);
+                return error_response(&shared, truth, &ApiError::shutting_down(dialect));
             }
         }
-        let body = openai::completion_body(
-            &id,
-            created,
-            &truth.model,
-            profile.seed,
-            tokens,
-            finish_reason,
-            request.prompt_tokens,
-        );
+        let body = match shape {
+            Shape::OpenAi => openai::completion_body(&id, created, &truth.model, &answer),
+            Shape::Anthropic => anthropic::message_body(&id, &truth.model, &answer),
+            Shape::Gemini(_) => gemini::response_body(&id, &truth.model, &answer),
+        };
         let now = quanta::Instant::now();
         truth.headers_sent_at = now;
         truth.finished_at = Some(now);
@@ -461,26 +673,50 @@ async fn chat_completions(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
         return json_response(200, body);
     }
 
-    let writer = ChunkWriter::new(
-        &id,
-        created,
-        &truth.model,
-        profile.seed,
-        request.include_usage,
-    );
+    let (writer, content_type) = match shape {
+        Shape::OpenAi => (
+            Writer::OpenAi(openai::ChunkWriter::new(
+                &id,
+                created,
+                &truth.model,
+                answer,
+                include_usage,
+            )),
+            "text/event-stream",
+        ),
+        Shape::Anthropic => (
+            Writer::Anthropic(anthropic::EventWriter::new(&id, &truth.model, answer)),
+            "text/event-stream; charset=utf-8",
+        ),
+        Shape::Gemini(framing) => (
+            Writer::Gemini(gemini::ChunkWriter::new(&id, &truth.model, answer, framing)),
+            match framing {
+                gemini::Framing::Sse => "text/event-stream",
+                gemini::Framing::JsonArray => "application/json; charset=UTF-8",
+            },
+        ),
+    };
+    // Hidden reasoning takes its time: the first token sent is generated after it. When
+    // nothing is sent at all, the end comes when the last hidden token is done.
+    let tokens = answer.streamed();
+    let mut offset = plan.ttft;
+    let skip = if tokens == 0 {
+        answer.hidden().saturating_sub(1)
+    } else {
+        answer.hidden()
+    };
+    for _ in 0..skip {
+        offset = plan.next_offset(offset);
+    }
     truth.token_sent_at.reserve_exact(tokens as usize);
     let body = SseBody {
         writer,
         tokens,
-        finish_reason,
-        usage: request
-            .include_usage
-            .then_some((request.prompt_tokens, tokens)),
         start,
         received_at,
-        offset: plan.ttft,
+        offset,
         plan,
-        phase: Phase::Role,
+        phase: Phase::Head,
         sleep: Box::pin(tokio::time::sleep_until(start)),
         closing: Box::pin(shared.closing()),
         truth: Some(truth),
@@ -488,21 +724,24 @@ async fn chat_completions(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
     };
     let mut resp = Response::new(Body::from_stream(body));
     let headers = resp.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if dialect == Dialect::Anthropic {
+        if let Ok(v) = HeaderValue::from_str(&format!("req_mock{serial:016x}")) {
+            headers.insert("request-id", v);
+        }
+    }
     resp
 }
 
 #[derive(Clone, Copy)]
 enum Phase {
-    /// Next: the role-only chunk, at once.
-    Role,
+    /// Next: the frame that goes with the headers, at once (none for Gemini).
+    Head,
     /// Next: token `i`, at `start + offset`.
     Token(u32),
-    /// Next: finish chunk, usage chunk, `[DONE]`, at once.
+    /// Next: the end of the stream (finish, usage, terminator), at once; when no token was
+    /// sent, at `start + offset`.
     Trailer,
     Done,
 }
@@ -512,12 +751,11 @@ enum Phase {
 /// frame is handed to hyper. No task of its own: when the client goes away, hyper drops the
 /// body and generation stops.
 struct SseBody {
-    writer: ChunkWriter,
+    writer: Writer,
     plan: RequestPlan,
     phase: Phase,
+    /// Tokens to send.
     tokens: u32,
-    finish_reason: &'static str,
-    usage: Option<(u32, u32)>,
     start: tokio::time::Instant,
     received_at: quanta::Instant,
     /// Offset from the start of the next token.
@@ -541,6 +779,41 @@ impl SseBody {
     fn frame(s: String) -> Poll<Option<Result<Bytes, Infallible>>> {
         Poll::Ready(Some(Ok(Bytes::from(s))))
     }
+
+    /// Waits for the deadline `received + offset` by both clocks; `None` when the server
+    /// is shutting down (the stream is then over, recorded as not completed).
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<Option<quanta::Instant>> {
+        if self.closing.as_mut().poll(cx).is_ready() {
+            self.phase = Phase::Done;
+            self.store(false, None);
+            return Poll::Ready(None);
+        }
+        let target = self.received_at + self.offset;
+        loop {
+            ready!(self.sleep.as_mut().poll(cx));
+            let now = quanta::Instant::now();
+            if now >= target {
+                return Poll::Ready(Some(now));
+            }
+            // The tokio timer fired a hair before the quanta clock reached the deadline:
+            // wait the rest, so truth never shows a token early.
+            let rest = target.saturating_duration_since(now);
+            self.sleep
+                .as_mut()
+                .reset(tokio::time::Instant::now() + rest);
+        }
+    }
+
+    /// Ends the stream with the trailer, if the dialect has one.
+    fn trailer(&mut self) -> Poll<Option<Result<Bytes, Infallible>>> {
+        let frame = self.writer.trailer();
+        self.phase = Phase::Done;
+        self.store(true, Some(quanta::Instant::now()));
+        match frame {
+            Some(frame) => SseBody::frame(frame),
+            None => Poll::Ready(None),
+        }
+    }
 }
 
 impl Stream for SseBody {
@@ -548,58 +821,53 @@ impl Stream for SseBody {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        match this.phase {
-            Phase::Role => {
-                let frame = this.writer.role();
-                if let Some(truth) = &mut this.truth {
-                    truth.headers_sent_at = quanta::Instant::now();
-                }
-                this.phase = Phase::Token(0);
-                this.sleep.as_mut().reset(this.start + this.offset);
-                SseBody::frame(frame)
-            }
-            Phase::Token(i) => {
-                if this.closing.as_mut().poll(cx).is_ready() {
-                    this.phase = Phase::Done;
-                    this.store(false, None);
-                    return Poll::Ready(None);
-                }
-                let target = this.received_at + this.offset;
-                let now = loop {
-                    ready!(this.sleep.as_mut().poll(cx));
-                    let now = quanta::Instant::now();
-                    if now >= target {
-                        break now;
+        loop {
+            match this.phase {
+                Phase::Head => {
+                    let frame = this.writer.head();
+                    if let Some(truth) = &mut this.truth {
+                        truth.headers_sent_at = quanta::Instant::now();
                     }
-                    // The tokio timer fired a hair before the quanta clock reached the
-                    // deadline: wait the rest, so truth never shows a token early.
-                    let rest = target.saturating_duration_since(now);
-                    this.sleep
-                        .as_mut()
-                        .reset(tokio::time::Instant::now() + rest);
-                };
-                let frame = this.writer.token(i);
-                if i + 1 < this.tokens {
-                    this.offset = this.plan.next_offset(this.offset);
+                    this.phase = if this.tokens == 0 {
+                        Phase::Trailer
+                    } else {
+                        Phase::Token(0)
+                    };
                     this.sleep.as_mut().reset(this.start + this.offset);
-                    this.phase = Phase::Token(i + 1);
-                } else {
-                    this.phase = Phase::Trailer;
+                    match frame {
+                        Some(frame) => return SseBody::frame(frame),
+                        // Nothing to send with the headers: on to the first token (hyper
+                        // flushes the headers while the body is pending).
+                        None => continue,
+                    }
                 }
-                // Record as late as possible: right before the frame goes to hyper.
-                let sent = quanta::Instant::now().max(now);
-                if let Some(truth) = &mut this.truth {
-                    truth.token_sent_at.push(sent);
+                Phase::Token(i) => {
+                    let Some(now) = ready!(this.poll_deadline(cx)) else {
+                        return Poll::Ready(None);
+                    };
+                    let frame = this.writer.token(i);
+                    if i + 1 < this.tokens {
+                        this.offset = this.plan.next_offset(this.offset);
+                        this.sleep.as_mut().reset(this.start + this.offset);
+                        this.phase = Phase::Token(i + 1);
+                    } else {
+                        this.phase = Phase::Trailer;
+                    }
+                    // Record as late as possible: right before the frame goes to hyper.
+                    let sent = quanta::Instant::now().max(now);
+                    if let Some(truth) = &mut this.truth {
+                        truth.token_sent_at.push(sent);
+                    }
+                    return SseBody::frame(frame);
                 }
-                SseBody::frame(frame)
+                Phase::Trailer => {
+                    if this.tokens == 0 && ready!(this.poll_deadline(cx)).is_none() {
+                        return Poll::Ready(None);
+                    }
+                    return this.trailer();
+                }
+                Phase::Done => return Poll::Ready(None),
             }
-            Phase::Trailer => {
-                let frame = this.writer.trailer(this.finish_reason, this.usage);
-                this.phase = Phase::Done;
-                this.store(true, Some(quanta::Instant::now()));
-                SseBody::frame(frame)
-            }
-            Phase::Done => Poll::Ready(None),
         }
     }
 }

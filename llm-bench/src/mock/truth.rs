@@ -13,6 +13,18 @@ use quanta::Instant;
 /// take about 65 MB at most.
 pub const DEFAULT_TRUTH_CAPACITY: usize = 100_000;
 
+/// The API a request spoke to the simulated endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// OpenAI Chat Completions (`/v1/chat/completions`, and `/v1/models`).
+    OpenAi,
+    /// Anthropic Messages (`/v1/messages`).
+    Anthropic,
+    /// Gemini `generateContent` / `streamGenerateContent` (`/v1beta/models/{model}:...`).
+    Gemini,
+}
+
 /// What the server did for one request, with timestamps from the global quanta clock
 /// (`quanta::Instant::now()`, the clock the harness uses, so in-process timestamps compare
 /// directly).
@@ -28,11 +40,16 @@ pub struct RequestTruth {
     pub request_index: u64,
     /// When the request (head and body) had been read and the handler started.
     pub received_at: Instant,
-    /// For a stream: when the role-only first chunk (which goes out with the headers) was
-    /// handed to the HTTP layer. Otherwise: when the whole response was.
+    /// For a stream: when the first frame, which goes out with the headers (OpenAI's
+    /// role-only chunk, Anthropic's `message_start`, `content_block_start` and `ping`), was
+    /// handed to the HTTP layer; for Gemini, which has no such frame, when the HTTP layer
+    /// first asked for the body, right after taking the headers. Otherwise: when the whole
+    /// response was.
     pub headers_sent_at: Instant,
-    /// When each output token was handed to the HTTP layer, in order; one per token (a
-    /// token is one chunk). Empty for non-streaming answers and errors.
+    /// When each output token sent was handed to the HTTP layer, in order; one per token (a
+    /// token is one event), reasoning tokens first when they are streamed (see
+    /// [`first_answer_index`](Self::first_answer_index)). Empty for non-streaming answers
+    /// and errors.
     pub token_sent_at: Vec<Instant>,
     /// When the response ended: the stream's last chunk (`finish_reason`, usage and
     /// `[DONE]`) or the non-streaming body was handed over. `None` if the client left first.
@@ -41,13 +58,24 @@ pub struct RequestTruth {
     pub model: String,
     /// The request's `max_completion_tokens`, else its `max_tokens`.
     pub max_tokens: Option<u32>,
-    /// Output tokens the answer was planned to have (0 for errors).
+    /// Output tokens planned in all, reasoning included (0 for errors): OpenAI's
+    /// `completion_tokens`. The answer text has `planned_tokens - reasoning_tokens`.
     pub planned_tokens: u32,
+    /// Of [`planned_tokens`](Self::planned_tokens), the reasoning tokens, generated before
+    /// the answer.
+    pub reasoning_tokens: u32,
+    /// The reasoning tokens were sent (the first `reasoning_tokens` entries of
+    /// [`token_sent_at`](Self::token_sent_at)). False for hidden reasoning (Gemini thinking
+    /// without `includeThoughts`): it took its time but nothing was written for it.
+    pub reasoning_streamed: bool,
+    /// The API the request spoke.
+    pub dialect: Dialect,
     /// The prompt size the server reported (whitespace-separated words of the messages).
     pub prompt_tokens: u32,
     /// The request asked for a stream.
     pub streamed: bool,
-    /// The request asked for a usage chunk (`stream_options.include_usage`).
+    /// The stream reports usage: OpenAI requests that asked for it
+    /// (`stream_options.include_usage`); always for Anthropic and Gemini.
     pub include_usage: bool,
     /// The HTTP status sent.
     pub status: u16,
@@ -57,12 +85,44 @@ pub struct RequestTruth {
 }
 
 impl RequestTruth {
-    /// Time to first token: first token sent − request received. `None` when no token was
-    /// sent (errors, non-streaming answers).
+    /// Time to first token: first token of any kind (reasoning or answer) sent − request
+    /// received. `None` when no token was sent (errors, non-streaming answers).
     pub fn ttft(&self) -> Option<Duration> {
         self.token_sent_at
             .first()
             .map(|t| t.saturating_duration_since(self.received_at))
+    }
+
+    /// Time to first answer token (TTFO): first answer token sent − request received.
+    /// Equals [`ttft`](Self::ttft) without streamed reasoning; `None` when no answer token
+    /// was sent.
+    pub fn ttfo(&self) -> Option<Duration> {
+        self.first_answer_index()
+            .map(|i| self.token_sent_at[i].saturating_duration_since(self.received_at))
+    }
+
+    /// Reasoning tokens sent (the first this many entries of
+    /// [`token_sent_at`](Self::token_sent_at) are reasoning; a stream cut short may hold
+    /// fewer).
+    pub fn streamed_reasoning_tokens(&self) -> usize {
+        if self.reasoning_streamed {
+            self.reasoning_tokens as usize
+        } else {
+            0
+        }
+    }
+
+    /// The index in [`token_sent_at`](Self::token_sent_at) of the first answer token, when
+    /// one was sent.
+    pub fn first_answer_index(&self) -> Option<usize> {
+        let i = self.streamed_reasoning_tokens();
+        (i < self.token_sent_at.len()).then_some(i)
+    }
+
+    /// Whether sent token `i` (an index in [`token_sent_at`](Self::token_sent_at)) was a
+    /// reasoning token.
+    pub fn is_reasoning(&self, i: usize) -> bool {
+        i < self.streamed_reasoning_tokens()
     }
 
     /// Time to the headers (and role chunk): headers sent − request received.

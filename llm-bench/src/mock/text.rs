@@ -1,0 +1,110 @@
+//! The deterministic text of the simulated endpoint's answers, and its prompt-size estimate.
+
+use serde_json::Value;
+
+use super::profile::splitmix64;
+
+/// The words answers are made of: one word is one token.
+const WORDS: [&str; 64] = [
+    "the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "latency", "token", "stream",
+    "model", "answer", "request", "server", "client", "bench", "measure", "time", "first", "byte",
+    "output", "input", "prompt", "context", "window", "cache", "batch", "queue", "load", "rate",
+    "burst", "steady", "signal", "noise", "sample", "median", "tail", "mean", "spread", "delta",
+    "chunk", "event", "frame", "socket", "packet", "route", "region", "edge", "core", "thread",
+    "task", "future", "async", "await", "poll", "ready", "pending", "wake", "sleep", "tick",
+    "clock", "drift", "skew",
+];
+
+/// Salt of the answer's words.
+const ANSWER_SALT: u64 = 0x746F_6B65_6E00_0000;
+/// Salt of the reasoning's words (so reasoning and answer texts differ).
+const REASONING_SALT: u64 = 0x7468_696E_6B00_0000;
+
+/// The text of output token `index` (0-based) of every answer of a profile with this seed:
+/// a word from a fixed list, with a leading space for every token but the first.
+///
+/// ```
+/// use llm_bench::mock::{expected_text, token_text};
+/// let text: String = (0..5).map(|i| token_text(7, i)).collect();
+/// assert_eq!(text, expected_text(7, 5));
+/// assert!(!text.starts_with(' ') && text.split(' ').count() == 5);
+/// ```
+pub fn token_text(seed: u64, index: u32) -> String {
+    let mut s = String::new();
+    push_token(&mut s, seed, index);
+    s
+}
+
+/// The whole answer text of `tokens` tokens for a profile with this seed (what a client
+/// should reassemble from the stream).
+pub fn expected_text(seed: u64, tokens: u32) -> String {
+    let mut s = String::with_capacity(tokens as usize * 8);
+    for i in 0..tokens {
+        push_token(&mut s, seed, i);
+    }
+    s
+}
+
+/// The text of reasoning token `index` (0-based) for a profile with this seed: like
+/// [`token_text`], from a different sequence of the same words.
+///
+/// ```
+/// use llm_bench::mock::{expected_reasoning, reasoning_token_text};
+/// let text: String = (0..4).map(|i| reasoning_token_text(7, i)).collect();
+/// assert_eq!(text, expected_reasoning(7, 4));
+/// ```
+pub fn reasoning_token_text(seed: u64, index: u32) -> String {
+    let mut s = String::new();
+    push_reasoning_token(&mut s, seed, index);
+    s
+}
+
+/// The whole reasoning text of `tokens` reasoning tokens for a profile with this seed (what
+/// a client should reassemble from the reasoning / thinking / thought parts of a stream).
+pub fn expected_reasoning(seed: u64, tokens: u32) -> String {
+    let mut s = String::with_capacity(tokens as usize * 8);
+    for i in 0..tokens {
+        push_reasoning_token(&mut s, seed, i);
+    }
+    s
+}
+
+fn push_word(out: &mut String, seed: u64, salt: u64, index: u32) {
+    if index > 0 {
+        out.push(' ');
+    }
+    let h = splitmix64(seed ^ splitmix64(salt | u64::from(index)));
+    out.push_str(WORDS[(h % WORDS.len() as u64) as usize]);
+}
+
+/// Appends answer token `index` (words need no JSON escaping).
+pub(crate) fn push_token(out: &mut String, seed: u64, index: u32) {
+    push_word(out, seed, ANSWER_SALT, index);
+}
+
+/// Appends reasoning token `index` (words need no JSON escaping).
+pub(crate) fn push_reasoning_token(out: &mut String, seed: u64, index: u32) {
+    push_word(out, seed, REASONING_SALT, index);
+}
+
+/// Whitespace-separated words of a prompt value: a string, an array of strings or of parts
+/// with a `text` field (OpenAI and Anthropic content parts, Gemini `parts`).
+pub(crate) fn words(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.split_whitespace().count(),
+        Value::Array(parts) => parts
+            .iter()
+            .map(|p| match p {
+                Value::String(_) => words(p),
+                Value::Object(o) => o.get("text").map_or(0, words),
+                _ => 0,
+            })
+            .sum(),
+        _ => 0,
+    }
+}
+
+/// A word count as a token count, saturating.
+pub(crate) fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
