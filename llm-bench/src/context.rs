@@ -1,6 +1,7 @@
 //! The per-request context a scenario receives, and the two ways to time a stream with it.
 //!
-//! * [`Ctx::stream`] sends a [`ChatRequest`] through the built-in client;
+//! * [`Ctx::stream`] sends a [`ChatRequest`] through the run's built-in client, and
+//!   [`Ctx::stream_with`] through a [`Client`] of your own, for any provider;
 //! * [`Ctx::track`] times a stream that the user's own client produced.
 
 use std::future::{Future, IntoFuture};
@@ -14,13 +15,14 @@ use quanta::Instant;
 use crate::delta::{Delta, Usage};
 use crate::error::{Error, Result};
 use crate::metrics::Recorder;
-use crate::providers::openai::{ChatRequest, Completion, OpenAiClient};
+use crate::providers::openai::{ChatRequest, Completion};
+use crate::providers::Client;
 
 /// What every invocation of one scenario shares.
 #[derive(Debug)]
 pub(crate) struct ScenarioEnv {
     /// The built-in client: the configured endpoint, or the built-in simulated one.
-    pub client: OpenAiClient,
+    pub client: Client,
     /// The model from the attribute, if given.
     pub model: Option<String>,
 }
@@ -86,8 +88,9 @@ impl Ctx {
         self.env.model.as_deref().or(self.env.client.model())
     }
 
-    /// The built-in client this run uses (the configured endpoint, or the simulated one).
-    pub fn client(&self) -> &OpenAiClient {
+    /// The built-in client this run uses (the configured endpoint, or the simulated one);
+    /// [`Client::provider`] says which API it speaks.
+    pub fn client(&self) -> &Client {
         &self.env.client
     }
 
@@ -108,10 +111,34 @@ impl Ctx {
         self.stream_with(&client, request).await
     }
 
-    /// Like [`Ctx::stream`], through a client of your own (another endpoint or key).
+    /// Like [`Ctx::stream`], through a client of your own: another endpoint, key or
+    /// provider. The request is sent in that client's provider's shape (see
+    /// [`providers::body`](crate::providers::body)); the model is the request's, else the
+    /// scenario's, else the client's.
+    ///
+    /// ```no_run
+    /// # use llm_bench::prelude::*;
+    /// use llm_bench::providers::{ApiKey, Provider};
+    ///
+    /// #[llm_bench]
+    /// async fn claude_turn(ctx: &mut Ctx) -> llm_bench::Result<()> {
+    ///     let client = Client::builder()
+    ///         .provider(Provider::Anthropic)
+    ///         .base_url("https://api.anthropic.com")
+    ///         .api_key(ApiKey::from_env("ANTHROPIC_API_KEY").expect("ANTHROPIC_API_KEY"))
+    ///         .model("claude-sonnet-4-5")
+    ///         .build()?;
+    ///     ctx.stream_with(&client, ChatRequest::new("Say hi").max_tokens(16)).await?;
+    ///     Ok(())
+    /// }
+    /// # fn main() {}
+    /// ```
+    ///
+    /// Build the client once (e.g. in a `static` `OnceLock`) rather than per invocation, so
+    /// that connections are reused across samples.
     pub async fn stream_with(
         &mut self,
-        client: &OpenAiClient,
+        client: &Client,
         request: ChatRequest,
     ) -> Result<Completion> {
         self.rec.begin_stream()?;

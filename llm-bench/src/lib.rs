@@ -48,7 +48,8 @@ pub use context::{Ctx, TokenText, Tracked};
 pub use delta::{Delta, Usage};
 pub use error::{Error, ErrorClass, Result};
 pub use llm_bench_macros::llm_bench;
-pub use providers::openai::{ChatRequest, Completion};
+pub use providers::openai::{ChatRequest, Completion, Reasoning};
+pub use providers::{Client, Provider};
 
 /// Shared by tests that measure time: they take [`test_support::exclusive`] so that the
 /// heaviest tests do not run beside them and distort what they measure.
@@ -64,7 +65,7 @@ pub(crate) mod test_support {
 
 /// The names a bench file needs: `use llm_bench::prelude::*;`.
 pub mod prelude {
-    pub use crate::{llm_bench, ChatRequest, Ctx};
+    pub use crate::{llm_bench, ChatRequest, Client, Ctx};
 }
 
 /// Items the generated code names. Not a public API: it may change in any release.

@@ -65,7 +65,8 @@ pub struct ScenarioInfo {
 /// What a run measured against. Never holds a key or a full URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointInfo {
-    /// `simulated` (the built-in endpoint) or `openai_compatible`.
+    /// `simulated` (the built-in endpoint, whatever API it spoke), or the provider's name
+    /// (`openai_compatible`, `anthropic`, `gemini`, ...; see [`crate::Provider::name`]).
     pub kind: String,
     /// Host and port.
     pub host: String,

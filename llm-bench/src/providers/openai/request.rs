@@ -30,7 +30,75 @@ pub struct ChatRequest {
     model: Option<String>,
     max_tokens: Option<u32>,
     temperature: Option<f64>,
+    reasoning: Option<Reasoning>,
     extra: Map<String, Value>,
+}
+
+/// How much a reasoning ("thinking") model should think, in one provider-neutral knob.
+///
+/// Each provider gets its own documented field (see [`Client`](crate::providers::Client)):
+///
+/// | provider | `Low` / `Medium` / `High` | `Budget(n)` | `Off` |
+/// |---|---|---|---|
+/// | OpenAI Chat, Azure | `reasoning_effort` (and `max_completion_tokens`) | effort from the budget: ≤ 2048 low, ≤ 8192 medium, else high | nothing sent |
+/// | OpenAI Responses | `reasoning.effort` | as above | nothing sent |
+/// | Anthropic | `thinking: {type: enabled, budget_tokens}` with 1024 / 4096 / 16384 | `budget_tokens: n` (at least 1024, the API's minimum) | nothing sent |
+/// | Gemini | `thinkingConfig: {includeThoughts: true, thinkingBudget}` (1024 / 4096 / 16384) | `thinkingBudget: n` | `thinkingBudget: 0` |
+/// | Cohere v2 | `thinking: {type: enabled, token_budget}` (1024 / 4096 / 16384) | `token_budget: n` | `thinking: {type: disabled}` |
+/// | Ollama | `think: true` | `think: true` | `think: false` |
+/// | Legacy Completions, Cohere v1, TGI, generic | not sent | not sent | not sent |
+///
+/// ```
+/// use llm_bench::{ChatRequest, Reasoning};
+/// let req = ChatRequest::new("Is 1009 prime?").reasoning(Reasoning::Budget(2048));
+/// assert_eq!(req.reasoning_setting(), Some(Reasoning::Budget(2048)));
+/// assert_eq!(Reasoning::High.budget_tokens(), Some(16384));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reasoning {
+    /// Ask the model not to think, where the API can turn thinking off.
+    Off,
+    /// Low effort (a budget of 1024 tokens where the API takes a budget).
+    Low,
+    /// Medium effort (4096 tokens).
+    Medium,
+    /// High effort (16384 tokens).
+    High,
+    /// A budget of thinking tokens (an effort level where the API takes one).
+    Budget(u32),
+}
+
+impl Reasoning {
+    /// The thinking budget in tokens, `None` for [`Reasoning::Off`].
+    pub fn budget_tokens(self) -> Option<u32> {
+        match self {
+            Reasoning::Off => None,
+            Reasoning::Low => Some(1024),
+            Reasoning::Medium => Some(4096),
+            Reasoning::High => Some(16384),
+            Reasoning::Budget(n) => Some(n),
+        }
+    }
+
+    /// The effort level (`low`, `medium`, `high`), `None` for [`Reasoning::Off`].
+    ///
+    /// ```
+    /// use llm_bench::Reasoning;
+    /// assert_eq!(Reasoning::Budget(8000).effort(), Some("medium"));
+    /// assert_eq!(Reasoning::Off.effort(), None);
+    /// ```
+    pub fn effort(self) -> Option<&'static str> {
+        match self {
+            Reasoning::Off => None,
+            Reasoning::Low => Some("low"),
+            Reasoning::Medium => Some("medium"),
+            Reasoning::High => Some("high"),
+            Reasoning::Budget(n) if n <= 2048 => Some("low"),
+            Reasoning::Budget(n) if n <= 8192 => Some("medium"),
+            Reasoning::Budget(_) => Some("high"),
+        }
+    }
 }
 
 impl ChatRequest {
@@ -44,6 +112,7 @@ impl ChatRequest {
             model: None,
             max_tokens: None,
             temperature: None,
+            reasoning: None,
             extra: Map::new(),
         }
     }
@@ -87,8 +156,18 @@ impl ChatRequest {
         self
     }
 
-    /// Any other body field (`top_p`, `seed`, `max_completion_tokens`, ...). Fields set here
-    /// win over the ones above, except `stream`, which is always `true`.
+    /// How much a reasoning model should think; see [`Reasoning`] for what each provider
+    /// is sent.
+    pub fn reasoning(mut self, reasoning: Reasoning) -> Self {
+        self.reasoning = Some(reasoning);
+        self
+    }
+
+    /// Any other top-level body field, under the provider's own name (`top_p`, `seed`,
+    /// `max_completion_tokens`, Gemini's `safetySettings`, ...). Fields set here win over
+    /// the ones above (a JSON object is merged into an object the request already has, key
+    /// by key, so `generationConfig` adds to the generated one), except `stream`, which is
+    /// always `true` where the provider has it.
     pub fn field(mut self, key: impl Into<String>, value: Value) -> Self {
         self.extra.insert(key.into(), value);
         self
@@ -99,7 +178,35 @@ impl ChatRequest {
         self.model.as_deref()
     }
 
-    /// The JSON body for a streaming request to `model` (used when the request names none).
+    /// The messages, in order (a system message first when [`ChatRequest::system`] set one).
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    /// The `max_tokens` setting, if any.
+    pub fn max_tokens_setting(&self) -> Option<u32> {
+        self.max_tokens
+    }
+
+    /// The temperature setting, if any.
+    pub fn temperature_setting(&self) -> Option<f64> {
+        self.temperature
+    }
+
+    /// The reasoning setting, if any.
+    pub fn reasoning_setting(&self) -> Option<Reasoning> {
+        self.reasoning
+    }
+
+    /// The extra body fields set with [`ChatRequest::field`].
+    pub fn extra_fields(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+
+    /// The OpenAI Chat Completions JSON body for a streaming request to `model` (used when
+    /// the request names none). With [`Reasoning`] set (other than `Off`), the token limit
+    /// is sent as `max_completion_tokens` (reasoning models refuse `max_tokens`) and the
+    /// effort as `reasoning_effort`.
     pub fn to_body(&self, model: &str) -> Value {
         let messages: Vec<Value> = self
             .messages
@@ -112,24 +219,75 @@ impl ChatRequest {
             Value::String(self.model.clone().unwrap_or_else(|| model.to_string())),
         );
         body.insert("messages".into(), Value::Array(messages));
+        let effort = self.reasoning.and_then(Reasoning::effort);
         if let Some(n) = self.max_tokens {
-            body.insert("max_tokens".into(), n.into());
+            let key = if effort.is_some() {
+                "max_completion_tokens"
+            } else {
+                "max_tokens"
+            };
+            body.insert(key.into(), n.into());
+        }
+        if let Some(effort) = effort {
+            body.insert("reasoning_effort".into(), effort.into());
         }
         if let Some(t) = self.temperature {
             body.insert("temperature".into(), json!(t));
         }
         body.insert("stream_options".into(), json!({ "include_usage": true }));
-        for (k, v) in &self.extra {
-            body.insert(k.clone(), v.clone());
-        }
+        merge_fields(&mut body, &self.extra);
         body.insert("stream".into(), Value::Bool(true));
         Value::Object(body)
+    }
+}
+
+/// Merges `extra` into `body`: a key holding an object in both is merged key by key
+/// (recursively); any other value replaces the body's.
+pub(crate) fn merge_fields(body: &mut Map<String, Value>, extra: &Map<String, Value>) {
+    for (k, v) in extra {
+        match (body.get_mut(k), v) {
+            (Some(Value::Object(into)), Value::Object(from)) => merge_fields(into, from),
+            _ => {
+                body.insert(k.clone(), v.clone());
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasoning_uses_max_completion_tokens_and_effort() {
+        let body = ChatRequest::new("hi")
+            .max_tokens(50)
+            .reasoning(Reasoning::Budget(10_000))
+            .to_body("o3");
+        assert_eq!(body["max_completion_tokens"], 50);
+        assert!(body.get("max_tokens").is_none());
+        assert_eq!(body["reasoning_effort"], "high");
+        let body = ChatRequest::new("hi")
+            .max_tokens(50)
+            .reasoning(Reasoning::Off)
+            .to_body("m");
+        assert_eq!(body["max_tokens"], 50);
+        assert!(body.get("reasoning_effort").is_none());
+    }
+
+    #[test]
+    fn object_fields_merge_key_by_key() {
+        let mut body = Map::new();
+        body.insert("a".into(), json!({"x": 1, "y": {"z": 2}}));
+        let mut extra = Map::new();
+        extra.insert("a".into(), json!({"y": {"w": 3}}));
+        extra.insert("b".into(), json!(4));
+        merge_fields(&mut body, &extra);
+        assert_eq!(
+            Value::Object(body),
+            json!({"a": {"x": 1, "y": {"z": 2, "w": 3}}, "b": 4})
+        );
+    }
 
     #[test]
     fn body_names_the_requested_model_over_the_default() {

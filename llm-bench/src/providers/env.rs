@@ -1,0 +1,340 @@
+//! Each vendor's usual environment variables, read into a [`Client`].
+//!
+//! `LLM_BENCH_PROVIDER` selects the provider (default: OpenAI-compatible). A provider counts
+//! as configured only when its **endpoint** variable is set (a base URL, an Azure endpoint,
+//! `OLLAMA_HOST`): a key alone never is, so a benchmark never spends money by accident.
+//! `LLM_BENCH_BASE_URL`, when set, is the endpoint of any provider (it wins over the
+//! vendor's variable).
+//!
+//! | provider | endpoint | key | other |
+//! |---|---|---|---|
+//! | `openai`, `openai_responses`, `openai_completions` | `OPENAI_BASE_URL` | `OPENAI_API_KEY` | |
+//! | `azure` | `AZURE_OPENAI_ENDPOINT` | `AZURE_OPENAI_API_KEY` | `AZURE_OPENAI_DEPLOYMENT`, `OPENAI_API_VERSION` (or `AZURE_OPENAI_API_VERSION`) |
+//! | `anthropic` | `ANTHROPIC_BASE_URL` | `ANTHROPIC_API_KEY` | |
+//! | `gemini` | `GEMINI_BASE_URL` (or `GOOGLE_GEMINI_BASE_URL`) | `GEMINI_API_KEY`, else `GOOGLE_API_KEY` | |
+//! | `cohere`, `cohere_v1` | `COHERE_BASE_URL` (or `CO_API_URL`) | `COHERE_API_KEY`, else `CO_API_KEY` | |
+//! | `ollama` | `OLLAMA_HOST` (`host:port`, scheme optional) | `OLLAMA_API_KEY` (optional) | |
+//! | `tgi` | `LLM_BENCH_BASE_URL` | `HF_TOKEN`, else `LLM_BENCH_API_KEY` (optional) | |
+//! | `generic` | `LLM_BENCH_BASE_URL` (the whole URL) | `LLM_BENCH_API_KEY` | `LLM_BENCH_GENERIC_SPEC`: a JSON [`GenericSpec`] file |
+//!
+//! `LLM_BENCH_MODEL` is the default model of every provider.
+
+use super::client::{Client, Provider};
+use super::generic::GenericSpec;
+use super::secret::ApiKey;
+use crate::error::{Error, Result};
+
+/// What the environment says about the endpoint to measure.
+#[derive(Debug)]
+pub struct EnvEndpoint {
+    /// The provider `LLM_BENCH_PROVIDER` selected.
+    pub provider: Provider,
+    /// The client, when the provider's endpoint variable is set; `None` otherwise.
+    pub client: Option<Client>,
+    /// The variable that sets the endpoint of this provider (for messages).
+    pub endpoint_var: &'static str,
+    /// The key variable that is set, if any (its name, never its value).
+    pub key_var: Option<&'static str>,
+}
+
+/// The variables of one provider.
+struct Vars {
+    endpoint: &'static [&'static str],
+    key: &'static [&'static str],
+}
+
+fn vars_of(provider: &Provider) -> Vars {
+    match provider {
+        Provider::OpenAiChat | Provider::OpenAiResponses | Provider::OpenAiCompletions => Vars {
+            endpoint: &["OPENAI_BASE_URL"],
+            key: &["OPENAI_API_KEY"],
+        },
+        Provider::AzureOpenAi => Vars {
+            endpoint: &["AZURE_OPENAI_ENDPOINT"],
+            key: &["AZURE_OPENAI_API_KEY"],
+        },
+        Provider::Anthropic => Vars {
+            endpoint: &["ANTHROPIC_BASE_URL"],
+            key: &["ANTHROPIC_API_KEY"],
+        },
+        Provider::Gemini => Vars {
+            endpoint: &["GEMINI_BASE_URL", "GOOGLE_GEMINI_BASE_URL"],
+            key: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+        },
+        Provider::CohereV2 | Provider::CohereV1 => Vars {
+            endpoint: &["COHERE_BASE_URL", "CO_API_URL"],
+            key: &["COHERE_API_KEY", "CO_API_KEY"],
+        },
+        Provider::Ollama => Vars {
+            endpoint: &["OLLAMA_HOST"],
+            key: &["OLLAMA_API_KEY"],
+        },
+        Provider::Tgi => Vars {
+            endpoint: &[],
+            key: &["HF_TOKEN", "LLM_BENCH_API_KEY"],
+        },
+        Provider::Generic(_) => Vars {
+            endpoint: &[],
+            key: &["LLM_BENCH_API_KEY"],
+        },
+    }
+}
+
+/// Where variables come from: the process environment, or a map in tests.
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// A non-empty process environment variable, trimmed.
+fn process_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The first of `names` that is set, with its value.
+fn first(var: Lookup<'_>, names: &[&'static str]) -> Option<(&'static str, String)> {
+    names.iter().find_map(|n| var(n).map(|v| (*n, v)))
+}
+
+/// The provider `LLM_BENCH_PROVIDER` names (default: OpenAI-compatible). `generic` reads
+/// its spec from the file `LLM_BENCH_GENERIC_SPEC`.
+pub fn provider_from_env() -> Result<Provider> {
+    provider_from(&process_var)
+}
+
+fn provider_from(var: Lookup<'_>) -> Result<Provider> {
+    let Some(name) = var("LLM_BENCH_PROVIDER") else {
+        return Ok(Provider::OpenAiChat);
+    };
+    if name.eq_ignore_ascii_case("generic") {
+        let path = var("LLM_BENCH_GENERIC_SPEC").ok_or_else(|| {
+            Error::Config(
+                "LLM_BENCH_PROVIDER=generic needs LLM_BENCH_GENERIC_SPEC, the path of a JSON spec file"
+                    .into(),
+            )
+        })?;
+        return Ok(Provider::Generic(GenericSpec::from_file(
+            std::path::Path::new(&path),
+        )?));
+    }
+    Provider::from_name(&name).map_err(|e| match e {
+        Error::Config(m) => Error::Config(format!("LLM_BENCH_PROVIDER: {m}")),
+        other => other,
+    })
+}
+
+/// `OLLAMA_HOST` as a URL: `host[:port]` gets `http://` and port 11434; `0.0.0.0` (a bind
+/// address) means this machine.
+///
+/// ```
+/// use llm_bench::providers::env::ollama_url;
+/// assert_eq!(ollama_url("0.0.0.0"), "http://127.0.0.1:11434");
+/// assert_eq!(ollama_url("gpu-box:8080"), "http://gpu-box:8080");
+/// assert_eq!(ollama_url("https://ollama.example/"), "https://ollama.example/");
+/// ```
+pub fn ollama_url(host: &str) -> String {
+    let host = host.trim();
+    if host.contains("://") {
+        return host.to_string();
+    }
+    let host = host.trim_end_matches('/');
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            (name, port)
+        }
+        _ => (host, "11434"),
+    };
+    let name = match name {
+        "" | "0.0.0.0" => "127.0.0.1",
+        "[::]" | "::" => "[::1]",
+        other => other,
+    };
+    format!("http://{name}:{port}")
+}
+
+/// Reads the endpoint the environment describes (see the [module documentation](self)).
+pub fn endpoint_from_env() -> Result<EnvEndpoint> {
+    endpoint_from(&process_var)
+}
+
+fn endpoint_from(var: Lookup<'_>) -> Result<EnvEndpoint> {
+    let provider = provider_from(var)?;
+    let vars = vars_of(&provider);
+    let endpoint_var = vars
+        .endpoint
+        .first()
+        .copied()
+        .unwrap_or("LLM_BENCH_BASE_URL");
+    let key = first(var, vars.key);
+    let key_var = key.as_ref().map(|(n, _)| *n);
+    let endpoint = first(var, &["LLM_BENCH_BASE_URL"]).or_else(|| first(var, vars.endpoint));
+    let Some((found_var, raw)) = endpoint else {
+        return Ok(EnvEndpoint {
+            provider,
+            client: None,
+            endpoint_var,
+            key_var,
+        });
+    };
+    let base = if provider == Provider::Ollama && found_var == "OLLAMA_HOST" {
+        ollama_url(&raw)
+    } else {
+        raw
+    };
+    let mut builder = Client::builder().provider(provider.clone()).base_url(base);
+    if let Some((_, k)) = key {
+        builder = builder.api_key(ApiKey::new(k));
+    }
+    if let Some(model) = var("LLM_BENCH_MODEL") {
+        builder = builder.model(model);
+    }
+    if provider == Provider::AzureOpenAi {
+        if let Some(d) = var("AZURE_OPENAI_DEPLOYMENT") {
+            builder = builder.deployment(d);
+        }
+        if let Some((_, v)) = first(var, &["OPENAI_API_VERSION", "AZURE_OPENAI_API_VERSION"]) {
+            builder = builder.api_version(v);
+        }
+    }
+    let client = builder.build().map_err(|e| match e {
+        Error::Config(m) => Error::Config(format!("{found_var}: {m}")),
+        other => other,
+    })?;
+    Ok(EnvEndpoint {
+        provider,
+        client: Some(client),
+        endpoint_var: found_var,
+        key_var,
+    })
+}
+
+impl Client {
+    /// The client the environment configures (see [`env`](mod@super::env)), or `None` when the
+    /// selected provider's endpoint variable is unset (even if a key is set).
+    ///
+    /// ```no_run
+    /// // ANTHROPIC_BASE_URL=https://api.anthropic.com ANTHROPIC_API_KEY=... LLM_BENCH_PROVIDER=anthropic
+    /// let client = llm_bench::providers::Client::from_env()?;
+    /// # Ok::<(), llm_bench::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Option<Client>> {
+        endpoint_from_env().map(|e| e.client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn resolve(vars: &[(&str, &str)]) -> Result<EnvEndpoint> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        endpoint_from(&move |name: &str| map.get(name).cloned())
+    }
+
+    #[test]
+    fn a_key_without_an_endpoint_never_selects_a_real_endpoint() {
+        let cases: [&[(&str, &str)]; 5] = [
+            &[("OPENAI_API_KEY", "sk-1")],
+            &[
+                ("LLM_BENCH_PROVIDER", "anthropic"),
+                ("ANTHROPIC_API_KEY", "sk-ant"),
+                ("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+            ],
+            &[("LLM_BENCH_PROVIDER", "gemini"), ("GOOGLE_API_KEY", "g")],
+            &[
+                ("LLM_BENCH_PROVIDER", "azure"),
+                ("AZURE_OPENAI_API_KEY", "a"),
+                ("AZURE_OPENAI_DEPLOYMENT", "d"),
+            ],
+            &[("LLM_BENCH_PROVIDER", "cohere"), ("CO_API_KEY", "c")],
+        ];
+        for vars in cases {
+            let e = resolve(vars).unwrap();
+            assert!(e.client.is_none(), "{vars:?}");
+            assert!(e.key_var.is_some(), "{vars:?}");
+        }
+        let e = resolve(&[("LLM_BENCH_PROVIDER", "gemini")]).unwrap();
+        assert_eq!((e.endpoint_var, e.key_var), ("GEMINI_BASE_URL", None));
+    }
+
+    #[test]
+    fn each_vendor_s_variables_configure_its_client() {
+        let e = resolve(&[
+            ("LLM_BENCH_PROVIDER", "Azure"),
+            ("AZURE_OPENAI_ENDPOINT", "https://r.openai.azure.com"),
+            ("AZURE_OPENAI_API_KEY", "secret-a"),
+            ("AZURE_OPENAI_DEPLOYMENT", "dep"),
+            ("OPENAI_API_VERSION", "2025-01-01-preview"),
+        ])
+        .unwrap();
+        let c = e.client.unwrap();
+        assert_eq!(c.provider(), &Provider::AzureOpenAi);
+        assert_eq!(c.host(), "r.openai.azure.com");
+        assert!(!format!("{c:?}").contains("secret-a"));
+        let e = resolve(&[
+            ("LLM_BENCH_PROVIDER", "gemini"),
+            (
+                "GOOGLE_GEMINI_BASE_URL",
+                "https://generativelanguage.googleapis.com",
+            ),
+            ("GOOGLE_API_KEY", "g"),
+            ("LLM_BENCH_MODEL", "gemini-2.5-flash"),
+        ])
+        .unwrap();
+        assert_eq!(e.key_var, Some("GOOGLE_API_KEY"));
+        assert_eq!(e.client.unwrap().model(), Some("gemini-2.5-flash"));
+        let e = resolve(&[("LLM_BENCH_PROVIDER", "ollama"), ("OLLAMA_HOST", "0.0.0.0")]).unwrap();
+        assert_eq!(e.client.unwrap().host(), "127.0.0.1:11434");
+        let e = resolve(&[
+            ("LLM_BENCH_PROVIDER", "tgi"),
+            ("LLM_BENCH_BASE_URL", "http://tgi.local:8080"),
+        ])
+        .unwrap();
+        assert_eq!(e.client.unwrap().host(), "tgi.local:8080");
+        let e = resolve(&[("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")]).unwrap();
+        assert_eq!(e.client.unwrap().provider().name(), "openai_compatible");
+    }
+
+    #[test]
+    fn bad_settings_are_config_errors() {
+        let err = resolve(&[("LLM_BENCH_PROVIDER", "bedrock")]).unwrap_err();
+        assert!(err.to_string().contains("LLM_BENCH_PROVIDER"), "{err}");
+        let err = resolve(&[("LLM_BENCH_PROVIDER", "generic")]).unwrap_err();
+        assert!(err.to_string().contains("LLM_BENCH_GENERIC_SPEC"), "{err}");
+        let err =
+            resolve(&[("ANTHROPIC_BASE_URL", "x"), ("OPENAI_BASE_URL", "ftp://h")]).unwrap_err();
+        assert!(err.to_string().contains("OPENAI_BASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn ollama_hosts() {
+        assert_eq!(ollama_url("127.0.0.1"), "http://127.0.0.1:11434");
+        assert_eq!(ollama_url(":11500"), "http://127.0.0.1:11500");
+        assert_eq!(ollama_url("[::]:11434"), "http://[::1]:11434");
+    }
+
+    #[test]
+    fn every_named_provider_has_variables() {
+        for name in [
+            "openai",
+            "responses",
+            "completions",
+            "azure",
+            "anthropic",
+            "gemini",
+            "cohere",
+            "cohere_v1",
+            "ollama",
+            "tgi",
+        ] {
+            let p = Provider::from_name(name).unwrap();
+            let v = vars_of(&p);
+            assert!(!v.key.is_empty(), "{name}");
+        }
+        assert!(Provider::from_name("bedrock").is_err());
+    }
+}
