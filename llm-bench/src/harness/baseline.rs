@@ -78,7 +78,14 @@ pub(crate) fn compare_runs(
         new_failed: failed(new),
     };
     let mut metrics = BTreeMap::new();
+    let (reported_new, reported_base) = (
+        reported_metrics(&new.samples),
+        reported_metrics(&base.samples),
+    );
     for metric in Metric::ALL {
+        if !reported_new.contains(&metric) && !reported_base.contains(&metric) {
+            continue;
+        }
         let (b, n) = (values(metric, &base.samples), values(metric, &new.samples));
         if b.is_empty() && n.is_empty() {
             continue;

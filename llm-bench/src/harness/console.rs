@@ -248,7 +248,7 @@ fn tokens_line(run: &StoredRun) -> Option<String> {
             usage - events
         );
     }
-    if let Some(cost) = run.cost_usd {
+    if let Some(cost) = run.cost_usd.filter(|c| *c > 0.0) {
         let per = cost / run.samples.len().max(1) as f64;
         let _ = write!(line, "\n  cost: ${cost:.6} in all, ${per:.6} per request");
     }
