@@ -789,6 +789,12 @@ impl SseBody {
             return Poll::Ready(None);
         }
         let target = self.received_at + self.offset;
+        // A deadline already passed (no delay, or a stream behind schedule) needs no timer:
+        // tokio's wheel would hold it until its next 1 ms tick.
+        let now = quanta::Instant::now();
+        if now >= target {
+            return Poll::Ready(Some(now));
+        }
         loop {
             ready!(self.sleep.as_mut().poll(cx));
             let now = quanta::Instant::now();
