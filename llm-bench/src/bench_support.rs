@@ -36,3 +36,64 @@ pub async fn stream_once(
     client.stream_timed(request, None, &mut rec).await?;
     Ok(rec.finish(0, Instant::now(), |_| {}).output_events)
 }
+
+/// What [`run_measured`] kept: the samples and the run's ITL histogram, exactly what the
+/// harness holds in memory per run before storing it.
+pub struct KeptRun {
+    /// One sample per request.
+    pub samples: Vec<crate::metrics::RequestSample>,
+    /// Every inter-token gap of the run.
+    pub itl: crate::metrics::MetricHistogram,
+}
+
+fn stream_short_answer(ctx: &mut crate::Ctx) -> crate::scenario::ScenarioFuture<'_> {
+    crate::scenario::into_scenario_future(async move {
+        ctx.stream(crate::ChatRequest::new("hi").max_tokens(16))
+            .await
+            .map(|_| ())
+    })
+}
+
+static MEASURED: crate::scenario::Scenario = crate::scenario::Scenario {
+    name: "bench_support",
+    group: None,
+    module_path: module_path!(),
+    file: file!(),
+    line: line!(),
+    description: "",
+    config: crate::scenario::ScenarioConfig {
+        samples: None,
+        warmup: None,
+        concurrency: None,
+        timeout_ms: None,
+        model: None,
+        gate: None,
+    },
+    run: stream_short_answer,
+};
+
+/// Runs `requests` measured 16-token requests through the harness's real runner (scenario,
+/// `Ctx::stream`, recorder, ITL histogram) against `client`, `concurrency` at a time.
+pub async fn run_measured(
+    client: crate::providers::Client,
+    requests: u32,
+    concurrency: u32,
+) -> KeptRun {
+    use crate::harness::runner::{run_scenario, Costing, Plan};
+    let env = std::sync::Arc::new(crate::context::ScenarioEnv {
+        client,
+        model: None,
+    });
+    let plan = Plan {
+        samples: requests,
+        warmup: 0,
+        concurrency,
+        timeout: std::time::Duration::from_secs(30),
+    };
+    let (_tx, stop) = tokio::sync::watch::channel(false);
+    let out = run_scenario(&MEASURED, env, plan, &Costing::default(), stop, |_, _| {}).await;
+    KeptRun {
+        samples: out.samples,
+        itl: out.itl,
+    }
+}

@@ -6,7 +6,7 @@ mod cli;
 mod console;
 mod endpoint;
 mod reporting;
-mod runner;
+pub(crate) mod runner;
 mod summarize;
 
 use std::io::{IsTerminal, Write};
