@@ -19,7 +19,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::openai::request::merge_fields;
+use super::openai::request::{merge_fields, messages_json};
 use super::openai::{ChatRequest, Message, Reasoning};
 
 /// `max_tokens` sent to Anthropic when the request sets none: the Messages API requires
@@ -57,11 +57,7 @@ pub fn openai_responses(req: &ChatRequest, model: &str) -> Value {
     if let Some(system) = system {
         body.insert("instructions".into(), system.into());
     }
-    let input: Vec<Value> = messages
-        .iter()
-        .map(|m| json!({ "role": m.role, "content": m.content }))
-        .collect();
-    body.insert("input".into(), Value::Array(input));
+    body.insert("input".into(), messages_json(messages.iter().copied()));
     if let Some(n) = req.max_tokens_setting() {
         body.insert("max_output_tokens".into(), n.into());
     }
@@ -110,11 +106,7 @@ pub fn anthropic(req: &ChatRequest, model: &str) -> Value {
     if let Some(system) = system {
         body.insert("system".into(), system.into());
     }
-    let messages: Vec<Value> = messages
-        .iter()
-        .map(|m| json!({ "role": m.role, "content": m.content }))
-        .collect();
-    body.insert("messages".into(), Value::Array(messages));
+    body.insert("messages".into(), messages_json(messages.iter().copied()));
     if let Some(t) = req.temperature_setting() {
         body.insert("temperature".into(), json!(t));
     }
@@ -184,12 +176,7 @@ pub fn gemini(req: &ChatRequest) -> Value {
 pub fn cohere_v2(req: &ChatRequest, model: &str) -> Value {
     let mut body = Map::new();
     body.insert("model".into(), model.into());
-    let messages: Vec<Value> = req
-        .messages()
-        .iter()
-        .map(|m| json!({ "role": m.role, "content": m.content }))
-        .collect();
-    body.insert("messages".into(), Value::Array(messages));
+    body.insert("messages".into(), messages_json(req.messages()));
     if let Some(n) = req.max_tokens_setting() {
         body.insert("max_tokens".into(), n.into());
     }
@@ -258,12 +245,7 @@ pub fn cohere_v1(req: &ChatRequest, model: &str) -> Value {
 pub fn ollama(req: &ChatRequest, model: &str) -> Value {
     let mut body = Map::new();
     body.insert("model".into(), model.into());
-    let messages: Vec<Value> = req
-        .messages()
-        .iter()
-        .map(|m| json!({ "role": m.role, "content": m.content }))
-        .collect();
-    body.insert("messages".into(), Value::Array(messages));
+    body.insert("messages".into(), messages_json(req.messages()));
     let mut options = Map::new();
     if let Some(n) = req.max_tokens_setting() {
         options.insert("num_predict".into(), n.into());

@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::body::{prompt, split_system};
-use super::openai::request::merge_fields;
+use super::openai::request::{merge_fields, messages_json};
 use super::openai::ChatRequest;
 use crate::delta::{Delta, Usage};
 use crate::ndjson::NdjsonDecoder;
@@ -154,14 +154,10 @@ struct Vars {
 impl Vars {
     fn of(req: &ChatRequest, model: Option<&str>) -> Vars {
         let (system, _) = split_system(req.messages());
-        let messages = req
-            .messages()
-            .iter()
-            .map(|m| serde_json::json!({ "role": m.role, "content": m.content }))
-            .collect();
+
         Vars {
             model: req.model_name().or(model).map(str::to_string),
-            messages: Value::Array(messages),
+            messages: messages_json(req.messages()),
             prompt: prompt(req.messages()),
             system,
             user: req

@@ -208,17 +208,12 @@ impl ChatRequest {
     /// is sent as `max_completion_tokens` (reasoning models refuse `max_tokens`) and the
     /// effort as `reasoning_effort`.
     pub fn to_body(&self, model: &str) -> Value {
-        let messages: Vec<Value> = self
-            .messages
-            .iter()
-            .map(|m| json!({ "role": m.role, "content": m.content }))
-            .collect();
         let mut body = Map::new();
         body.insert(
             "model".into(),
             Value::String(self.model.clone().unwrap_or_else(|| model.to_string())),
         );
-        body.insert("messages".into(), Value::Array(messages));
+        body.insert("messages".into(), messages_json(&self.messages));
         let effort = self.reasoning.and_then(Reasoning::effort);
         if let Some(n) = self.max_tokens {
             let key = if effort.is_some() {
@@ -239,6 +234,16 @@ impl ChatRequest {
         body.insert("stream".into(), Value::Bool(true));
         Value::Object(body)
     }
+}
+
+/// Messages as the chat APIs write them: `[{"role": .., "content": ..}, ...]`.
+pub(crate) fn messages_json<'a>(messages: impl IntoIterator<Item = &'a Message>) -> Value {
+    Value::Array(
+        messages
+            .into_iter()
+            .map(|m| json!({ "role": m.role, "content": m.content }))
+            .collect(),
+    )
 }
 
 /// Merges `extra` into `body`: a key holding an object in both is merged key by key
