@@ -7,30 +7,11 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
+use super::tests::{client, fast, json_of, ms};
 use super::*;
 use crate::delta::{Delta, Usage};
 use crate::metrics::{Recorder, RequestSample};
 use crate::providers::wire::{StreamParser, WireFormat};
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-/// TTFT 20 ms, 2 ms between tokens, 10 tokens, seed 7.
-fn fast() -> LatencyProfile {
-    LatencyProfile::default()
-        .ttft(ms(20))
-        .itl(ms(2))
-        .output_tokens(10)
-        .seed(7)
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a reqwest client")
-}
 
 fn openai_url(server: &MockServer) -> String {
     format!("{}/chat/completions", server.base_url())
@@ -52,10 +33,6 @@ async fn post(url: &str, body: &Value) -> reqwest::Response {
         .send()
         .await
         .expect("the mock answers")
-}
-
-fn json_of(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or_else(|e| panic!("bad JSON {s:?}: {e}"))
 }
 
 /// What a stream parsed into.

@@ -7,12 +7,12 @@ use serde_json::{json, Value};
 
 use super::*;
 
-fn ms(n: u64) -> Duration {
+pub(super) fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
 /// TTFT 20 ms, 2 ms between tokens, 10 tokens, seed 7.
-fn fast() -> LatencyProfile {
+pub(super) fn fast() -> LatencyProfile {
     LatencyProfile::default()
         .ttft(ms(20))
         .itl(ms(2))
@@ -20,7 +20,7 @@ fn fast() -> LatencyProfile {
         .seed(7)
 }
 
-fn client() -> reqwest::Client {
+pub(super) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -65,7 +65,7 @@ fn sse_data(body: &str) -> Vec<String> {
         .collect()
 }
 
-fn json_of(s: &str) -> Value {
+pub(super) fn json_of(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("bad JSON {s:?}: {e}"))
 }
 
