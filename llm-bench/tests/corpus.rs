@@ -1,7 +1,7 @@
 //! Every recorded stream of the corpus (`shared/fixtures/sse`, see its `INDEX.md`) through
 //! [`StreamParser`]: one `#[test]` per stream, named `<provider folder>__<file stem>`. Each
-//! data file `X.sse` / `X.ndjson` / `X.jsonarray` has a sidecar `X.json` with what a correct
-//! parser extracts.
+//! data file `X.sse` / `X.ndjson` / `X.jsonarray` / `X.bin` (AWS binary eventstream) has a
+//! sidecar `X.json` with what a correct parser extracts.
 //!
 //! The corpus is found at `$LLM_BENCH_FIXTURES`, else at `../../shared/fixtures/sse` from this
 //! crate. If it is absent the tests print why and pass, except when `CI=true`, where they
@@ -15,9 +15,11 @@
 //! answer event (`first_content_event_index`, [`Delta::is_answer`]) and first output event
 //! (`first_output_event_index`, [`Delta::is_output`]). That event must be emitted by the very
 //! read that delivers the last byte of its `first_*_event_byte_range` (byte by byte: exactly
-//! that byte). The five framing-only `edge_cases` (`wire_format: none`) are checked against
-//! the SSE decoder. The two AWS Bedrock binary eventstreams (`bedrock/*.bin`) are left out:
-//! there is no eventstream decoder yet.
+//! that byte; for an eventstream frame that is the last byte of its message CRC). The five
+//! framing-only `edge_cases` (`wire_format: none`) are checked against the SSE decoder. The
+//! two AWS Bedrock eventstreams (`bedrock/*.bin`: ConverseStream, and
+//! InvokeModelWithResponseStream wrapping Anthropic events) run like every other stream;
+//! [`bedrock_converse_tool_call`] also checks what their sidecars do not give.
 //!
 //! [`corpus_list_covers_every_stream`] fails when a data file in the corpus has no test here,
 //! so a new recording cannot be skipped silently.
@@ -29,7 +31,7 @@
 
 use std::path::{Path, PathBuf};
 
-use llm_bench::providers::wire::{StreamParser, WireFormat};
+use llm_bench::providers::wire::{Framing, StreamParser, WireFormat};
 use llm_bench::sse::SseDecoder;
 use llm_bench::Delta;
 use serde_json::Value;
@@ -83,6 +85,8 @@ corpus_tests! {
     azure__oll_azure_gpt35turbo_prompt_filter_first_chunk => "azure/oll_azure_gpt35turbo_prompt_filter_first_chunk.sse",
     azure__oll_azure_gpt41mini_filters_obfuscation => "azure/oll_azure_gpt41mini_filters_obfuscation.sse",
     azure__quarkus_azure_gpt4o_hallo_welt => "azure/quarkus_azure_gpt4o_hallo_welt.sse",
+    bedrock__oll_bedrock_converse_stream_claude3_tool_use => "bedrock/oll_bedrock_converse_stream_claude3_tool_use.bin",
+    bedrock__oll_bedrock_invoke_stream_claude3_sonnet => "bedrock/oll_bedrock_invoke_stream_claude3_sonnet.bin",
     cohere__luna_cohere_v1_chat_ndjson => "cohere/luna_cohere_v1_chat_ndjson.ndjson",
     cohere__oll_cohere_v2_chat_text => "cohere/oll_cohere_v2_chat_text.sse",
     cohere__oll_cohere_v2_chat_tool_calls => "cohere/oll_cohere_v2_chat_tool_calls.sse",
@@ -404,9 +408,13 @@ impl Expected {
             WireFormat::OpenAiResponses => {
                 Some(e["done"].as_bool() == Some(true) || e["terminal_event"].as_str().is_some())
             }
-            WireFormat::Anthropic => e["event_types"]
+            WireFormat::Anthropic | WireFormat::BedrockInvokeAnthropic => e["event_types"]
                 .as_object()
                 .map(|t| t.get("message_stop").is_some()),
+            // ConverseStream ends with its `metadata` event.
+            WireFormat::BedrockConverse => e["event_types"]
+                .as_object()
+                .map(|t| t.get("metadata").is_some()),
             _ => None,
         };
         let last_finish_reason = ["finish_reason", "stop_reason", "done_reason"]
@@ -631,11 +639,10 @@ fn check_split(format: WireFormat, bytes: &[u8], want: &Expected, split: &Split)
                     // framing (Gemini): the blank line that dispatches an SSE event ends at
                     // its CR (a CR alone is a line end, WHATWG), so the event is complete one
                     // byte before the sidecar's range ends, with the LF still to come.
-                    let last = if end >= 2 && &bytes[end - 2..end] == b"\r\n" {
-                        end - 2
-                    } else {
-                        end - 1
-                    };
+                    let crlf = format.framing() == Framing::Sse
+                        && end >= 2
+                        && &bytes[end - 2..end] == b"\r\n";
+                    let last = if crlf { end - 2 } else { end - 1 };
                     if !read.is_some_and(|(start, stop)| start <= last && last < stop) {
                         fail(format!(
                             "{what} unit #{i} was emitted by the read of bytes {read:?}, expected by the read delivering byte {last} (range [.., {end}))"
@@ -744,8 +751,7 @@ fn check_framing_only(bytes: &[u8], sidecar: &Value) -> Vec<String> {
     failures
 }
 
-/// Every data file of the corpus (but the Bedrock eventstreams) has a test above, and every
-/// test's file exists.
+/// Every data file of the corpus has a test above, and every test's file exists.
 #[test]
 fn corpus_list_covers_every_stream() {
     let Some(dir) = corpus_dir() else { return };
@@ -768,7 +774,7 @@ fn corpus_list_covers_every_stream() {
     walk(&dir, &dir, &mut found);
     let untested: Vec<&String> = found
         .iter()
-        .filter(|f| !f.starts_with("bedrock/") && !FILES.contains(&f.as_str()))
+        .filter(|f| !FILES.contains(&f.as_str()))
         .collect();
     assert!(
         untested.is_empty(),
@@ -779,17 +785,46 @@ fn corpus_list_covers_every_stream() {
         .filter(|f| !found.iter().any(|g| g == *f))
         .collect();
     assert!(missing.is_empty(), "tests of missing files: {missing:?}");
-    let bedrock = found.iter().filter(|f| f.starts_with("bedrock/")).count();
-    assert_eq!(
-        FILES.len() + bedrock,
-        found.len(),
-        "every stream is tested or a Bedrock eventstream"
-    );
+    assert_eq!(FILES.len(), found.len(), "every stream is tested");
     eprintln!(
-        "{} streams tested, {bedrock} Bedrock eventstreams left out; known sidecar disagreements:",
+        "{} streams tested; known sidecar disagreements:",
         FILES.len()
     );
     for (file, what, why) in KNOWN_DISAGREEMENTS {
         eprintln!("  {file}: {what}: {why}");
+    }
+}
+
+/// What the ConverseStream sidecar does not give (it has no tool calls, stop reason or
+/// output index): the recording's tool call (`get_weather`, announced by `contentBlockStart`,
+/// which is not output, then its `toolUse.input` fragments), its `stopReason`, and the
+/// `metadata` event that ends it. Values read from the recorded frames.
+#[test]
+fn bedrock_converse_tool_call() {
+    let file = "bedrock/oll_bedrock_converse_stream_claude3_tool_use.bin";
+    let Some((bytes, _)) = load(file) else { return };
+    for split in &SPLITS {
+        let (timed, before_finish) =
+            parse(WireFormat::BedrockConverse, &bytes, split).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(before_finish, 25, "{split:?}");
+        let tool_arguments: String = timed
+            .iter()
+            .map(|t| t.delta.tool_arguments.as_str())
+            .collect();
+        assert_eq!(tool_arguments, r#"{"location": "Barcelona"}"#, "{split:?}");
+        // Frame #16 (contentBlockStart naming the tool) and #17 (an empty input) are not
+        // output; #18 is the first tool output.
+        let first_tool = timed
+            .iter()
+            .position(|t| !t.delta.tool_arguments.is_empty());
+        assert_eq!(first_tool, Some(18), "{split:?}");
+        assert!(!timed[16].delta.is_output() && !timed[17].delta.is_output());
+        let reasons: Vec<&str> = timed
+            .iter()
+            .filter_map(|t| t.delta.finish_reason.as_deref())
+            .collect();
+        assert_eq!(reasons, ["tool_use"], "{split:?}");
+        let done: Vec<usize> = (0..timed.len()).filter(|&i| timed[i].delta.done).collect();
+        assert_eq!(done, [24], "{split:?}");
     }
 }

@@ -6,10 +6,12 @@
 //! vendor's environment variables; [`wire`] parses every streaming format.
 
 pub mod anthropic;
+pub mod bedrock;
 pub mod body;
 pub mod client;
 pub mod cohere;
 pub mod env;
+pub mod eventstream;
 pub mod gemini;
 pub mod generic;
 pub mod ollama;

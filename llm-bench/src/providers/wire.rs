@@ -17,18 +17,21 @@
 //! | `Tgi` | SSE | [`tgi`] |
 //! | `Replicate` | SSE | [`replicate`] |
 //! | `Watsonx` | SSE | [`watsonx`] |
+//! | `BedrockConverse` | AWS eventstream ([`eventstream`]) | [`bedrock`] ConverseStream |
+//! | `BedrockInvokeAnthropic` | AWS eventstream | [`bedrock`] Invoke: base64 `chunk`s of [`anthropic`] events |
 //!
-//! SSE framing is [`sse`](crate::sse). AWS Bedrock's binary `application/vnd.amazon.eventstream`
-//! is not supported yet.
+//! SSE framing is [`sse`](crate::sse); AWS Bedrock's binary `application/vnd.amazon.eventstream`
+//! is [`eventstream`].
 //!
 //! # Units and indices
 //!
 //! [`StreamParser`] emits exactly one [`Delta`] per framing unit — per dispatched SSE event,
-//! per non-blank NDJSON line, per JSON-array element — even when the unit carries nothing
-//! (a ping, a role-only chunk). So the `n`-th delta is the `n`-th unit, the index the
-//! recorded corpus uses (`first_content_event_index`), and each delta is emitted by the very
-//! [`feed`](StreamParser::feed) call whose bytes complete its unit: its arrival time is that
-//! read's.
+//! per non-blank NDJSON line, per JSON-array element, per eventstream frame — even when the
+//! unit carries nothing (a ping, a role-only chunk). So the `n`-th delta is the `n`-th unit,
+//! the index the recorded corpus uses (`first_content_event_index`), and each delta is
+//! emitted by the very [`feed`](StreamParser::feed) call whose bytes complete its unit: its
+//! arrival time is that read's. An eventstream frame is complete with its last byte (the
+//! message CRC), once both of its checksums have been verified.
 //!
 //! # Usage
 //!
@@ -39,12 +42,14 @@
 //!
 //! # Errors
 //!
-//! [`StreamError`] separates framing errors (the bytes are not a valid stream: a line or
-//! element over the limit, a JSON array cut short) from payload errors (a unit that is not
-//! valid JSON for its format). Both are malformed streams; an error the API *reports* in the
-//! stream (an `error` event) is not a `StreamError` but a delta with [`Delta::error`] set.
-//! Messages quote at most 200 characters of a payload. After an error the parser is poisoned:
-//! every later call returns the same error.
+//! [`StreamError`] separates framing errors (the bytes are not a valid stream: a line,
+//! element or frame over the limit, a JSON array or eventstream frame cut short, a bad
+//! eventstream checksum) from payload errors (a unit that is not valid JSON for its format,
+//! or an eventstream `chunk` whose `bytes` are not base64). Both are malformed streams; an
+//! error the API *reports* in the stream (an `error` event, an eventstream exception) is not
+//! a `StreamError` but a delta with [`Delta::error`] set. Messages quote at most 200
+//! characters of a payload. After an error the parser is poisoned: every later call returns
+//! the same error.
 //!
 //! ```
 //! use llm_bench::providers::wire::{StreamParser, WireFormat};
@@ -61,9 +66,10 @@
 
 use std::fmt;
 
+use super::eventstream::{EventStreamDecoder, EventStreamError, Message};
 use super::openai::{chunk, completions, responses};
 use super::payload::PayloadError;
-use super::{anthropic, cohere, gemini, ollama, replicate, tgi, watsonx};
+use super::{anthropic, bedrock, cohere, eventstream, gemini, ollama, replicate, tgi, watsonx};
 use crate::delta::{Delta, Usage};
 use crate::json_array::{JsonArrayDecoder, JsonArrayError};
 use crate::ndjson::{NdjsonDecoder, NdjsonError};
@@ -100,6 +106,12 @@ pub enum WireFormat {
     Replicate,
     /// IBM watsonx.ai text generation stream, over SSE.
     Watsonx,
+    /// Amazon Bedrock ConverseStream: `application/vnd.amazon.eventstream` frames.
+    BedrockConverse,
+    /// Amazon Bedrock InvokeModelWithResponseStream of an Anthropic model:
+    /// `application/vnd.amazon.eventstream` `chunk` frames wrapping Anthropic Messages events
+    /// in base64.
+    BedrockInvokeAnthropic,
 }
 
 /// How a wire format frames its units.
@@ -111,11 +123,13 @@ pub enum Framing {
     Ndjson,
     /// One streamed JSON array: a unit is a top-level element.
     JsonArray,
+    /// AWS binary event stream (`application/vnd.amazon.eventstream`): a unit is a frame.
+    EventStream,
 }
 
 impl WireFormat {
     /// Every wire format.
-    pub const ALL: [WireFormat; 13] = [
+    pub const ALL: [WireFormat; 15] = [
         WireFormat::OpenAiChat,
         WireFormat::OpenAiCompletions,
         WireFormat::OpenAiResponses,
@@ -129,16 +143,22 @@ impl WireFormat {
         WireFormat::Tgi,
         WireFormat::Replicate,
         WireFormat::Watsonx,
+        WireFormat::BedrockConverse,
+        WireFormat::BedrockInvokeAnthropic,
     ];
 
     /// The format named by a corpus sidecar's `wire_format` (`"openai_chat"`,
-    /// `"gemini_json_array"`, ...), or `None` for names without a parser (`"none"`, the
-    /// Bedrock eventstreams).
+    /// `"gemini_json_array"`, `"bedrock_converse_eventstream"`, ...), or `None` for names
+    /// without a parser (`"none"`, the framing-only cases).
     ///
     /// ```
     /// use llm_bench::providers::wire::WireFormat;
     /// assert_eq!(WireFormat::from_corpus_name("cohere_v2"), Some(WireFormat::CohereV2));
-    /// assert_eq!(WireFormat::from_corpus_name("bedrock_converse_eventstream"), None);
+    /// assert_eq!(
+    ///     WireFormat::from_corpus_name("bedrock_converse_eventstream"),
+    ///     Some(WireFormat::BedrockConverse)
+    /// );
+    /// assert_eq!(WireFormat::from_corpus_name("none"), None);
     /// ```
     pub fn from_corpus_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.corpus_name() == name)
@@ -160,6 +180,8 @@ impl WireFormat {
             WireFormat::Tgi => "tgi",
             WireFormat::Replicate => "replicate",
             WireFormat::Watsonx => "watsonx",
+            WireFormat::BedrockConverse => "bedrock_converse_eventstream",
+            WireFormat::BedrockInvokeAnthropic => "bedrock_invoke_anthropic",
         }
     }
 
@@ -169,6 +191,9 @@ impl WireFormat {
             WireFormat::GeminiJsonArray => Framing::JsonArray,
             WireFormat::CohereV1 | WireFormat::OllamaChat | WireFormat::OllamaGenerate => {
                 Framing::Ndjson
+            }
+            WireFormat::BedrockConverse | WireFormat::BedrockInvokeAnthropic => {
+                Framing::EventStream
             }
             _ => Framing::Sse,
         }
@@ -213,6 +238,16 @@ pub enum StreamError {
         #[source]
         source: JsonArrayError,
     },
+    /// The AWS eventstream framing is invalid (a bad prelude or message CRC, a frame over
+    /// the limit, a bad header, a frame cut short).
+    #[error("malformed {format} stream: {source}")]
+    EventStream {
+        /// The wire format being parsed.
+        format: WireFormat,
+        /// What the eventstream decoder reported.
+        #[source]
+        source: EventStreamError,
+    },
     /// A unit's payload is not valid for the format (not JSON, impossible field shapes).
     #[error("invalid {format} event #{index}: {source}")]
     Payload {
@@ -238,6 +273,7 @@ impl StreamError {
             StreamError::Sse { format, .. }
             | StreamError::Ndjson { format, .. }
             | StreamError::JsonArray { format, .. }
+            | StreamError::EventStream { format, .. }
             | StreamError::Payload { format, .. } => *format,
         }
     }
@@ -249,6 +285,7 @@ enum Decoder {
     Sse(SseDecoder, Vec<SseEvent>),
     Ndjson(NdjsonDecoder, Vec<String>),
     JsonArray(JsonArrayDecoder, Vec<String>),
+    EventStream(EventStreamDecoder, Vec<Message>),
 }
 
 /// The per-stream state of the event parsers that have some.
@@ -274,14 +311,19 @@ pub struct StreamParser {
 
 impl StreamParser {
     /// A parser of `format`, with the framing decoders' default limits (1 MiB per line,
-    /// event or element).
+    /// event or element; 16 MiB per eventstream frame,
+    /// [`eventstream::DEFAULT_MAX_FRAME_LEN`]).
     pub fn new(format: WireFormat) -> Self {
-        Self::with_max_unit_len(format, crate::sse::DEFAULT_MAX_LINE_LEN)
+        let limit = match format.framing() {
+            Framing::EventStream => eventstream::DEFAULT_MAX_FRAME_LEN,
+            _ => crate::sse::DEFAULT_MAX_LINE_LEN,
+        };
+        Self::with_max_unit_len(format, limit)
     }
 
     /// A parser of `format` whose framing limit (of an SSE line and event, an NDJSON line,
-    /// a JSON-array element) is `max_unit_len` bytes. Raise it for streams with large
-    /// events (e.g. Gemini chunks with inline images).
+    /// a JSON-array element, an eventstream frame) is `max_unit_len` bytes. Raise it for
+    /// streams with large events (e.g. Gemini chunks with inline images).
     pub fn with_max_unit_len(format: WireFormat, max_unit_len: usize) -> Self {
         let decoder = match format.framing() {
             Framing::Sse => Decoder::Sse(SseDecoder::with_max_line_len(max_unit_len), Vec::new()),
@@ -290,6 +332,10 @@ impl StreamParser {
             }
             Framing::JsonArray => Decoder::JsonArray(
                 JsonArrayDecoder::with_max_element_len(max_unit_len),
+                Vec::new(),
+            ),
+            Framing::EventStream => Decoder::EventStream(
+                EventStreamDecoder::with_max_frame_len(max_unit_len),
                 Vec::new(),
             ),
         };
@@ -329,7 +375,8 @@ impl StreamParser {
 
     /// Ends the body: emits the delta of a last unit that had no terminator (an SSE event
     /// without its blank line, an NDJSON line without its newline), and checks that the
-    /// framing is complete (a JSON array must be closed). The parser is then reset, ready
+    /// framing is complete (a JSON array must be closed, an eventstream must not end inside
+    /// a frame). The parser is then reset, ready
     /// for a new stream of the same format.
     pub fn finish(&mut self, out: &mut Vec<Delta>) -> Result<(), StreamError> {
         self.run(None, out)?;
@@ -362,6 +409,11 @@ impl StreamParser {
                 None => decoder.finish(elements),
             }
             .map_err(|source| StreamError::JsonArray { format, source }),
+            Decoder::EventStream(decoder, messages) => match bytes {
+                Some(bytes) => decoder.feed(bytes, messages),
+                None => decoder.finish(messages),
+            }
+            .map_err(|source| StreamError::EventStream { format, source }),
         };
         // The units completed before a framing error are still parsed and emitted; a payload
         // error among them comes first.
@@ -395,6 +447,16 @@ impl StreamParser {
                 for unit in units.drain(..) {
                     if failed.is_none() {
                         match parse_text(format, state, &unit) {
+                            Ok(delta) => out.push(delta),
+                            Err(e) => failed = Some(e),
+                        }
+                    }
+                }
+            }
+            Decoder::EventStream(_, messages) => {
+                for message in messages.drain(..) {
+                    if failed.is_none() {
+                        match parse_message(format, state, &message) {
                             Ok(delta) => out.push(delta),
                             Err(e) => failed = Some(e),
                         }
@@ -453,6 +515,24 @@ fn parse_sse(
         WireFormat::CohereV1 | WireFormat::OllamaChat | WireFormat::OllamaGenerate => {
             parse_text(format, state, data)
         }
+        // Eventstream formats never have SSE events; read the event name as the
+        // `:event-type` and the data as the payload.
+        WireFormat::BedrockConverse => bedrock::parse_converse_event(name, data),
+        WireFormat::BedrockInvokeAnthropic => bedrock::parse_invoke_anthropic_event(name, data),
+    }
+}
+
+/// Parses one eventstream frame with the parser of `format`.
+fn parse_message(
+    format: WireFormat,
+    state: &mut State,
+    message: &Message,
+) -> Result<Delta, PayloadError> {
+    match format {
+        WireFormat::BedrockConverse => bedrock::parse_converse(message),
+        WireFormat::BedrockInvokeAnthropic => bedrock::parse_invoke_anthropic(message),
+        // Other formats never have frames; parse the payload as their text unit.
+        _ => parse_text(format, state, &String::from_utf8_lossy(&message.payload)),
     }
 }
 
@@ -502,9 +582,10 @@ mod tests {
         assert_eq!(WireFormat::from_corpus_name("none"), None);
         assert_eq!(
             WireFormat::from_corpus_name("bedrock_invoke_anthropic"),
-            None
+            Some(WireFormat::BedrockInvokeAnthropic)
         );
         assert_eq!(WireFormat::GeminiJsonArray.framing(), Framing::JsonArray);
+        assert_eq!(WireFormat::BedrockConverse.framing(), Framing::EventStream);
         assert_eq!(WireFormat::OllamaChat.framing(), Framing::Ndjson);
         assert_eq!(WireFormat::Replicate.framing(), Framing::Sse);
     }
@@ -531,6 +612,137 @@ mod tests {
             assert_eq!(deltas.len(), units, "{format}");
             assert_eq!(text(&deltas), want, "{format}");
         }
+    }
+
+    /// An eventstream body of `(message type, event type, payload)` frames.
+    fn eventstream(frames: &[(&str, &str, &str)]) -> Vec<u8> {
+        use crate::providers::eventstream::HeaderValue;
+        frames
+            .iter()
+            .flat_map(|(message_type, event_type, payload)| {
+                let type_header = if *message_type == "exception" {
+                    ":exception-type"
+                } else {
+                    ":event-type"
+                };
+                Message::new(payload.as_bytes().to_vec())
+                    .with_header(type_header, HeaderValue::String((*event_type).into()))
+                    .with_header(":message-type", HeaderValue::String((*message_type).into()))
+                    .encode()
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bedrock_formats_yield_one_delta_per_frame() {
+        let body = eventstream(&[
+            ("event", "messageStart", r#"{"role":"assistant"}"#),
+            (
+                "event",
+                "contentBlockDelta",
+                r#"{"contentBlockIndex":0,"delta":{"text":"a"}}"#,
+            ),
+            ("event", "messageStop", r#"{"stopReason":"end_turn"}"#),
+            (
+                "event",
+                "metadata",
+                r#"{"usage":{"inputTokens":3,"outputTokens":1}}"#,
+            ),
+        ]);
+        let deltas = parse_all(WireFormat::BedrockConverse, &body).unwrap();
+        assert_eq!(deltas.len(), 4);
+        assert_eq!(text(&deltas), "a");
+        assert!(deltas[3].done);
+        let mut parser = StreamParser::new(WireFormat::BedrockConverse);
+        let mut out = Vec::new();
+        for byte in &body {
+            parser.feed(std::slice::from_ref(byte), &mut out).unwrap();
+        }
+        assert_eq!(out, deltas);
+        assert_eq!(
+            parser.usage(),
+            Some(Usage {
+                prompt_tokens: Some(3),
+                completion_tokens: Some(1),
+                reasoning_tokens: None
+            })
+        );
+        // base64 of {"type":"content_block_delta","delta":{"type":"text_delta","text":"a"}}
+        let body = eventstream(&[
+            (
+                "event",
+                "chunk",
+                r#"{"bytes":"eyJ0eXBlIjoiY29udGVudF9ibG9ja19kZWx0YSIsImRlbHRhIjp7InR5cGUiOiJ0ZXh0X2RlbHRhIiwidGV4dCI6ImEifX0="}"#,
+            ),
+            (
+                "exception",
+                "throttlingException",
+                r#"{"message":"slow down"}"#,
+            ),
+        ]);
+        let deltas = parse_all(WireFormat::BedrockInvokeAnthropic, &body).unwrap();
+        assert_eq!(text(&deltas), "a");
+        assert_eq!(
+            deltas[1].error.as_deref(),
+            Some("throttlingException: slow down")
+        );
+    }
+
+    #[test]
+    fn bedrock_errors_are_framing_or_payload_errors() {
+        let body = eventstream(&[
+            ("event", "contentBlockDelta", r#"{"delta":{"text":"a"}}"#),
+            ("event", "contentBlockDelta", r#"{"delta":"#),
+        ]);
+        let err = parse_all(WireFormat::BedrockConverse, &body).unwrap_err();
+        assert!(!err.is_framing());
+        assert!(
+            matches!(err, StreamError::Payload { index: 1, .. }),
+            "{err:?}"
+        );
+        // A corrupt frame: the frames before it are kept, and the parser is poisoned.
+        let mut body = eventstream(&[
+            ("event", "contentBlockDelta", r#"{"delta":{"text":"a"}}"#),
+            ("event", "contentBlockDelta", r#"{"delta":{"text":"b"}}"#),
+        ]);
+        let last = body.len() - 1;
+        body[last] ^= 1;
+        let mut parser = StreamParser::new(WireFormat::BedrockConverse);
+        let mut out = Vec::new();
+        let err = parser.feed(&body, &mut out).unwrap_err();
+        assert!(err.is_framing());
+        assert_eq!(err.format(), WireFormat::BedrockConverse);
+        assert_eq!(text(&out), "a");
+        assert!(
+            err.to_string().starts_with(
+                "malformed bedrock_converse_eventstream stream: eventstream frame at byte "
+            ),
+            "{err}"
+        );
+        assert_eq!(parser.finish(&mut out), Err(err));
+        // Cut short.
+        let body = eventstream(&[("event", "chunk", "{}")]);
+        let err =
+            parse_all(WireFormat::BedrockInvokeAnthropic, &body[..body.len() - 1]).unwrap_err();
+        assert!(matches!(
+            err,
+            StreamError::EventStream {
+                source: EventStreamError::Incomplete { .. },
+                ..
+            }
+        ));
+        // Frames over the limit.
+        let mut parser = StreamParser::with_max_unit_len(WireFormat::BedrockConverse, 64);
+        let body = eventstream(&[("event", "metadata", &"x".repeat(64))]);
+        let err = parser.feed(&body, &mut Vec::new()).unwrap_err();
+        assert!(matches!(
+            err,
+            StreamError::EventStream {
+                source: EventStreamError::FrameTooLarge { limit: 64, .. },
+                ..
+            }
+        ));
     }
 
     #[test]
