@@ -27,6 +27,7 @@ pub(crate) const GATE_METRICS: &[&str] = &[
     "ttft",
     "ttfo",
     "itl",
+    "itl_per_token",
     "tpot",
     "e2e",
     "tokens_per_second",

@@ -11,7 +11,7 @@ pub fn replay_openai_stream(body: &[u8], read_size: usize) -> u32 {
     let mut rec = Recorder::new(Instant::now(), false);
     // A malformed body still costs what it costs; the count is what matters here.
     let _ = crate::providers::openai::replay(body, read_size, &mut rec);
-    rec.finish(0, Instant::now(), |_| {}).output_events
+    rec.finish(0, Instant::now(), |_, _| {}).output_events
 }
 
 /// Records `events` output events, timestamped now, into a fresh recorder (the per-token
@@ -20,10 +20,12 @@ pub fn record_events(events: u32) -> u64 {
     let mut rec = Recorder::new(Instant::now(), false);
     rec.start(Instant::now());
     for _ in 0..events {
-        rec.output_event(Instant::now(), true);
+        rec.output_event(Instant::now(), true, 1);
     }
     rec.end(Instant::now());
-    rec.finish(0, Instant::now(), |_| {}).ttft_ns.unwrap_or(0)
+    rec.finish(0, Instant::now(), |_, _| {})
+        .ttft_ns
+        .unwrap_or(0)
 }
 
 /// Streams `request` once through `client` (the built-in client's full path: send, decode,
@@ -34,7 +36,7 @@ pub async fn stream_once(
 ) -> crate::Result<u32> {
     let mut rec = Recorder::new(Instant::now(), false);
     client.stream_timed(request, None, &mut rec).await?;
-    Ok(rec.finish(0, Instant::now(), |_| {}).output_events)
+    Ok(rec.finish(0, Instant::now(), |_, _| {}).output_events)
 }
 
 /// What [`run_measured`] kept: the samples and the run's ITL histogram, exactly what the
@@ -80,10 +82,7 @@ pub async fn run_measured(
     concurrency: u32,
 ) -> KeptRun {
     use crate::harness::runner::{run_scenario, Costing, Plan};
-    let env = std::sync::Arc::new(crate::context::ScenarioEnv {
-        client,
-        model: None,
-    });
+    let env = std::sync::Arc::new(crate::context::ScenarioEnv::new(client, None));
     let plan = Plan {
         samples: requests,
         warmup: 0,

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::metrics::Recorder;
 use crate::providers::openai::{ChatRequest, Completion};
 use crate::providers::Client;
+use crate::tokens::Tokenizer;
 
 /// What every invocation of one scenario shares.
 #[derive(Debug)]
@@ -25,6 +26,20 @@ pub(crate) struct ScenarioEnv {
     pub client: Client,
     /// The model from the attribute, if given.
     pub model: Option<String>,
+    /// Counts the output tokens of tracked streams: the model's tokenizer.
+    pub tokenizer: Tokenizer,
+}
+
+impl ScenarioEnv {
+    /// The environment of a scenario asking for `model` (else the client's).
+    pub(crate) fn new(client: Client, model: Option<String>) -> Self {
+        let tokenizer = Tokenizer::for_model(model.as_deref().or(client.model()));
+        ScenarioEnv {
+            client,
+            model,
+            tokenizer,
+        }
+    }
 }
 
 /// The per-request context passed to every scenario invocation.
@@ -56,9 +71,11 @@ impl Ctx {
         warmup: bool,
         keep_arrivals: bool,
     ) -> Self {
+        let mut rec = Recorder::new(Instant::now(), keep_arrivals);
+        rec.set_tokenizer(env.tokenizer);
         Ctx {
             env,
-            rec: Recorder::new(Instant::now(), keep_arrivals),
+            rec,
             index,
             warmup,
         }
@@ -241,6 +258,13 @@ pub trait TokenText {
     fn is_answer(&self) -> bool {
         self.is_output()
     }
+
+    /// How many tokens the item carries (ITL per token, and the output count when the
+    /// stream reports no usage); default: `tokenizer` counts [`TokenText::text`]. An item
+    /// that is one token by construction (a local model's token stream) can return 1.
+    fn tokens(&self, tokenizer: &Tokenizer) -> u32 {
+        tokenizer.count(self.text())
+    }
 }
 
 impl TokenText for String {
@@ -280,6 +304,9 @@ impl TokenText for Delta {
     fn is_output(&self) -> bool {
         Delta::is_output(self)
     }
+    fn tokens(&self, tokenizer: &Tokenizer) -> u32 {
+        tokenizer.count_delta(self)
+    }
     fn is_answer(&self) -> bool {
         Delta::is_answer(self)
     }
@@ -313,7 +340,8 @@ where
             Poll::Ready(Some(Ok(item))) => {
                 let at = Instant::now();
                 if item.is_output() {
-                    this.rec.output_event(at, item.is_answer());
+                    let tokens = item.tokens(&this.rec.tokenizer());
+                    this.rec.output_event(at, item.is_answer(), tokens);
                 }
             }
             Poll::Ready(Some(Err(e))) => {

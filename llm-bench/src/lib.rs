@@ -38,6 +38,7 @@ pub mod scenario;
 pub mod sse;
 pub mod stats;
 pub mod store;
+pub mod tokens;
 
 mod context;
 

@@ -75,7 +75,7 @@ pub struct EndpointInfo {
 }
 
 /// Load settings of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSettings {
     /// Measured requests asked for.
     pub samples: u32,
@@ -85,6 +85,10 @@ pub struct RunSettings {
     pub concurrency: u32,
     /// Time limit of one invocation, in milliseconds.
     pub timeout_ms: u64,
+    /// What counted output tokens where the API reported no usage, and the tokens of each
+    /// event (see [`crate::tokens`]): `estimate`, or an encoding such as `o200k_base`.
+    #[serde(default)]
+    pub tokenizer: String,
 }
 
 /// Run-level throughput.
@@ -127,6 +131,10 @@ pub struct StoredRun {
     pub samples: Vec<RequestSample>,
     /// All inter-token gaps of successful requests, as HDR buckets `[value_ns, count]`.
     pub itl_histogram: Vec<(u64, u64)>,
+    /// The same gaps per token (a gap ending with an event of `k` tokens counted `k` times
+    /// as `gap / k`), as HDR buckets; empty unless some event carried several tokens.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub itl_per_token_histogram: Vec<(u64, u64)>,
     /// Summary per metric (only metrics with values).
     pub summary: BTreeMap<Metric, Summary>,
     /// Bootstrap estimates per metric, over one value per successful request (ITL: each
@@ -519,6 +527,7 @@ mod tests {
                 warmup: 0,
                 concurrency: 1,
                 timeout_ms: 1000,
+                tokenizer: "estimate".into(),
             },
             started_at_unix_ms: 0,
             wall_time_ns: 0,
@@ -527,6 +536,7 @@ mod tests {
             cost_usd: None,
             samples: vec![],
             itl_histogram: vec![(10, 2)],
+            itl_per_token_histogram: vec![],
             summary: BTreeMap::new(),
             estimates: BTreeMap::new(),
             errors: BTreeMap::new(),

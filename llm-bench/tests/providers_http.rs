@@ -210,6 +210,45 @@ async fn openai_chat() {
     );
 }
 
+/// A chunk of three tokens after 45 ms: per event the gap is 45 ms, per token 15 ms; with
+/// no usage in the stream the output is counted from the text (1 + 3 + 1 tokens).
+#[tokio::test]
+async fn chunks_of_several_tokens_give_itl_per_token() {
+    let chunk = |text: &str| {
+        format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{text}\"}}}}]}}\n\n")
+            .into_bytes()
+    };
+    let server = serve(Canned {
+        status: StatusCode::OK,
+        content_type: "text/event-stream",
+        parts: vec![
+            (Duration::from_millis(5), chunk("Hello")),
+            (Duration::from_millis(45), chunk(" big wide world")),
+            (Duration::from_millis(45), chunk("!")),
+            (Duration::ZERO, b"data: [DONE]\n\n".to_vec()),
+        ],
+    })
+    .await;
+    let c = client(Provider::OpenAiChat, server.url("/v1"))
+        .model("llm-bench-test-model")
+        .build()
+        .unwrap();
+    let (result, sample) = c.measure(&ChatRequest::new("Hi")).await;
+    assert_eq!(result.unwrap().text, "Hello big wide world!");
+    assert_eq!(sample.output_events, 3);
+    assert_eq!(sample.counted_tokens, Some(5));
+    assert_eq!(sample.output_tokens, Some(5));
+    assert_eq!(
+        sample.token_source,
+        Some(llm_bench::metrics::TokenSource::Counted)
+    );
+    // Gaps of 45 ms (3 tokens) and 45 ms (1 token): per token 15, 15, 15, 45 -> 15 ms.
+    let per_token = sample.itl_per_token_median_ns.expect("ITL per token") as f64 / 1e6;
+    let per_event = sample.itl_median_ns.expect("ITL") as f64 / 1e6;
+    assert!((14.0..25.0).contains(&per_token), "{per_token} ms");
+    assert!(per_event >= 44.0, "{per_event} ms");
+}
+
 #[tokio::test]
 async fn openai_responses() {
     let server = serve(Canned::sse(

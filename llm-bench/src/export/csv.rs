@@ -8,12 +8,13 @@ use crate::report::{ReportError, ReportInput};
 /// with microsecond precision; empty cells where a value does not exist.
 ///
 /// Columns: `scenario, index, started_at_ms, ttfb_ms, ttft_ms, ttfo_ms, e2e_ms, tpot_ms,
-/// itl_median_ms, output_events, output_tokens, token_source, error_class, error_message`.
+/// itl_median_ms, itl_per_token_median_ms, output_events, output_tokens, token_source,
+/// counted_tokens, error_class, error_message`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Csv;
 
 /// The header row.
-pub const CSV_COLUMNS: [&str; 14] = [
+pub const CSV_COLUMNS: [&str; 16] = [
     "scenario",
     "index",
     "started_at_ms",
@@ -23,9 +24,11 @@ pub const CSV_COLUMNS: [&str; 14] = [
     "e2e_ms",
     "tpot_ms",
     "itl_median_ms",
+    "itl_per_token_median_ms",
     "output_events",
     "output_tokens",
     "token_source",
+    "counted_tokens",
     "error_class",
     "error_message",
 ];
@@ -63,6 +66,7 @@ impl Exporter for Csv {
                     ms(s.e2e_ns),
                     ms(s.tpot_ns()),
                     ms(s.itl_median_ns),
+                    ms(s.itl_per_token_median_ns),
                     s.output_events.to_string(),
                     s.output_tokens.map(|t| t.to_string()).unwrap_or_default(),
                     match s.token_source {
@@ -70,6 +74,7 @@ impl Exporter for Csv {
                         Some(TokenSource::Counted) => "counted".into(),
                         None => String::new(),
                     },
+                    s.counted_tokens.map(|t| t.to_string()).unwrap_or_default(),
                     s.error
                         .as_ref()
                         .map(|e| e.class.as_str().to_string())

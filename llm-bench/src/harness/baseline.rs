@@ -18,9 +18,16 @@ fn values(metric: Metric, samples: &[RequestSample]) -> Vec<f64> {
 /// differs from TTFT (reasoning models).
 pub(crate) fn reported_metrics(samples: &[RequestSample]) -> Vec<Metric> {
     let ttfo_differs = samples.iter().any(|s| s.is_ok() && s.ttfo_ns != s.ttft_ns);
+    let multi_token_events = samples
+        .iter()
+        .any(|s| s.is_ok() && s.itl_per_token_median_ns.is_some());
     Metric::ALL
         .into_iter()
-        .filter(|&m| m != Metric::Ttfo || ttfo_differs)
+        .filter(|&m| match m {
+            Metric::Ttfo => ttfo_differs,
+            Metric::ItlPerToken => multi_token_events,
+            _ => true,
+        })
         .collect()
 }
 

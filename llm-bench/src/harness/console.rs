@@ -220,32 +220,50 @@ fn tokens_line(run: &StoredRun) -> Option<String> {
         .iter()
         .filter(|s| s.token_source == Some(TokenSource::Usage))
         .count();
+    let (tokenizer, how) = match run.settings.tokenizer.as_str() {
+        "" | "estimate" => (
+            "estimated from the text".to_string(),
+            "estimated".to_string(),
+        ),
+        exact => (format!("counted with {exact}"), exact.to_string()),
+    };
     let source = if from_usage == ok.len() {
         "from the API's usage".to_string()
     } else if from_usage == 0 {
-        "counted: one per output event".to_string()
+        tokenizer.clone()
     } else {
-        format!("{from_usage} of {} from usage, the rest counted", ok.len())
+        format!(
+            "{from_usage} of {} from usage, the rest {tokenizer}",
+            ok.len()
+        )
     };
     let mut line = format!(
         "output tokens: {mean:.1} per request ({source}); run throughput {:.1} tokens/s, {:.2} requests/s",
         run.throughput.output_tokens_per_second, run.throughput.requests_per_second
     );
-    // Where the API reported usage, the count of output events is shown beside it: a gap
-    // means chunks carry several tokens (or the API counts tokens it did not stream).
-    let both: Vec<(u64, u64)> = ok
+    // Where the API reported usage, llm-bench's own count of the streamed text and the
+    // number of output events are shown beside it: usage above the count means the API
+    // counts tokens it did not stream (hidden reasoning); events below the count mean
+    // chunks carry several tokens.
+    let both: Vec<(u64, u64, u64)> = ok
         .iter()
         .filter(|s| s.token_source == Some(TokenSource::Usage))
-        .filter_map(|s| Some((s.output_tokens?, u64::from(s.output_events))))
+        .filter_map(|s| {
+            Some((
+                s.output_tokens?,
+                s.counted_tokens?,
+                u64::from(s.output_events),
+            ))
+        })
         .collect();
     if !both.is_empty() {
         let n = both.len() as f64;
-        let usage = both.iter().map(|b| b.0).sum::<u64>() as f64 / n;
-        let events = both.iter().map(|b| b.1).sum::<u64>() as f64 / n;
+        let mean_of = |f: fn(&(u64, u64, u64)) -> u64| both.iter().map(f).sum::<u64>() as f64 / n;
+        let (usage, counted, events) = (mean_of(|b| b.0), mean_of(|b| b.1), mean_of(|b| b.2));
         let _ = write!(
             line,
-            "\n  output events: {events:.1} per request (usage minus events: {:+.1})",
-            usage - events
+            "\n  own count of the streamed text: {counted:.1} tokens per request ({how}; usage minus count: {:+.1}), {events:.1} output events per request",
+            usage - counted
         );
     }
     if let Some(cost) = run.cost_usd.filter(|c| *c > 0.0) {

@@ -297,10 +297,10 @@ fn finish_bench(
 }
 
 fn env_for(scenario: &Scenario, endpoint: &endpoint::Endpoint) -> Arc<ScenarioEnv> {
-    Arc::new(ScenarioEnv {
-        client: endpoint.client.clone(),
-        model: scenario.config.model.map(str::to_string),
-    })
+    Arc::new(ScenarioEnv::new(
+        endpoint.client.clone(),
+        scenario.config.model.map(str::to_string),
+    ))
 }
 
 /// Test mode (`cargo test --benches`): every scenario once, nothing stored.

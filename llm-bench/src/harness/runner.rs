@@ -63,14 +63,19 @@ impl Costing {
 pub(crate) struct PhaseOutcome {
     /// Samples in index order.
     pub samples: Vec<RequestSample>,
-    /// Every inter-token gap of the successful requests.
+    /// Every gap between output events of the successful requests.
     pub itl: MetricHistogram,
+    /// The same gaps per token: a gap ending with an event of `k` tokens counts `k` times
+    /// as `gap / k`.
+    pub itl_per_token: MetricHistogram,
     /// Wall time of the phase, in nanoseconds.
     pub wall_time_ns: u64,
     /// True when a stop was requested before every request ran.
     pub interrupted: bool,
     /// True when the cost budget stopped the phase before every request ran.
     pub budget_exhausted: bool,
+    /// The name of the tokenizer that counted output tokens (see [`crate::tokens`]).
+    pub tokenizer: &'static str,
 }
 
 /// Runs `plan.warmup` discarded requests, then `plan.samples` measured ones.
@@ -129,6 +134,7 @@ async fn run_phase(
     let done = Arc::new(AtomicU32::new(0));
     let progress = Arc::new(progress);
     let run_start = Instant::now();
+    let tokenizer = env.tokenizer.name();
     let workers = plan.concurrency.clamp(1, count.max(1));
     let mut handles = Vec::with_capacity(workers as usize);
     for _ in 0..workers {
@@ -143,6 +149,7 @@ async fn run_phase(
         handles.push(tokio::spawn(async move {
             let mut samples = Vec::new();
             let mut itl = MetricHistogram::new(Metric::Itl);
+            let mut itl_per_token = MetricHistogram::new(Metric::ItlPerToken);
             let mut interrupted = false;
             let mut budget_exhausted = false;
             loop {
@@ -169,25 +176,28 @@ async fn run_phase(
                     interrupted = true;
                     break;
                 }
-                let mut sample = ctx
-                    .into_recorder()
-                    .finish(index, run_start, |gap| itl.record(gap as f64));
+                let mut sample = ctx.into_recorder().finish(index, run_start, |gap, tokens| {
+                    itl.record(gap as f64);
+                    itl_per_token.record_raw(gap / u64::from(tokens.max(1)), u64::from(tokens));
+                });
                 costing.charge(&mut sample);
                 samples.push(sample);
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, count);
             }
-            (samples, itl, interrupted, budget_exhausted)
+            (samples, itl, itl_per_token, interrupted, budget_exhausted)
         }));
     }
     let mut samples = Vec::with_capacity(count as usize);
     let mut itl = MetricHistogram::new(Metric::Itl);
+    let mut itl_per_token = MetricHistogram::new(Metric::ItlPerToken);
     let mut interrupted = false;
     let mut budget_exhausted = false;
     for handle in handles {
         match handle.await {
-            Ok((s, h, i, b)) => {
+            Ok((s, h, hpt, i, b)) => {
                 samples.extend(s);
                 itl.merge(&h);
+                itl_per_token.merge(&hpt);
                 interrupted |= i;
                 budget_exhausted |= b;
             }
@@ -200,9 +210,11 @@ async fn run_phase(
     PhaseOutcome {
         samples,
         itl,
+        itl_per_token,
         wall_time_ns: run_start.elapsed().as_nanos() as u64,
         interrupted,
         budget_exhausted,
+        tokenizer,
     }
 }
 
@@ -266,6 +278,23 @@ mod tests {
         })
     }
 
+    /// A tracked stream of three items: one token, three tokens 30 ms later, one token
+    /// 30 ms after that.
+    fn tracked_multi_token_chunks(ctx: &mut Ctx) -> ScenarioFuture<'_> {
+        into_scenario_future(async move {
+            use futures_util::StreamExt;
+            let items = futures_util::stream::iter(["Hello", " big wide world", "!"]).then(
+                |item| async move {
+                    if item != "Hello" {
+                        tokio::time::sleep(Duration::from_millis(30)).await;
+                    }
+                    Ok::<_, std::convert::Infallible>(item)
+                },
+            );
+            ctx.track(items).await.map(|_| ())
+        })
+    }
+
     fn times_nothing(_: &mut Ctx) -> ScenarioFuture<'_> {
         into_scenario_future(async move {})
     }
@@ -289,10 +318,7 @@ mod tests {
             .model("llm-bench-mock")
             .build()
             .unwrap();
-        Arc::new(ScenarioEnv {
-            client,
-            model: None,
-        })
+        Arc::new(ScenarioEnv::new(client, None))
     }
 
     fn plan(samples: u32, concurrency: u32) -> Plan {
@@ -388,6 +414,74 @@ mod tests {
         assert!(out.samples.iter().all(|s| s.is_ok()));
         assert_eq!(server.truth().len(), 14, "2 warm-up + 12 measured requests");
         assert!(!out.interrupted);
+    }
+
+    #[tokio::test]
+    async fn tracked_items_of_several_tokens_are_reported_per_token() {
+        let server = MockServer::start(LatencyProfile::default()).await.unwrap();
+        let env = env_for(&server).await;
+        let (_tx, stop) = watch::channel(false);
+        let s = scenario("multi", tracked_multi_token_chunks);
+        let out = run_scenario(s, env, plan(3, 1), &Costing::default(), stop, |_, _| {}).await;
+        assert_eq!(out.tokenizer, "estimate");
+        // 2 gaps per request, per event; 3 + 1 per token.
+        assert_eq!(out.itl.len(), 6);
+        assert_eq!(out.itl_per_token.len(), 12);
+        for sample in &out.samples {
+            assert_eq!(sample.counted_tokens, Some(5), "{sample:?}");
+            assert_eq!(sample.output_tokens, Some(5));
+            let per_token = sample.itl_per_token_median_ns.unwrap();
+            assert!((10_000_000..25_000_000).contains(&per_token), "{per_token}");
+        }
+        let run = crate::harness::summarize::stored_run(
+            s,
+            crate::store::EndpointInfo {
+                kind: "user_stream".into(),
+                host: String::new(),
+                model: None,
+            },
+            plan(3, 1),
+            std::time::SystemTime::now(),
+            out,
+            &crate::stats::StatsConfig::default(),
+        );
+        assert!(run.summary.contains_key(&Metric::ItlPerToken));
+        assert!(!run.itl_per_token_histogram.is_empty());
+        assert_eq!(run.settings.tokenizer, "estimate");
+        let itl = run.summary[&Metric::Itl].p50;
+        let per_token = run.summary[&Metric::ItlPerToken].p50;
+        assert!(per_token < itl, "{per_token} vs {itl}");
+    }
+
+    #[tokio::test]
+    async fn one_token_per_event_reports_no_itl_per_token() {
+        let profile = LatencyProfile::default()
+            .ttft(Duration::from_millis(1))
+            .itl(Duration::from_millis(1))
+            .output_tokens(4);
+        let server = MockServer::start(profile).await.unwrap();
+        let env = env_for(&server).await;
+        let (_tx, stop) = watch::channel(false);
+        let s = scenario("single", twenty_tokens);
+        let out = run_scenario(s, env, plan(2, 1), &Costing::default(), stop, |_, _| {}).await;
+        assert!(out
+            .samples
+            .iter()
+            .all(|x| x.itl_per_token_median_ns.is_none()));
+        let run = crate::harness::summarize::stored_run(
+            s,
+            crate::store::EndpointInfo {
+                kind: "simulated".into(),
+                host: String::new(),
+                model: None,
+            },
+            plan(2, 1),
+            std::time::SystemTime::now(),
+            out,
+            &crate::stats::StatsConfig::default(),
+        );
+        assert!(!run.summary.contains_key(&Metric::ItlPerToken));
+        assert!(run.itl_per_token_histogram.is_empty());
     }
 
     #[tokio::test]

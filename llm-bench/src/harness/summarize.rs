@@ -23,10 +23,10 @@ pub(crate) fn stored_run(
 ) -> StoredRun {
     let mut summary = BTreeMap::new();
     for metric in reported_metrics(&outcome.samples) {
-        let hist = if metric == Metric::Itl {
-            outcome.itl.clone()
-        } else {
-            histogram_of(metric, &outcome.samples)
+        let hist = match metric {
+            Metric::Itl => outcome.itl.clone(),
+            Metric::ItlPerToken => outcome.itl_per_token.clone(),
+            _ => histogram_of(metric, &outcome.samples),
         };
         if let Some(s) = hist.summary() {
             summary.insert(metric, s);
@@ -43,6 +43,11 @@ pub(crate) fn stored_run(
     let secs = outcome.wall_time_ns as f64 / 1e9;
     let per_sec = |v: u64| if secs > 0.0 { v as f64 / secs } else { 0.0 };
     let estimates = estimates_for(&outcome.samples, stats);
+    let itl_per_token_histogram = if summary.contains_key(&Metric::ItlPerToken) {
+        outcome.itl_per_token.buckets()
+    } else {
+        Vec::new()
+    };
     StoredRun {
         schema: RUN_SCHEMA.into(),
         schema_version: RUN_SCHEMA_VERSION,
@@ -60,6 +65,7 @@ pub(crate) fn stored_run(
             warmup: plan.warmup,
             concurrency: plan.concurrency,
             timeout_ms: plan.timeout.as_millis() as u64,
+            tokenizer: outcome.tokenizer.to_string(),
         },
         started_at_unix_ms: started
             .duration_since(UNIX_EPOCH)
@@ -74,6 +80,7 @@ pub(crate) fn stored_run(
             .filter_map(|s| s.cost_usd)
             .reduce(|a, b| a + b),
         itl_histogram: outcome.itl.buckets(),
+        itl_per_token_histogram,
         samples: outcome.samples,
         summary,
         estimates,

@@ -9,6 +9,7 @@ use quanta::Instant;
 use crate::delta::{Delta, Usage};
 use crate::error::Error;
 use crate::metrics::sample::{RequestError, RequestSample, TokenSource};
+use crate::tokens::Tokenizer;
 
 /// The timeline of one request.
 #[derive(Debug)]
@@ -23,6 +24,10 @@ pub struct Recorder {
     output_events: u32,
     /// Gaps between consecutive output events, in nanoseconds.
     gaps_ns: Vec<u64>,
+    /// Tokens each output event carried, as the tokenizer counted them (at least 1).
+    event_tokens: Vec<u32>,
+    /// Counts the tokens of each output event.
+    tokenizer: Tokenizer,
     /// Arrival offsets of output events (ns since start), kept only when asked for.
     arrivals_ns: Option<Vec<u64>>,
     usage: Option<Usage>,
@@ -32,7 +37,8 @@ pub struct Recorder {
 
 impl Recorder {
     /// A recorder for an invocation that began at `invoked_at`; the request clock starts
-    /// there unless [`Recorder::start`] moves it.
+    /// there unless [`Recorder::start`] moves it. Output tokens are counted with the
+    /// estimate until [`Recorder::set_tokenizer`] chooses another counter.
     pub fn new(invoked_at: Instant, keep_arrivals: bool) -> Self {
         Recorder {
             invoked_at,
@@ -44,11 +50,23 @@ impl Recorder {
             end: None,
             output_events: 0,
             gaps_ns: Vec::new(),
+            event_tokens: Vec::new(),
+            tokenizer: Tokenizer::estimate(),
             arrivals_ns: keep_arrivals.then(Vec::new),
             usage: None,
             error: None,
             timed_streams: 0,
         }
+    }
+
+    /// Counts output tokens with `tokenizer` (the model's, when it has an exact one).
+    pub fn set_tokenizer(&mut self, tokenizer: Tokenizer) {
+        self.tokenizer = tokenizer;
+    }
+
+    /// The counter of output tokens.
+    pub fn tokenizer(&self) -> Tokenizer {
+        self.tokenizer
     }
 
     /// Begins a timed stream. A sample times one stream: a second one is refused, so that
@@ -80,9 +98,10 @@ impl Recorder {
     }
 
     /// An event that carries output arrived at `at` (the arrival of the read completing it).
-    /// `answer` marks answer text (as opposed to reasoning, refusal or tool arguments).
+    /// `answer` marks answer text (as opposed to reasoning, refusal or tool arguments);
+    /// `tokens` is how many tokens it carried (counted as 1 when 0).
     #[inline]
-    pub fn output_event(&mut self, at: Instant, answer: bool) {
+    pub fn output_event(&mut self, at: Instant, answer: bool, tokens: u32) {
         if self.first_output.is_none() {
             self.first_output = Some(at);
         }
@@ -95,6 +114,7 @@ impl Recorder {
         }
         self.last_output = Some(at);
         self.output_events += 1;
+        self.event_tokens.push(tokens.max(1));
         let origin = self.origin();
         if let Some(arrivals) = self.arrivals_ns.as_mut() {
             arrivals.push(at.saturating_duration_since(origin).as_nanos() as u64);
@@ -105,7 +125,8 @@ impl Recorder {
     #[inline]
     pub fn delta(&mut self, at: Instant, delta: &Delta) {
         if delta.is_output() {
-            self.output_event(at, delta.is_answer());
+            let tokens = self.tokenizer.count_delta(delta);
+            self.output_event(at, delta.is_answer(), tokens);
         }
         if let Some(usage) = delta.usage {
             self.set_usage(usage);
@@ -148,32 +169,47 @@ impl Recorder {
     }
 
     /// Turns the timeline into a sample. `run_start` anchors `started_at_ns`; the gaps are
-    /// handed to `itl_sink` (the run's ITL histogram) rather than kept per request.
+    /// handed to `itl_sink` (the run's ITL histograms) rather than kept per request, each
+    /// with the number of tokens of the event that ended it (see [`Recorder::event_tokens`]
+    /// for when that is more than one).
     pub fn finish(
         mut self,
         index: u32,
         run_start: Instant,
-        mut itl_sink: impl FnMut(u64),
+        mut itl_sink: impl FnMut(u64, u32),
     ) -> RequestSample {
         let origin = self.origin();
         let since =
             |t: Option<Instant>| t.map(|t| t.saturating_duration_since(origin).as_nanos() as u64);
         let succeeded = self.error.is_none();
         let usage_tokens = self.usage.and_then(|u| u.completion_tokens);
-        let (output_tokens, token_source) = match usage_tokens {
-            Some(n) => (Some(n), Some(TokenSource::Usage)),
-            None if self.output_events > 0 => (
-                Some(u64::from(self.output_events)),
-                Some(TokenSource::Counted),
-            ),
-            None => (None, None),
+        let counted_tokens = (self.output_events > 0)
+            .then(|| self.event_tokens.iter().map(|&k| u64::from(k)).sum::<u64>());
+        let (output_tokens, token_source) = match (usage_tokens, counted_tokens) {
+            (Some(n), _) => (Some(n), Some(TokenSource::Usage)),
+            (None, Some(n)) => (Some(n), Some(TokenSource::Counted)),
+            (None, None) => (None, None),
         };
-        let itl_median_ns = median(&mut self.gaps_ns);
+        let event_tokens = self.event_tokens(usage_tokens);
+        // Gap i ends at output event i + 1.
+        let per_token = event_tokens
+            .get(1..)
+            .filter(|tokens| tokens.iter().any(|&k| k > 1));
+        let itl_per_token_median_ns = per_token.and_then(|tokens| {
+            let mut weighted: Vec<(u64, u32)> = self
+                .gaps_ns
+                .iter()
+                .zip(tokens)
+                .map(|(&gap, &k)| (gap / u64::from(k), k))
+                .collect();
+            weighted_median(&mut weighted)
+        });
         if succeeded {
-            for &gap in &self.gaps_ns {
-                itl_sink(gap);
+            for (i, &gap) in self.gaps_ns.iter().enumerate() {
+                itl_sink(gap, event_tokens.get(i + 1).copied().unwrap_or(1));
             }
         }
+        let itl_median_ns = median(&mut self.gaps_ns);
         RequestSample {
             index,
             started_at_ns: origin.saturating_duration_since(run_start).as_nanos() as u64,
@@ -184,13 +220,46 @@ impl Recorder {
             output_events: self.output_events,
             output_tokens,
             token_source,
+            counted_tokens,
             usage: self.usage,
             itl_median_ns,
+            itl_per_token_median_ns,
             arrivals_ns: self.arrivals_ns,
             error: self.error,
             cost_usd: None,
         }
     }
+}
+
+impl Recorder {
+    /// The tokens each output event carried: one each when the API's usage says the
+    /// stream sent exactly one token per event (`usage_tokens` equals the number of
+    /// events), else the tokenizer's counts.
+    fn event_tokens(&self, usage_tokens: Option<u64>) -> std::borrow::Cow<'_, [u32]> {
+        if usage_tokens == Some(u64::from(self.output_events)) {
+            std::borrow::Cow::Owned(vec![1; self.event_tokens.len()])
+        } else {
+            std::borrow::Cow::Borrowed(&self.event_tokens)
+        }
+    }
+}
+
+/// The median of values given with weights (`(value, weight)`), sorting them in place.
+fn weighted_median(values: &mut [(u64, u32)]) -> Option<u64> {
+    let total: u64 = values.iter().map(|&(_, w)| u64::from(w)).sum();
+    if total == 0 {
+        return None;
+    }
+    values.sort_unstable_by_key(|&(v, _)| v);
+    // The same rank `median` picks among `total` values: index total / 2.
+    let mut seen = 0u64;
+    for &(value, weight) in values.iter() {
+        seen += u64::from(weight);
+        if seen > total / 2 {
+            return Some(value);
+        }
+    }
+    values.last().map(|&(v, _)| v)
 }
 
 fn median(values: &mut [u64]) -> Option<u64> {
@@ -218,13 +287,13 @@ mod tests {
         rec.begin_stream().unwrap();
         rec.start(at(base, 0));
         rec.headers(at(base, 5));
-        rec.output_event(at(base, 40), false); // reasoning
-        rec.output_event(at(base, 50), true);
-        rec.output_event(at(base, 60), true);
-        rec.output_event(at(base, 80), true);
+        rec.output_event(at(base, 40), false, 1); // reasoning
+        rec.output_event(at(base, 50), true, 1);
+        rec.output_event(at(base, 60), true, 1);
+        rec.output_event(at(base, 80), true, 1);
         rec.end(at(base, 90));
         let mut gaps = Vec::new();
-        let s = rec.finish(0, base, |g| gaps.push(g));
+        let s = rec.finish(0, base, |g, _| gaps.push(g));
         assert_eq!(s.ttfb_ns, Some(5_000_000));
         assert_eq!(s.ttft_ns, Some(40_000_000));
         assert_eq!(s.ttfo_ns, Some(50_000_000));
@@ -245,7 +314,7 @@ mod tests {
     fn usage_overrides_the_count_and_is_marked() {
         let base = Instant::now();
         let mut rec = Recorder::new(base, false);
-        rec.output_event(at(base, 1), true);
+        rec.output_event(at(base, 1), true, 1);
         rec.set_usage(Usage {
             prompt_tokens: Some(7),
             completion_tokens: None,
@@ -257,7 +326,7 @@ mod tests {
             reasoning_tokens: None,
         });
         rec.end(at(base, 2));
-        let s = rec.finish(0, base, |_| {});
+        let s = rec.finish(0, base, |_, _| {});
         assert_eq!(s.output_tokens, Some(12));
         assert_eq!(s.token_source, Some(TokenSource::Usage));
         assert_eq!(s.usage.unwrap().prompt_tokens, Some(7));
@@ -282,7 +351,7 @@ mod tests {
                 ..Delta::default()
             },
         );
-        let s = rec.finish(0, base, |_| {});
+        let s = rec.finish(0, base, |_, _| {});
         assert_eq!(s.ttft_ns, Some(9_000_000));
     }
 
@@ -290,15 +359,71 @@ mod tests {
     fn failed_requests_keep_no_e2e_and_feed_no_itl() {
         let base = Instant::now();
         let mut rec = Recorder::new(base, false);
-        rec.output_event(at(base, 1), true);
-        rec.output_event(at(base, 2), true);
+        rec.output_event(at(base, 1), true, 1);
+        rec.output_event(at(base, 2), true, 1);
         rec.fail(&Error::MidStream("overloaded".into()));
         rec.end(at(base, 3));
         let mut fed = 0;
-        let s = rec.finish(0, base, |_| fed += 1);
+        let s = rec.finish(0, base, |_, _| fed += 1);
         assert_eq!(fed, 0);
         assert_eq!(s.e2e_ns, None);
         assert_eq!(s.error.unwrap().class, crate::ErrorClass::MidStream);
+    }
+
+    #[test]
+    fn events_of_several_tokens_give_itl_per_token_and_a_count() {
+        let base = Instant::now();
+        let mut rec = Recorder::new(base, false);
+        rec.output_event(at(base, 10), true, 1);
+        rec.output_event(at(base, 30), true, 4); // 20 ms for 4 tokens: 5 ms each
+        rec.output_event(at(base, 36), true, 1); // 6 ms
+        rec.output_event(at(base, 42), true, 1); // 6 ms
+        rec.end(at(base, 42));
+        let mut fed = Vec::new();
+        let s = rec.finish(0, base, |gap, tokens| fed.push((gap, tokens)));
+        assert_eq!(fed, vec![(20_000_000, 4), (6_000_000, 1), (6_000_000, 1)]);
+        // Per event: 20, 6, 6 -> 6 ms. Per token: 5, 5, 5, 5, 6, 6 -> 5 ms.
+        assert_eq!(s.itl_median_ns, Some(6_000_000));
+        assert_eq!(s.itl_per_token_median_ns, Some(5_000_000));
+        assert_eq!(s.counted_tokens, Some(7));
+        assert_eq!(s.output_tokens, Some(7));
+        assert_eq!(s.token_source, Some(TokenSource::Counted));
+    }
+
+    #[test]
+    fn usage_of_one_token_per_event_overrides_the_tokenizer() {
+        let base = Instant::now();
+        let mut rec = Recorder::new(base, false);
+        for (ms, text) in [(10, "internationalization"), (20, "Hello"), (30, "world")] {
+            let delta = Delta {
+                text: text.into(),
+                ..Delta::default()
+            };
+            rec.delta(at(base, ms), &delta);
+        }
+        rec.set_usage(Usage {
+            completion_tokens: Some(3),
+            ..Usage::default()
+        });
+        let mut fed = Vec::new();
+        let s = rec.finish(0, base, |gap, tokens| fed.push((gap, tokens)));
+        assert_eq!(fed, vec![(10_000_000, 1), (10_000_000, 1)]);
+        assert_eq!(s.itl_per_token_median_ns, None);
+        // The estimate counted "internationalization" as 2.
+        assert_eq!(s.counted_tokens, Some(4));
+        assert_eq!(s.output_tokens, Some(3));
+        assert_eq!(s.token_source, Some(TokenSource::Usage));
+    }
+
+    #[test]
+    fn weighted_median_picks_the_same_rank_as_the_plain_median() {
+        assert_eq!(weighted_median(&mut []), None);
+        assert_eq!(weighted_median(&mut [(7, 1)]), Some(7));
+        // 1, 2, 2, 2, 9 -> 2
+        assert_eq!(weighted_median(&mut [(9, 1), (2, 3), (1, 1)]), Some(2));
+        // 1, 1, 5, 5 -> index 2 -> 5 (as `median` picks the upper middle)
+        assert_eq!(weighted_median(&mut [(5, 2), (1, 2)]), Some(5));
+        assert_eq!(median(&mut [1, 1, 5, 5]), Some(5));
     }
 
     #[test]

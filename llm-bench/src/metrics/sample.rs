@@ -11,8 +11,9 @@ use crate::error::ErrorClass;
 pub enum TokenSource {
     /// The API's own usage report.
     Usage,
-    /// Counted by llm-bench: one token per output event (chunk or stream item). An estimate:
-    /// a chunk may carry several tokens.
+    /// Counted by llm-bench from the streamed text, with the run's tokenizer (see
+    /// [`crate::tokens`]): exact for OpenAI models with the `tiktoken` feature, otherwise an
+    /// estimate.
     Counted,
 }
 
@@ -50,10 +51,19 @@ pub struct RequestSample {
     pub output_tokens: Option<u64>,
     /// Where `output_tokens` came from.
     pub token_source: Option<TokenSource>,
+    /// Output tokens as llm-bench counted them from the streamed text (see
+    /// [`crate::tokens`]), whether or not the API reported usage; compare with `usage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted_tokens: Option<u64>,
     /// Usage as the API reported it, if it did.
     pub usage: Option<Usage>,
-    /// Median of this request's inter-token gaps.
+    /// Median of this request's gaps between output events.
     pub itl_median_ns: Option<u64>,
+    /// Median of this request's gaps per token: a gap that ended with an event of `k`
+    /// tokens counts as `k` gaps of `gap / k`. Set only when some event carried more than
+    /// one token (else it equals `itl_median_ns`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub itl_per_token_median_ns: Option<u64>,
     /// Arrival of each output event, in nanoseconds since the request started; kept for the
     /// first few requests of a run only (token timelines), `None` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]

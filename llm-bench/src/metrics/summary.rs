@@ -22,6 +22,9 @@ pub enum Metric {
     Ttfo,
     /// Gaps between consecutive output events (a distribution over all gaps of the run).
     Itl,
+    /// The same gaps per token: a gap that ended with an event of `k` tokens counts as `k`
+    /// gaps of `gap / k`. Reported when some event carried several tokens.
+    ItlPerToken,
     /// `(E2E - TTFT) / (output_tokens - 1)`.
     Tpot,
     /// Start to the end of the stream.
@@ -32,11 +35,12 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in display order.
-    pub const ALL: [Metric; 7] = [
+    pub const ALL: [Metric; 8] = [
         Metric::Ttfb,
         Metric::Ttft,
         Metric::Ttfo,
         Metric::Itl,
+        Metric::ItlPerToken,
         Metric::Tpot,
         Metric::E2e,
         Metric::TokensPerSecond,
@@ -49,6 +53,7 @@ impl Metric {
             Metric::Ttft => "TTFT",
             Metric::Ttfo => "TTFO",
             Metric::Itl => "ITL",
+            Metric::ItlPerToken => "ITL/token",
             Metric::Tpot => "TPOT",
             Metric::E2e => "E2E",
             Metric::TokensPerSecond => "tokens/s",
@@ -56,13 +61,14 @@ impl Metric {
     }
 
     /// The metric's stable name, as in stored files and `gate` lists: `ttfb`, `ttft`,
-    /// `ttfo`, `itl`, `tpot`, `e2e`, `tokens_per_second`.
+    /// `ttfo`, `itl`, `itl_per_token`, `tpot`, `e2e`, `tokens_per_second`.
     pub fn name(self) -> &'static str {
         match self {
             Metric::Ttfb => "ttfb",
             Metric::Ttft => "ttft",
             Metric::Ttfo => "ttfo",
             Metric::Itl => "itl",
+            Metric::ItlPerToken => "itl_per_token",
             Metric::Tpot => "tpot",
             Metric::E2e => "e2e",
             Metric::TokensPerSecond => "tokens_per_second",
@@ -116,6 +122,7 @@ impl Metric {
             Metric::Ttft => s.ttft_ns,
             Metric::Ttfo => s.ttfo_ns,
             Metric::Itl => s.itl_median_ns,
+            Metric::ItlPerToken => s.itl_per_token_median_ns,
             Metric::Tpot => s.tpot_ns(),
             Metric::E2e => s.e2e_ns,
             Metric::TokensPerSecond => return s.tokens_per_second(),

@@ -597,7 +597,7 @@ async fn timed(request: reqwest::RequestBuilder, format: WireFormat) -> RequestS
         rec.delta(at, &d);
     }
     rec.end(at);
-    rec.finish(0, invoked, |_| {})
+    rec.finish(0, invoked, |_, _| {})
 }
 
 fn median(mut v: Vec<i64>) -> i64 {

@@ -558,7 +558,7 @@ impl Client {
         if let Err(e) = &result {
             rec.fail(e);
         }
-        (result, rec.finish(0, origin, |_| {}))
+        (result, rec.finish(0, origin, |_, _| {}))
     }
 
     /// Sends `req` and records the stream's timeline into `rec`. The model is the request's,
@@ -588,6 +588,7 @@ impl Client {
                 ))
             }
         };
+        rec.set_tokenizer(crate::tokens::Tokenizer::for_model(model));
         let (url, body) = self.request_parts(req, model)?;
         let body = serde_json::to_vec(&body)
             .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?;

@@ -84,7 +84,7 @@ mod tests {
             let mut rec = Recorder::new(Instant::now(), false);
             let done = replay(body.as_bytes(), read_size, &mut rec).unwrap();
             assert_eq!(done.text, "Hello");
-            let sample = rec.finish(0, Instant::now(), |_| {});
+            let sample = rec.finish(0, Instant::now(), |_, _| {});
             assert_eq!(sample.output_events, 2, "read size {read_size}");
             assert_eq!(sample.output_tokens, Some(2));
         }

@@ -1,7 +1,7 @@
 use llm_bench::prelude::*;
 
 #[llm_bench]
-async fn wrong_type(_ctx: &mut String) -> llm_bench::Result<()> {
+async fn wrong_type(_ctx: &mut u32) -> llm_bench::Result<()> {
     Ok(())
 }
 
