@@ -8,6 +8,10 @@ use super::truth::Dialect;
 /// - Anthropic: `{"type": "error", "error": {"type": kind, "message"}}`.
 /// - Gemini: `{"error": {"code": status, "message", "status": code}}` (`code` is then a
 ///   `google.rpc.Code` name such as `INVALID_ARGUMENT`).
+/// - OpenAI Responses, legacy Completions and Azure OpenAI: the OpenAI shape.
+/// - Cohere (v1 and v2): `{"message"}`.
+/// - Ollama: `{"error": message}`.
+/// - TGI: `{"error": message, "error_type": kind}`.
 #[derive(Debug)]
 pub(crate) struct ApiError {
     pub(crate) status: u16,
@@ -37,11 +41,25 @@ impl ApiError {
         }
     }
 
+    /// A 400 of a dialect whose error body is a message (and, for TGI, an error type):
+    /// Cohere, Ollama, TGI.
+    pub(crate) fn bad_request(kind: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status: 400,
+            message: message.into(),
+            kind,
+            code: "",
+        }
+    }
+
     /// The injected HTTP 500 of `error_rate`.
     pub(crate) fn injected(dialect: Dialect) -> Self {
         const WHY: &str = "(injected by the llm-bench mock's error_rate)";
         match dialect {
-            Dialect::OpenAi => ApiError {
+            Dialect::OpenAi
+            | Dialect::OpenAiResponses
+            | Dialect::OpenAiCompletions
+            | Dialect::AzureOpenAi => ApiError {
                 status: 500,
                 message: format!("The server had an error while processing your request {WHY}."),
                 kind: "server_error",
@@ -58,6 +76,12 @@ impl ApiError {
                 "INTERNAL",
                 format!("An internal error has occurred {WHY}."),
             ),
+            Dialect::CohereV2 | Dialect::CohereV1 | Dialect::Ollama | Dialect::Tgi => ApiError {
+                status: 500,
+                message: format!("internal server error {WHY}"),
+                kind: "generation",
+                code: "",
+            },
         }
     }
 
@@ -65,7 +89,10 @@ impl ApiError {
     pub(crate) fn shutting_down(dialect: Dialect) -> Self {
         const WHY: &str = "The llm-bench mock is shutting down.";
         match dialect {
-            Dialect::OpenAi => ApiError {
+            Dialect::OpenAi
+            | Dialect::OpenAiResponses
+            | Dialect::OpenAiCompletions
+            | Dialect::AzureOpenAi => ApiError {
                 status: 503,
                 message: WHY.into(),
                 kind: "server_error",
@@ -78,13 +105,22 @@ impl ApiError {
                 code: "",
             },
             Dialect::Gemini => ApiError::google(503, "UNAVAILABLE", WHY),
+            Dialect::CohereV2 | Dialect::CohereV1 | Dialect::Ollama | Dialect::Tgi => ApiError {
+                status: 503,
+                message: WHY.into(),
+                kind: "overloaded",
+                code: "",
+            },
         }
     }
 
     /// The body, in the dialect's shape.
     pub(crate) fn body(&self, dialect: Dialect) -> String {
         match dialect {
-            Dialect::OpenAi => serde_json::json!({
+            Dialect::OpenAi
+            | Dialect::OpenAiResponses
+            | Dialect::OpenAiCompletions
+            | Dialect::AzureOpenAi => serde_json::json!({
                 "error": {
                     "message": self.message,
                     "type": self.kind,
@@ -99,6 +135,9 @@ impl ApiError {
             Dialect::Gemini => serde_json::json!({
                 "error": {"code": self.status, "message": self.message, "status": self.code},
             }),
+            Dialect::CohereV2 | Dialect::CohereV1 => serde_json::json!({"message": self.message}),
+            Dialect::Ollama => serde_json::json!({"error": self.message}),
+            Dialect::Tgi => serde_json::json!({"error": self.message, "error_type": self.kind}),
         }
         .to_string()
     }

@@ -694,3 +694,1003 @@ async fn measured_ttft_and_ttfo_match_truth_with_reasoning() {
     eprintln!("{}", report.join("\n"));
     server.shutdown().await;
 }
+
+/// The dialects of the other providers (Cohere v2 and v1, Ollama, TGI, OpenAI Responses and
+/// legacy Completions, Azure OpenAI), read back with the crate's own [`Client`] of each
+/// provider (and its parsers), and the same accuracy proof as above, through the client.
+mod providers {
+    use super::*;
+    use crate::error::{Error, ErrorClass};
+    use crate::providers::{Client, Provider};
+    use crate::{ChatRequest, Completion, Reasoning};
+
+    /// The client of `provider` for this server, as the harness builds it:
+    /// [`MockServer::base_url_for`], the mock's model, and for Azure a deployment and an API
+    /// version.
+    fn client_for(server: &MockServer, provider: &Provider) -> Client {
+        let base = server
+            .base_url_for(provider)
+            .expect("the mock speaks the provider");
+        let mut builder = Client::builder()
+            .provider(provider.clone())
+            .base_url(base)
+            .model(DEFAULT_MODEL);
+        if *provider == Provider::AzureOpenAi {
+            builder = builder
+                .deployment("llm-bench-mock")
+                .api_version("2024-10-21");
+        }
+        builder.build().expect("a client")
+    }
+
+    /// "You are terse." (3 words) + "How do I reset my password?" (6 words): 9 prompt
+    /// tokens in every dialect.
+    fn request() -> ChatRequest {
+        ChatRequest::new("How do I reset my password?").system("You are terse.")
+    }
+
+    async fn complete(client: &Client, req: &ChatRequest) -> Completion {
+        client.complete(req).await.expect("a completed stream")
+    }
+
+    /// The raw body of a streamed answer and its content type.
+    async fn raw(url: &str, body: &Value) -> (String, String) {
+        let resp = post(url, body).await;
+        assert_eq!(resp.status(), 200, "{url}");
+        let ct = resp.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned();
+        (ct, resp.text().await.expect("a body"))
+    }
+
+    /// The names and payloads of the named SSE events of a body; every payload's `type` is
+    /// its event's name. `data: [DONE]` is kept as the name `[DONE]`.
+    fn named_events(body: &str) -> Vec<(String, Value)> {
+        assert!(body.ends_with("\n\n"), "events end with a blank line");
+        body.split("\n\n")
+            .filter(|e| !e.is_empty())
+            .map(|e| {
+                if e == "data: [DONE]" {
+                    return ("[DONE]".to_owned(), Value::Null);
+                }
+                let (first, data) = e.split_once('\n').expect("event and data lines");
+                let name = first.strip_prefix("event: ").expect("a named event");
+                let data = json_of(data.strip_prefix("data: ").expect("a data line"));
+                assert_eq!(data["type"], name, "the name is the payload's type");
+                (name.to_owned(), data)
+            })
+            .collect()
+    }
+
+    /// The lines of an NDJSON body, each one JSON object.
+    fn ndjson_lines(body: &str) -> Vec<Value> {
+        assert!(body.ends_with('\n'), "every line ends with a newline");
+        body.lines().map(json_of).collect()
+    }
+
+    /// An `error_rate = 1` server: the client of `provider` reports HTTP 500, classified
+    /// `http_status`, with the dialect's error body; the truth records it.
+    async fn injected_error_is_classified(provider: Provider, dialect: Dialect, needle: &str) {
+        let server = MockServer::start(fast().error_rate(1.0))
+            .await
+            .expect("started");
+        let client = client_for(&server, &provider);
+        let (result, sample) = client.measure(&request()).await;
+        match result {
+            Err(Error::HttpStatus { status, body, .. }) => {
+                assert_eq!(status, 500, "{provider:?}");
+                assert!(body.contains(needle), "{provider:?}: {body}");
+            }
+            other => panic!("{provider:?}: {other:?}"),
+        }
+        let error = sample.error.expect("the sample has the error");
+        assert_eq!(error.class, ErrorClass::HttpStatus);
+        assert_eq!((sample.ttft_ns, sample.ttfo_ns), (None, None));
+        let truth = server.truth();
+        assert_eq!(truth.len(), 1);
+        assert_eq!((truth[0].status, truth[0].dialect), (500, dialect));
+        assert!(truth[0].token_sent_at.is_empty());
+        server.shutdown().await;
+    }
+
+    /// Posts each body to `url` and checks a 400 whose JSON has a non-empty string at
+    /// `pointer`.
+    async fn bad_requests(url: &str, bodies: Vec<Value>, pointer: &str) {
+        for body in bodies {
+            let resp = post(url, &body).await;
+            assert_eq!(resp.status(), 400, "{url} {body}");
+            let v = json_of(&resp.text().await.expect("a body"));
+            assert!(
+                v.pointer(pointer)
+                    .and_then(Value::as_str)
+                    .is_some_and(|m| !m.is_empty()),
+                "{url} {body}: {v}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn base_urls_per_provider() {
+        let server = MockServer::start(fast()).await.expect("started");
+        for p in [
+            Provider::OpenAiChat,
+            Provider::OpenAiResponses,
+            Provider::OpenAiCompletions,
+        ] {
+            assert_eq!(server.base_url_for(&p), Some(server.base_url()), "{p:?}");
+        }
+        for p in [
+            Provider::AzureOpenAi,
+            Provider::Anthropic,
+            Provider::Gemini,
+            Provider::CohereV2,
+            Provider::CohereV1,
+            Provider::Ollama,
+            Provider::Tgi,
+        ] {
+            assert_eq!(server.base_url_for(&p), Some(server.root_url()), "{p:?}");
+        }
+        let spec = crate::providers::GenericSpec::default();
+        assert_eq!(server.base_url_for(&Provider::Generic(spec)), None);
+        // The existing dialects through their clients too.
+        for p in [Provider::OpenAiChat, Provider::Anthropic, Provider::Gemini] {
+            let c = complete(&client_for(&server, &p), &request()).await;
+            assert_eq!(c.text, expected_text(7, 10), "{p:?}");
+        }
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn cohere_v2_stream_reads_back() {
+        let server = MockServer::start(fast().reasoning_tokens(4))
+            .await
+            .expect("started");
+        let client = client_for(&server, &Provider::CohereV2);
+        // Thinking asked for: the profile's 4 reasoning tokens, as `thinking` content.
+        let c = complete(&client, &request().reasoning(Reasoning::Low)).await;
+        assert_eq!(c.reasoning, expected_reasoning(7, 4));
+        assert_eq!(c.text, expected_text(7, 10));
+        assert_eq!(c.usage, usage(9, 14, None));
+        assert_eq!(c.finish_reason.as_deref(), Some("COMPLETE"));
+        // Thinking off.
+        let c = complete(&client, &request().reasoning(Reasoning::Off)).await;
+        assert_eq!((c.reasoning.as_str(), c.usage), ("", usage(9, 10, None)));
+        // max_tokens counts the thinking.
+        let c = complete(&client, &request().max_tokens(6)).await;
+        assert_eq!(c.reasoning, expected_reasoning(7, 4));
+        assert_eq!(c.text, expected_text(7, 2));
+        assert_eq!(c.finish_reason.as_deref(), Some("MAX_TOKENS"));
+
+        let truth = server.truth();
+        let t = &truth[0];
+        assert_eq!(t.dialect, Dialect::CohereV2);
+        assert_eq!(t.model, DEFAULT_MODEL);
+        assert_eq!((t.planned_tokens, t.reasoning_tokens), (14, 4));
+        assert_eq!(t.first_answer_index(), Some(4));
+        assert!(t.completed && t.streamed && t.include_usage);
+
+        // The bytes: the recorded stream's events, and `[DONE]` at the end.
+        let url = format!("{}/v2/chat", server.root_url());
+        let body = json!({
+            "model": "command-a-reasoning",
+            "messages": [{"role": "user", "content": "How do I reset my password?"}],
+            "thinking": {"type": "enabled", "token_budget": 2},
+            "stream": true,
+        });
+        let (ct, body_text) = raw(&url, &body).await;
+        assert_eq!(ct, "text/event-stream");
+        let events = named_events(&body_text);
+        let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+        let mut want = vec!["message-start", "content-start"];
+        want.extend(["content-delta"; 2]);
+        want.extend(["content-end", "content-start"]);
+        want.extend(["content-delta"; 10]);
+        want.extend(["content-end", "message-end", "[DONE]"]);
+        assert_eq!(names, want);
+        assert!(events[0].1["id"].as_str().is_some_and(|id| id.len() == 36));
+        assert_eq!(
+            events[1].1["delta"]["message"]["content"]["type"],
+            "thinking"
+        );
+        assert_eq!(events[5].1["index"], 1);
+        assert_eq!(events[5].1["delta"]["message"]["content"]["type"], "text");
+        let end = &events[17].1["delta"];
+        assert_eq!(end["finish_reason"], "COMPLETE");
+        assert_eq!(
+            end["usage"],
+            json!({"billed_units": {"input_tokens": 6, "output_tokens": 12},
+                   "tokens": {"input_tokens": 6, "output_tokens": 12}})
+        );
+        assert_eq!(server.truth()[3].model, "command-a-reasoning");
+
+        // Not streaming.
+        let mut body = body;
+        body["stream"] = json!(false);
+        let v = json_of(&post(&url, &body).await.text().await.expect("a body"));
+        assert_eq!(
+            v["message"]["content"],
+            json!([{"type": "thinking", "thinking": expected_reasoning(7, 2)},
+                   {"type": "text", "text": expected_text(7, 10)}])
+        );
+        assert_eq!(v["finish_reason"], "COMPLETE");
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn cohere_v2_errors() {
+        let server = MockServer::start(fast()).await.expect("started");
+        let url = format!("{}/v2/chat", server.root_url());
+        let ok = || json!({"messages": [{"role": "user", "content": "hi"}], "stream": true});
+        let mut zero = ok();
+        zero["max_tokens"] = json!(0);
+        let mut bad_thinking = ok();
+        bad_thinking["thinking"] = json!({"type": "sometimes"});
+        bad_requests(
+            &url,
+            vec![
+                json!({}),
+                json!({"messages": []}),
+                zero,
+                bad_thinking,
+                json!([1]),
+            ],
+            "/message",
+        )
+        .await;
+        server.shutdown().await;
+        injected_error_is_classified(Provider::CohereV2, Dialect::CohereV2, "\"message\"").await;
+    }
+
+    #[tokio::test]
+    async fn cohere_v1_stream_reads_back() {
+        let server = MockServer::start(fast().reasoning_tokens(4))
+            .await
+            .expect("started");
+        let client = client_for(&server, &Provider::CohereV1);
+        // v1 has no reasoning, whatever the profile.
+        let c = complete(&client, &request().reasoning(Reasoning::Low)).await;
+        assert_eq!(
+            (c.reasoning.as_str(), c.text.clone()),
+            ("", expected_text(7, 10))
+        );
+        assert_eq!(c.usage, usage(9, 10, None));
+        assert_eq!(c.finish_reason.as_deref(), Some("COMPLETE"));
+        let c = complete(&client, &request().max_tokens(3)).await;
+        assert_eq!(c.text, expected_text(7, 3));
+        assert_eq!(c.finish_reason.as_deref(), Some("MAX_TOKENS"));
+        let t = &server.truth()[0];
+        assert_eq!(t.dialect, Dialect::CohereV1);
+        assert_eq!((t.planned_tokens, t.reasoning_tokens), (10, 0));
+        assert_eq!(t.ttft(), t.ttfo());
+
+        let url = format!("{}/v1/chat", server.root_url());
+        let body = json!({
+            "message": "How do I reset my password?",
+            "preamble": "You are terse.",
+            "chat_history": [{"role": "USER", "message": "hello"}, {"role": "CHATBOT", "message": "hi there"}],
+            "stream": true,
+        });
+        let (ct, text) = raw(&url, &body).await;
+        assert_eq!(ct, "application/stream+json");
+        let lines = ndjson_lines(&text);
+        assert_eq!(lines.len(), 12);
+        assert!(text.contains(
+            r#"{"role":"USER","message":"How do I reset my password?"},{"role":"CHATBOT","message":"#
+        ));
+        assert_eq!(lines[0]["event_type"], "stream-start");
+        assert!(lines[1..11]
+            .iter()
+            .all(|l| l["event_type"] == "text-generation" && l["is_finished"] == false));
+        let end = &lines[11];
+        assert_eq!(
+            (&end["event_type"], &end["is_finished"]),
+            (&json!("stream-end"), &json!(true))
+        );
+        assert_eq!(end["finish_reason"], "COMPLETE");
+        let response = &end["response"];
+        assert_eq!(response["text"], expected_text(7, 10));
+        assert_eq!(response["generation_id"], lines[0]["generation_id"]);
+        assert_eq!(response["chat_history"].as_array().map(Vec::len), Some(4));
+        assert_eq!(response["chat_history"][3]["role"], "CHATBOT");
+        // 3 + 6 + 1 + 2 words.
+        assert_eq!(
+            response["meta"]["tokens"],
+            json!({"input_tokens": 12, "output_tokens": 10})
+        );
+        assert_eq!(response["meta"]["billed_units"], response["meta"]["tokens"]);
+
+        let mut body = body;
+        body["stream"] = json!(false);
+        let v = json_of(&post(&url, &body).await.text().await.expect("a body"));
+        assert_eq!(v["text"], expected_text(7, 10));
+        assert_eq!(v["finish_reason"], "COMPLETE");
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn cohere_v1_errors() {
+        let server = MockServer::start(fast()).await.expect("started");
+        let url = format!("{}/v1/chat", server.root_url());
+        bad_requests(
+            &url,
+            vec![
+                json!({}),
+                json!({"message": "  "}),
+                json!({"message": "hi", "max_tokens": 0}),
+                json!("text"),
+            ],
+            "/message",
+        )
+        .await;
+        server.shutdown().await;
+        injected_error_is_classified(Provider::CohereV1, Dialect::CohereV1, "\"message\"").await;
+    }
+
+    #[tokio::test]
+    async fn ollama_chat_and_generate_read_back() {
+        let server = MockServer::start(fast().reasoning_tokens(4))
+            .await
+            .expect("started");
+        let client = client_for(&server, &Provider::Ollama);
+        // The profile's reasoning shows as `message.thinking`, with or without `think`.
+        for req in [request(), request().reasoning(Reasoning::Low)] {
+            let c = complete(&client, &req).await;
+            assert_eq!(c.reasoning, expected_reasoning(7, 4));
+            assert_eq!(c.text, expected_text(7, 10));
+            // eval_count counts thinking too.
+            assert_eq!(c.usage, usage(9, 14, None));
+            assert_eq!(c.finish_reason.as_deref(), Some("stop"));
+        }
+        // `think: false` turns it off; num_predict cuts.
+        let c = complete(&client, &request().reasoning(Reasoning::Off)).await;
+        assert_eq!((c.reasoning.as_str(), c.usage), ("", usage(9, 10, None)));
+        let c = complete(&client, &request().max_tokens(6)).await;
+        assert_eq!(c.text, expected_text(7, 2));
+        assert_eq!(c.finish_reason.as_deref(), Some("length"));
+        let t = &server.truth()[0];
+        assert_eq!(t.dialect, Dialect::Ollama);
+        assert_eq!((t.planned_tokens, t.reasoning_tokens), (14, 4));
+        assert_eq!(t.first_answer_index(), Some(4));
+
+        // The chat bytes.
+        server.set_profile(fast());
+        let url = format!("{}/api/chat", server.root_url());
+        let body = json!({
+            "model": "llama3",
+            "messages": [{"role": "user", "content": "How do I reset my password?"}],
+            "think": true,
+        });
+        let (ct, text) = raw(&url, &body).await;
+        assert_eq!(ct, "application/x-ndjson");
+        let lines = ndjson_lines(&text);
+        // The default reasoning (think: true with a profile without), the answer, the end.
+        let r = DEFAULT_REASONING_TOKENS as usize;
+        assert_eq!(lines.len(), r + 10 + 1);
+        for l in &lines {
+            assert_eq!(l["model"], "llama3");
+            assert!(l["created_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+        }
+        assert_eq!(lines[0]["message"]["thinking"], reasoning_token_text(7, 0));
+        assert_eq!(lines[0]["message"]["content"], "");
+        assert_eq!(lines[r]["message"]["content"], token_text(7, 0));
+        assert!(lines[r]["message"].get("thinking").is_none());
+        let end = &lines[r + 10];
+        assert_eq!(
+            (&end["done"], &end["done_reason"]),
+            (&json!(true), &json!("stop"))
+        );
+        assert_eq!(end["message"]["content"], "");
+        assert_eq!(
+            (&end["prompt_eval_count"], &end["eval_count"]),
+            (&json!(6), &json!(18))
+        );
+        let total = end["total_duration"].as_u64().expect("ns");
+        let prompt_eval = end["prompt_eval_duration"].as_u64().expect("ns");
+        let eval = end["eval_duration"].as_u64().expect("ns");
+        assert!(prompt_eval >= 20_000_000, "{end}");
+        assert!(total >= prompt_eval + eval && eval > 0, "{end}");
+
+        // /api/generate, read with the crate's parser.
+        let url = format!("{}/api/generate", server.root_url());
+        let body =
+            json!({"model": "llama3", "prompt": "Why is the sky blue?", "system": "Be brief."});
+        let (ct, text) = raw(&url, &body).await;
+        assert_eq!(ct, "application/x-ndjson");
+        let lines = ndjson_lines(&text);
+        assert_eq!(lines[0]["response"], token_text(7, 0));
+        assert_eq!(lines[10]["done"], true);
+        assert_eq!(lines[10]["response"], "");
+        let p = parse(WireFormat::OllamaGenerate, text.as_bytes());
+        assert_eq!(p.text, expected_text(7, 10));
+        assert_eq!(p.usage, usage(7, 10, None));
+        let mut body = body;
+        body["think"] = json!("high");
+        let (_, text) = raw(&url, &body).await;
+        let p = parse(WireFormat::OllamaGenerate, text.as_bytes());
+        assert_eq!(p.reasoning, expected_reasoning(7, DEFAULT_REASONING_TOKENS));
+        assert_eq!(p.text, expected_text(7, 10));
+
+        // Not streaming (`stream: false`; Ollama streams by default).
+        body["stream"] = json!(false);
+        let v = json_of(&post(&url, &body).await.text().await.expect("a body"));
+        assert_eq!(v["response"], expected_text(7, 10));
+        assert_eq!(
+            v["thinking"],
+            expected_reasoning(7, DEFAULT_REASONING_TOKENS)
+        );
+        assert_eq!(v["done"], true);
+        assert_eq!(v["eval_count"], 18);
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn ollama_errors() {
+        let server = MockServer::start(fast()).await.expect("started");
+        for (path, bodies) in [
+            (
+                "/api/chat",
+                vec![
+                    json!({"model": "m"}),
+                    json!({"model": "m", "messages": []}),
+                    json!({"model": "m", "messages": [{"role": "user", "content": "hi"}], "think": 3}),
+                    json!("x"),
+                ],
+            ),
+            ("/api/generate", vec![json!({"model": "m"})]),
+        ] {
+            bad_requests(&format!("{}{path}", server.root_url()), bodies, "/error").await;
+        }
+        server.shutdown().await;
+        injected_error_is_classified(Provider::Ollama, Dialect::Ollama, "\"error\"").await;
+    }
+
+    #[tokio::test]
+    async fn tgi_stream_reads_back() {
+        let server = MockServer::start(fast().reasoning_tokens(4))
+            .await
+            .expect("started");
+        let client = client_for(&server, &Provider::Tgi);
+        // No reasoning; the end-of-sequence token counts in generated_tokens, as in TGI.
+        let c = complete(&client, &request().reasoning(Reasoning::Low)).await;
+        assert_eq!(
+            (c.reasoning.as_str(), c.text.clone()),
+            ("", expected_text(7, 10))
+        );
+        assert_eq!(c.usage, usage(9, 11, None));
+        assert_eq!(c.finish_reason.as_deref(), Some("eos_token"));
+        let c = complete(&client, &request().max_tokens(4)).await;
+        assert_eq!(c.text, expected_text(7, 4));
+        assert_eq!(c.usage, usage(9, 4, None));
+        assert_eq!(c.finish_reason.as_deref(), Some("length"));
+        let t = &server.truth()[0];
+        assert_eq!(t.dialect, Dialect::Tgi);
+        assert_eq!((t.planned_tokens, t.reasoning_tokens), (10, 0));
+        assert_eq!(t.ttft(), t.ttfo());
+
+        let url = format!("{}/generate_stream", server.root_url());
+        let body =
+            json!({"inputs": "What is deep learning?", "parameters": {"max_new_tokens": 20}});
+        let (ct, text) = raw(&url, &body).await;
+        assert_eq!(ct, "text/event-stream");
+        let events: Vec<Value> = text
+            .split("\n\n")
+            .filter(|e| !e.is_empty())
+            .map(|e| json_of(e.strip_prefix("data:").expect("`data:` without a space")))
+            .collect();
+        assert_eq!(events.len(), 11);
+        for (i, e) in events[..10].iter().enumerate() {
+            assert_eq!(e["index"], i + 1);
+            assert_eq!(e["token"]["text"], token_text(7, i as u32));
+            assert_eq!(e["token"]["special"], false);
+            assert!(
+                e["token"]["id"].as_u64().is_some() && e["token"]["logprob"].as_f64().is_some()
+            );
+            assert_eq!(
+                (&e["generated_text"], &e["details"]),
+                (&Value::Null, &Value::Null)
+            );
+        }
+        let last = &events[10];
+        assert_eq!(last["token"]["special"], true);
+        assert_eq!(last["generated_text"], expected_text(7, 10));
+        // Without `details: true`, the last event has none.
+        assert_eq!(last["details"], Value::Null);
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn tgi_errors() {
+        let server = MockServer::start(fast()).await.expect("started");
+        let url = format!("{}/generate_stream", server.root_url());
+        bad_requests(
+            &url,
+            vec![
+                json!({}),
+                json!({"inputs": ""}),
+                json!({"inputs": "hi", "parameters": {"max_new_tokens": 0}}),
+                json!(7),
+            ],
+            "/error",
+        )
+        .await;
+        let v = json_of(&post(&url, &json!({})).await.text().await.expect("a body"));
+        assert_eq!(v["error_type"], "validation");
+        server.shutdown().await;
+        injected_error_is_classified(Provider::Tgi, Dialect::Tgi, "error_type").await;
+    }
+
+    #[tokio::test]
+    async fn responses_stream_reads_back() {
+        let server = MockServer::start(fast().reasoning_tokens(4))
+            .await
+            .expect("started");
+        let client = client_for(&server, &Provider::OpenAiResponses);
+        let c = complete(&client, &request().reasoning(Reasoning::Low)).await;
+        assert_eq!(c.reasoning, expected_reasoning(7, 4));
+        assert_eq!(c.text, expected_text(7, 10));
+        assert_eq!(c.usage, usage(9, 14, Some(4)));
+        assert_eq!(c.finish_reason.as_deref(), Some("completed"));
+        // `reasoning.effort: "none"` turns it off (`Reasoning::Off` sends no effort).
+        let off = request().field("reasoning", json!({"effort": "none"}));
+        let c = complete(&client, &off).await;
+        assert_eq!((c.reasoning.as_str(), c.usage), ("", usage(9, 10, Some(0))));
+        // max_output_tokens cuts: `response.incomplete`.
+        let c = complete(&client, &request().max_tokens(6)).await;
+        assert_eq!(c.text, expected_text(7, 2));
+        assert_eq!(c.finish_reason.as_deref(), Some("max_output_tokens"));
+        let t = &server.truth()[0];
+        assert_eq!(t.dialect, Dialect::OpenAiResponses);
+        assert_eq!((t.planned_tokens, t.reasoning_tokens), (14, 4));
+        assert_eq!(t.first_answer_index(), Some(4));
+
+        let url = format!("{}/responses", server.base_url());
+        let body = json!({
+            "model": "gpt-test",
+            "input": [{"role": "user", "content": [{"type": "input_text", "text": "How do I reset my password?"}]}],
+            "reasoning": {"effort": "low", "summary": "auto"},
+            "stream": true,
+        });
+        let (ct, text) = raw(&url, &body).await;
+        assert_eq!(ct, "text/event-stream; charset=utf-8");
+        let events = named_events(&text);
+        let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+        let mut want = vec![
+            "response.created",
+            "response.in_progress",
+            "response.output_item.added",
+            "response.reasoning_summary_part.added",
+        ];
+        want.extend(["response.reasoning_summary_text.delta"; 4]);
+        want.extend([
+            "response.reasoning_summary_text.done",
+            "response.reasoning_summary_part.done",
+            "response.output_item.done",
+            "response.output_item.added",
+            "response.content_part.added",
+        ]);
+        want.extend(["response.output_text.delta"; 10]);
+        want.extend([
+            "response.output_text.done",
+            "response.content_part.done",
+            "response.output_item.done",
+            "response.completed",
+        ]);
+        assert_eq!(names, want, "no [DONE]");
+        for (i, (_, e)) in events.iter().enumerate() {
+            assert_eq!(e["sequence_number"], i);
+        }
+        let created = &events[0].1["response"];
+        assert_eq!(
+            (&created["status"], &created["model"]),
+            (&json!("in_progress"), &json!("gpt-test"))
+        );
+        assert_eq!(
+            created["reasoning"],
+            json!({"effort": "low", "summary": "auto"})
+        );
+        assert_eq!(events[2].1["item"]["type"], "reasoning");
+        assert_eq!(events[11].1["item"]["type"], "message");
+        assert_eq!(events[11].1["output_index"], 1);
+        let done = &events[26].1["response"];
+        assert_eq!(done["status"], "completed");
+        assert_eq!(
+            done["output"][1]["content"][0]["text"],
+            expected_text(7, 10)
+        );
+        assert_eq!(
+            done["output"][0]["summary"][0]["text"],
+            expected_reasoning(7, 4)
+        );
+        assert_eq!(
+            done["usage"],
+            json!({"input_tokens": 6, "input_tokens_details": {"cached_tokens": 0},
+                   "output_tokens": 14, "output_tokens_details": {"reasoning_tokens": 4},
+                   "total_tokens": 20})
+        );
+
+        let mut body = body;
+        body["stream"] = json!(false);
+        body["max_output_tokens"] = json!(5);
+        let v = json_of(&post(&url, &body).await.text().await.expect("a body"));
+        assert_eq!(v["object"], "response");
+        assert_eq!(v["status"], "incomplete");
+        assert_eq!(v["incomplete_details"]["reason"], "max_output_tokens");
+        assert_eq!(v["output"][1]["content"][0]["text"], expected_text(7, 1));
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn responses_errors() {
+        let server = MockServer::start(fast()).await.expect("started");
+        let url = format!("{}/responses", server.base_url());
+        bad_requests(
+            &url,
+            vec![
+                json!({"model": "m"}),
+                json!({"input": []}),
+                json!({"input": 5}),
+                json!({"input": "hi", "max_output_tokens": 0}),
+                json!({"input": "hi", "reasoning": {"effort": "extreme"}}),
+                json!(null),
+            ],
+            "/error/message",
+        )
+        .await;
+        server.shutdown().await;
+        injected_error_is_classified(
+            Provider::OpenAiResponses,
+            Dialect::OpenAiResponses,
+            "server_error",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn completions_stream_reads_back() {
+        let server = MockServer::start(fast().reasoning_tokens(4))
+            .await
+            .expect("started");
+        let client = client_for(&server, &Provider::OpenAiCompletions);
+        // The legacy API has no reasoning; the built-in body asks for usage.
+        let c = complete(&client, &request().reasoning(Reasoning::Low)).await;
+        assert_eq!(
+            (c.reasoning.as_str(), c.text.clone()),
+            ("", expected_text(7, 10))
+        );
+        assert_eq!(c.usage, usage(9, 10, None));
+        assert_eq!(c.finish_reason.as_deref(), Some("stop"));
+        let c = complete(&client, &request().max_tokens(3)).await;
+        assert_eq!(c.text, expected_text(7, 3));
+        assert_eq!(c.finish_reason.as_deref(), Some("length"));
+        let t = &server.truth()[0];
+        assert_eq!(t.dialect, Dialect::OpenAiCompletions);
+        assert_eq!((t.planned_tokens, t.reasoning_tokens), (10, 0));
+        assert!(t.include_usage);
+
+        let url = format!("{}/completions", server.base_url());
+        let body = json!({"model": "davinci-002", "prompt": "Tell me a joke", "max_tokens": 4, "stream": true});
+        let (ct, text) = raw(&url, &body).await;
+        assert_eq!(ct, "text/event-stream");
+        assert!(text.ends_with("data: [DONE]\n\n"));
+        let chunks: Vec<Value> = text
+            .split("\n\n")
+            .filter(|e| !e.is_empty() && *e != "data: [DONE]")
+            .map(|e| json_of(e.strip_prefix("data: ").expect("a data event")))
+            .collect();
+        // 4 tokens, the last with finish_reason "length"; no usage without include_usage.
+        assert_eq!(chunks.len(), 4);
+        for (i, c) in chunks.iter().enumerate() {
+            assert_eq!(c["object"], "text_completion");
+            assert_eq!(c["model"], "davinci-002");
+            assert!(c.get("usage").is_none());
+            assert_eq!(c["choices"][0]["text"], token_text(7, i as u32));
+            let finish = &c["choices"][0]["finish_reason"];
+            assert_eq!(*finish == json!("length"), i == 3, "{c}");
+        }
+        // With include_usage and a natural stop: a stop chunk, then the usage chunk.
+        let body = json!({"prompt": ["Tell me", "a joke"], "stream": true, "stream_options": {"include_usage": true}});
+        let (_, text) = raw(&url, &body).await;
+        let chunks: Vec<Value> = text
+            .split("\n\n")
+            .filter(|e| !e.is_empty() && *e != "data: [DONE]")
+            .map(|e| json_of(e.strip_prefix("data: ").expect("a data event")))
+            .collect();
+        assert_eq!(chunks.len(), 12);
+        assert_eq!(
+            chunks[10]["choices"][0],
+            json!({"text": "", "index": 0, "logprobs": null, "finish_reason": "stop"})
+        );
+        assert_eq!(chunks[10]["usage"], Value::Null);
+        assert_eq!(chunks[11]["choices"], json!([]));
+        assert_eq!(
+            chunks[11]["usage"],
+            json!({"prompt_tokens": 4, "completion_tokens": 10, "total_tokens": 14})
+        );
+
+        let body = json!({"prompt": "Tell me a joke"});
+        let v = json_of(&post(&url, &body).await.text().await.expect("a body"));
+        assert_eq!(v["choices"][0]["text"], expected_text(7, 10));
+        assert_eq!(v["usage"]["completion_tokens"], 10);
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn completions_errors() {
+        let server = MockServer::start(fast()).await.expect("started");
+        let url = format!("{}/completions", server.base_url());
+        bad_requests(
+            &url,
+            vec![
+                json!({"model": "m"}),
+                json!({"prompt": 5}),
+                json!({"prompt": "hi", "max_tokens": 0}),
+                json!("x"),
+            ],
+            "/error/message",
+        )
+        .await;
+        server.shutdown().await;
+        injected_error_is_classified(
+            Provider::OpenAiCompletions,
+            Dialect::OpenAiCompletions,
+            "server_error",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn azure_stream_reads_back() {
+        let server = MockServer::start(fast().reasoning_tokens(4))
+            .await
+            .expect("started");
+        // A deployment URL, as the harness builds the client.
+        let client = client_for(&server, &Provider::AzureOpenAi);
+        let c = complete(&client, &request()).await;
+        assert_eq!(c.reasoning, expected_reasoning(7, 4));
+        assert_eq!(c.text, expected_text(7, 10));
+        assert_eq!(c.usage, usage(9, 14, Some(4)));
+        assert_eq!(c.finish_reason.as_deref(), Some("stop"));
+        // The v1 API: no deployment, the model in the body.
+        let v1 = Client::builder()
+            .provider(Provider::AzureOpenAi)
+            .base_url(server.root_url())
+            .model("gpt-4o-mini")
+            .build()
+            .expect("a client");
+        let off = request().field("reasoning_effort", json!("none"));
+        let c = complete(&v1, &off).await;
+        assert_eq!(
+            (c.reasoning.as_str(), c.text.clone()),
+            ("", expected_text(7, 10))
+        );
+        let truth = server.truth();
+        assert!(truth.iter().all(|t| t.dialect == Dialect::AzureOpenAi));
+        // A deployment serves the server's model; the v1 API echoes the body's.
+        assert_eq!(
+            (truth[0].model.as_str(), truth[1].model.as_str()),
+            (DEFAULT_MODEL, "gpt-4o-mini")
+        );
+        assert_eq!(truth[0].first_answer_index(), Some(4));
+
+        let url = format!(
+            "{}/openai/deployments/my-gpt/chat/completions?api-version=2024-10-21",
+            server.root_url()
+        );
+        let mut body = openai_body();
+        body["reasoning_effort"] = json!("none");
+        let resp = post(&url, &body).await;
+        assert_eq!(resp.status(), 200);
+        assert!(resp.headers().contains_key("apim-request-id"));
+        let text = resp.text().await.expect("a body");
+        let events: Vec<String> = text
+            .split("\n\n")
+            .filter(|e| !e.is_empty())
+            .map(|e| e.strip_prefix("data: ").expect("a data event").to_owned())
+            .collect();
+        assert_eq!(events.last().map(String::as_str), Some("[DONE]"));
+        let chunks: Vec<Value> = events[..events.len() - 1]
+            .iter()
+            .map(|e| json_of(e))
+            .collect();
+        // Prompt filter, role, 10 tokens, finish, usage.
+        assert_eq!(chunks.len(), 14);
+        assert_eq!(chunks[0]["choices"], json!([]));
+        assert_eq!(chunks[0]["prompt_filter_results"][0]["prompt_index"], 0);
+        assert!(text.starts_with("data: {\"choices\":[],\"created\":0,\"id\":\"\""));
+        assert_eq!(chunks[1]["choices"][0]["delta"]["role"], "assistant");
+        assert_eq!(chunks[1]["choices"][0]["content_filter_results"], json!({}));
+        for c in &chunks[2..12] {
+            let choice = &c["choices"][0];
+            assert_eq!(choice["content_filter_results"]["hate"]["severity"], "safe");
+            assert!(choice["delta"]["content"].as_str().is_some());
+            assert_eq!(c["object"], "chat.completion.chunk");
+            assert_eq!(c["usage"], Value::Null);
+        }
+        assert_eq!(chunks[12]["choices"][0]["finish_reason"], "stop");
+        assert_eq!(chunks[13]["usage"]["completion_tokens"], 10);
+
+        // No api-version on a deployment URL: Azure's 404.
+        let no_version = format!(
+            "{}/openai/deployments/my-gpt/chat/completions",
+            server.root_url()
+        );
+        let resp = post(&no_version, &openai_body()).await;
+        assert_eq!(resp.status(), 404);
+        // Not streaming: Azure's filter results around OpenAI's body.
+        body["stream"] = json!(false);
+        let v = json_of(&post(&url, &body).await.text().await.expect("a body"));
+        assert_eq!(v["object"], "chat.completion");
+        assert_eq!(v["choices"][0]["message"]["content"], expected_text(7, 10));
+        assert!(v["prompt_filter_results"].is_array());
+        assert!(v["choices"][0]["content_filter_results"].is_object());
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn azure_errors() {
+        let server = MockServer::start(fast()).await.expect("started");
+        let url = format!(
+            "{}/openai/deployments/d/chat/completions?api-version=2024-10-21",
+            server.root_url()
+        );
+        bad_requests(
+            &url,
+            vec![json!({}), json!({"messages": []}), json!("x")],
+            "/error/message",
+        )
+        .await;
+        server.shutdown().await;
+        injected_error_is_classified(Provider::AzureOpenAi, Dialect::AzureOpenAi, "server_error")
+            .await;
+    }
+
+    /// The proof of [`measured_ttft_and_ttfo_match_truth_with_reasoning`], through the
+    /// provider's built-in [`Client`]: `Client::measure` times the stream as a scenario does,
+    /// and its TTFT and TTFO are within 5 ms of the truth (medians over 5 requests after a
+    /// warm-up). `reasoning` is the streamed reasoning tokens the dialect shows (0 where it
+    /// has none: TTFO is then TTFT).
+    async fn client_matches_truth(provider: Provider, req: ChatRequest, reasoning: usize) {
+        let _alone = crate::test_support::exclusive().await;
+        let server = MockServer::start(proof_profile()).await.expect("started");
+        let client = client_for(&server, &provider);
+        let (warm_up, _) = client.measure(&req).await;
+        warm_up.expect("a completed warm-up");
+        server.clear_truth();
+        let mut samples = Vec::new();
+        for _ in 0..PROOF_REQUESTS {
+            let (result, sample) = client.measure(&req).await;
+            let c = result.expect("a completed stream");
+            assert_eq!(c.text, expected_text(0, 15), "{provider:?}");
+            assert_eq!(
+                c.reasoning,
+                expected_reasoning(0, reasoning as u32),
+                "{provider:?}"
+            );
+            samples.push(sample);
+        }
+        assert_within_tolerance(provider.name(), &samples, &server.truth(), reasoning);
+        server.shutdown().await;
+    }
+
+    const PROOF_REQUESTS: usize = 5;
+
+    /// The profile of the proof: TTFT 50 ms, 10 ms gaps, 5 reasoning and 15 answer tokens.
+    fn proof_profile() -> LatencyProfile {
+        LatencyProfile::default()
+            .ttft(ms(50))
+            .itl(ms(10))
+            .reasoning_tokens(5)
+            .output_tokens(15)
+    }
+
+    /// The medians of measured − truth TTFT and TTFO are under 5 ms, and the truth's TTFO
+    /// is `reasoning` gaps after its TTFT.
+    fn assert_within_tolerance(
+        label: &str,
+        samples: &[RequestSample],
+        truth: &[RequestTruth],
+        reasoning: usize,
+    ) {
+        const TOLERANCE_NS: i64 = 5_000_000;
+        assert_eq!(truth.len(), PROOF_REQUESTS);
+        let (mut d_ttft, mut d_ttfo, mut lags) = (Vec::new(), Vec::new(), Vec::new());
+        for (s, t) in samples.iter().zip(truth) {
+            assert_eq!(t.first_answer_index(), Some(reasoning), "{label}");
+            let ns = |d: Option<Duration>| d.expect("a token").as_nanos() as i64;
+            let (truth_ttft, truth_ttfo) = (ns(t.ttft()), ns(t.ttfo()));
+            lags.push(truth_ttfo - truth_ttft);
+            d_ttft.push(s.ttft_ns.expect("measured TTFT") as i64 - truth_ttft);
+            d_ttfo.push(s.ttfo_ns.expect("measured TTFO") as i64 - truth_ttfo);
+        }
+        let (m_ttft, m_ttfo) = (median(d_ttft.clone()), median(d_ttfo.clone()));
+        let report = format!(
+            "{:?} ({label}): measured - truth, median TTFT {:.3} ms, TTFO {:.3} ms (all TTFT {:?} us, TTFO {:?} us)",
+            truth[0].dialect,
+            m_ttft as f64 / 1e6,
+            m_ttfo as f64 / 1e6,
+            d_ttft.iter().map(|d| d / 1000).collect::<Vec<_>>(),
+            d_ttfo.iter().map(|d| d / 1000).collect::<Vec<_>>(),
+        );
+        // `reasoning` tokens 10 ms apart: the truth's TTFO is that many gaps after its TTFT.
+        let lag = median(lags);
+        let planned = reasoning as i64 * 10_000_000;
+        assert!(
+            (planned - 5_000_000..planned + 100_000_000).contains(&lag),
+            "truth TTFO - TTFT {lag} ns; {report}"
+        );
+        assert!(m_ttft.abs() < TOLERANCE_NS, "{report}");
+        assert!(m_ttfo.abs() < TOLERANCE_NS, "{report}");
+        eprintln!("{report}");
+    }
+
+    /// Ollama's `/api/generate`, which the built-in client does not speak, timed like the
+    /// existing dialects' proof (`timed`, the harness's timing path).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ollama_generate_ttft_and_ttfo_match_truth() {
+        let _alone = crate::test_support::exclusive().await;
+        let server = MockServer::start(proof_profile()).await.expect("started");
+        let url = format!("{}/api/generate", server.root_url());
+        let body =
+            json!({"model": "llama3", "prompt": "How do I reset my password?", "think": true});
+        let http = client();
+        let request = || {
+            http.post(&url)
+                .header("content-type", "application/json")
+                .body(body.to_string())
+        };
+        let _warm_up = timed(request(), WireFormat::OllamaGenerate).await;
+        server.clear_truth();
+        let mut samples = Vec::new();
+        for _ in 0..PROOF_REQUESTS {
+            samples.push(timed(request(), WireFormat::OllamaGenerate).await);
+        }
+        assert_within_tolerance("ollama /api/generate", &samples, &server.truth(), 5);
+        server.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cohere_v2_client_ttft_and_ttfo_match_truth() {
+        client_matches_truth(Provider::CohereV2, request().reasoning(Reasoning::Low), 5).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cohere_v1_client_ttft_and_ttfo_match_truth() {
+        client_matches_truth(Provider::CohereV1, request(), 0).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ollama_client_ttft_and_ttfo_match_truth() {
+        client_matches_truth(Provider::Ollama, request().reasoning(Reasoning::Low), 5).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tgi_client_ttft_and_ttfo_match_truth() {
+        client_matches_truth(Provider::Tgi, request(), 0).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn responses_client_ttft_and_ttfo_match_truth() {
+        client_matches_truth(
+            Provider::OpenAiResponses,
+            request().reasoning(Reasoning::Low),
+            5,
+        )
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn completions_client_ttft_and_ttfo_match_truth() {
+        client_matches_truth(Provider::OpenAiCompletions, request(), 0).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn azure_client_ttft_and_ttfo_match_truth() {
+        client_matches_truth(
+            Provider::AzureOpenAi,
+            request().reasoning(Reasoning::Low),
+            5,
+        )
+        .await;
+    }
+}

@@ -1,12 +1,18 @@
-//! The built-in simulated endpoint: a server that speaks the OpenAI, Anthropic and Gemini
-//! streaming APIs, with known latency and recorded ground truth.
+//! The built-in simulated endpoint: a server that speaks the streaming APIs of every
+//! built-in provider (OpenAI Chat Completions, Responses and legacy Completions, Azure
+//! OpenAI, Anthropic, Gemini, Cohere v2 and v1, Ollama, TGI), with known latency and
+//! recorded ground truth.
 //!
-//! [`MockServer`] answers like the OpenAI chat-completions API, the Anthropic Messages API
-//! and the Gemini `generateContent` API, paced by a [`LatencyProfile`], and records, per
-//! request, when it sent every token and which tokens were reasoning ([`RequestTruth`]).
-//! Scenarios run against it when no endpoint is configured (and for Anthropic and Gemini
-//! scenarios with no key), and tests compare what the harness measured with what the server
-//! did.
+//! [`MockServer`] answers like the OpenAI chat-completions, Responses and legacy
+//! Completions APIs, Azure OpenAI, the Anthropic Messages API, the Gemini `generateContent`
+//! API, Cohere's chat APIs v2 and v1, Ollama's `/api/chat` and `/api/generate` and TGI's
+//! `/generate_stream`, paced by a [`LatencyProfile`], and records, per request, when it sent
+//! every token and which tokens were reasoning ([`RequestTruth`]). Scenarios run against it
+//! when no endpoint is configured (a scenario of any provider, with no key:
+//! [`MockServer::base_url_for`] is the base URL its [`Client`](crate::providers::Client)
+//! takes), and tests compare what the harness measured with what the server did. Each
+//! dialect's bytes follow the recorded real streams of the fixture corpus: event names,
+//! field names and order, where usage is, terminators and content types.
 //!
 //! ```
 //! use std::time::Duration;
@@ -50,8 +56,24 @@
 //! Every dialect shares the profile's pacing, the deterministic text, `error_rate` and the
 //! truth; what differs is the wire. Authentication headers are ignored. URLs:
 //! [`MockServer::base_url`] (`http://127.0.0.1:PORT/v1`, OpenAI and Anthropic's
-//! `/messages`), [`MockServer::root_url`] (what Anthropic and Gemini clients take as their
-//! base), [`MockServer::gemini_base_url`] (`.../v1beta`).
+//! `/messages`), [`MockServer::root_url`] (what the Anthropic, Gemini, Cohere, Ollama, TGI
+//! and Azure clients take as their base), [`MockServer::gemini_base_url`] (`.../v1beta`),
+//! and [`MockServer::base_url_for`] a provider. A request that is not valid JSON or lacks
+//! what the dialect requires is a 400 in the dialect's error shape; one picked by
+//! `error_rate` a 500; unknown paths a 404 (OpenAI-shaped).
+//!
+//! | dialect | path | [`Dialect`] | stream content type |
+//! |---|---|---|---|
+//! | OpenAI Chat | `POST /v1/chat/completions` | `OpenAi` | `text/event-stream` |
+//! | OpenAI Responses | `POST /v1/responses` | `OpenAiResponses` | `text/event-stream; charset=utf-8` |
+//! | OpenAI legacy Completions | `POST /v1/completions` | `OpenAiCompletions` | `text/event-stream` |
+//! | Azure OpenAI | `POST /openai/deployments/{deployment}/chat/completions?api-version=...`, `POST /openai/v1/chat/completions` | `AzureOpenAi` | `text/event-stream; charset=utf-8` |
+//! | Anthropic | `POST /v1/messages` | `Anthropic` | `text/event-stream; charset=utf-8` |
+//! | Gemini | `POST /v1beta/models/{model}:streamGenerateContent` (and `/v1/`) | `Gemini` | `text/event-stream` (`alt=sse`), else `application/json; charset=UTF-8` |
+//! | Cohere v2 | `POST /v2/chat` | `CohereV2` | `text/event-stream` |
+//! | Cohere v1 | `POST /v1/chat` | `CohereV1` | `application/stream+json` (NDJSON) |
+//! | Ollama | `POST /api/chat`, `POST /api/generate` | `Ollama` | `application/x-ndjson` |
+//! | TGI | `POST /generate_stream` | `Tgi` | `text/event-stream` |
 //!
 //! ## OpenAI
 //!
@@ -149,6 +171,154 @@
 //!     `INVALID_ARGUMENT`, 404 `NOT_FOUND`, 500 `INTERNAL` for `error_rate`, 503
 //!     `UNAVAILABLE` for a non-streaming request cut by shutdown.
 //!
+//! ## OpenAI Responses
+//!
+//! - `POST /v1/responses` reads `model` (optional, echoed), `input` (required: a string, or
+//!   a non-empty array of items whose `content` is a string or parts with `text`),
+//!   `instructions`, `max_output_tokens`, `reasoning.effort` (the values of
+//!   `reasoning_effort`; `"none"` turns reasoning off, anything else unknown is a 400),
+//!   `reasoning.summary` (echoed only) and `stream`.
+//!   - Streaming: named events, the name equal to `data.type`, each with its
+//!     `sequence_number` (0, 1, ...), no `[DONE]`, as the recorded Responses streams. At
+//!     once, with the headers: `response.created` and `response.in_progress` (the whole
+//!     `response` object, `status: "in_progress"`, `output: []`, `usage: null`, echoing
+//!     `model`, `instructions`, `max_output_tokens` and `reasoning`), then the first output
+//!     item's `response.output_item.added` and its part's `added` event. One event per
+//!     token: with reasoning, item 0 is a `reasoning` item whose tokens are
+//!     `response.reasoning_summary_text.delta`s, and the first answer token's frame begins
+//!     with `response.reasoning_summary_text.done`, `response.reasoning_summary_part.done`,
+//!     `response.output_item.done`, then the `message` item's
+//!     `response.output_item.added` and `response.content_part.added`; answer tokens are
+//!     `response.output_text.delta`s (`item_id`, `output_index`, `content_index`, `delta`,
+//!     `logprobs: []`). At once after the last token: `response.output_text.done`,
+//!     `response.content_part.done`, `response.output_item.done` and
+//!     `response.completed` (`usage: {input_tokens, input_tokens_details.cached_tokens,
+//!     output_tokens, output_tokens_details.reasoning_tokens, total_tokens}`,
+//!     `output_tokens` counting the reasoning), or `response.incomplete` with
+//!     `incomplete_details.reason: "max_output_tokens"` when `max_output_tokens` cut it.
+//!   - Not streaming: the final `response` object.
+//!   - Errors, OpenAI-shaped: 400 for a body that is not JSON, lacks `input`, has an empty
+//!     or non-text `input`, `max_output_tokens: 0` or an unknown effort; 500 for
+//!     `error_rate`; 503 for a non-streaming request cut by shutdown.
+//!
+//! ## OpenAI legacy Completions
+//!
+//! - `POST /v1/completions` reads `model` (optional, echoed), `prompt` (required: a string
+//!   or an array), `max_tokens`, `stream` and `stream_options.include_usage`. No reasoning.
+//!   - Streaming: unnamed `data:` events of `text_completion` objects in the recorded
+//!     field order (`id`, `object`, `created`, `choices[{text, index, logprobs,
+//!     finish_reason}]`, `model`), one token each, the first after TTFT: nothing is sent
+//!     with the headers. When `max_tokens` cut the answer, the last token's chunk has
+//!     `finish_reason: "length"` (as the recorded streams); after a natural end, a chunk
+//!     with empty `text` and `finish_reason: "stop"`. Then, when `include_usage` was asked
+//!     (and every other chunk then has `"usage": null`), a chunk with `choices: []` and
+//!     `usage: {prompt_tokens, completion_tokens, total_tokens}`; then `data: [DONE]`.
+//!   - Not streaming: one `text_completion` with `usage`.
+//!   - Errors, OpenAI-shaped: 400 for a body that is not JSON, lacks `prompt` or has
+//!     `max_tokens: 0`; 500 for `error_rate`; 503 for a non-streaming request cut by
+//!     shutdown.
+//!
+//! ## Azure OpenAI
+//!
+//! - `POST /openai/deployments/{deployment}/chat/completions?api-version=...` and
+//!   `POST /openai/v1/chat/completions` read the OpenAI chat-completions request (see
+//!   [OpenAI](#openai)). Any deployment name and any `api-version` are accepted (the
+//!   harness uses deployment `llm-bench-mock` and `api-version=2024-10-21`); a deployment
+//!   URL without `api-version` is a 404 (`Resource not found`), as on Azure. A deployment
+//!   serves the server's model ([`MockServer::model`]), whatever the body names, as an
+//!   Azure deployment serves the model it was created with; the v1 API echoes the body's
+//!   `model`. A `apim-request-id` header is sent.
+//!   - Streaming: OpenAI's stream with Azure's additions, as in the recorded Azure streams:
+//!     keys in alphabetical order (`choices`, `created`, `id`, `model`, `object`,
+//!     `system_fingerprint`); at once, with the headers, a first chunk with empty `choices`,
+//!     `created: 0`, empty `id`, `model` and `object`, and `prompt_filter_results`, then the
+//!     role-only chunk (`content_filter_results: {}`); every token's choice carries the
+//!     output's `content_filter_results` (nothing filtered); the finish chunk
+//!     (`content_filter_results: {}`), the usage chunk when `include_usage` was asked, and
+//!     `data: [DONE]`. Reasoning as in the OpenAI dialect (`delta.reasoning_content`).
+//!   - Not streaming: OpenAI's `chat.completion` with `prompt_filter_results` and the
+//!     choice's `content_filter_results`.
+//!   - Errors, OpenAI-shaped, as the OpenAI dialect.
+//!
+//! ## Cohere v2
+//!
+//! - `POST /v2/chat` reads `model` (optional, echoed), `messages` (required, non-empty;
+//!   string or text-part contents), `max_tokens`, `stream` and `thinking`
+//!   (`{"type": "enabled", "token_budget": N}` or `{"type": "disabled"}`).
+//!   - Streaming: `text/event-stream`, named events, the name equal to `data.type`, as the
+//!     recorded Cohere streams. At once, with the headers: `message-start` (a UUID `id`,
+//!     `delta.message` with `role`, empty `content`, `tool_plan`, `tool_calls`,
+//!     `citations`) and `content-start` of content 0. One `content-delta` per token
+//!     (`delta.message.content.text`): with reasoning, content 0 is a `thinking` content
+//!     of `delta.message.content.thinking` deltas, and the first answer token's frame
+//!     begins with its `content-end` and the `content-start` of the `text` content 1. At
+//!     once after the last token: `content-end`, `message-end` (`delta.finish_reason`
+//!     `COMPLETE` or `MAX_TOKENS`, `delta.usage` with `billed_units` and `tokens`, both
+//!     `{input_tokens, output_tokens}` with the same counts, output counting the thinking)
+//!     and `data: [DONE]`, as the recorded streams end.
+//!   - Not streaming: `{id, message: {role, content: [thinking?, text]}, finish_reason,
+//!     usage}`.
+//!   - Errors, Cohere-shaped (`{"message"}`): 400 for a body that is not JSON, lacks
+//!     `messages`, has empty `messages`, `max_tokens: 0` or an unknown `thinking.type`; 500
+//!     for `error_rate`; 503 for a non-streaming request cut by shutdown.
+//!
+//! ## Cohere v1
+//!
+//! - `POST /v1/chat` reads `model` (optional, echoed), `message` (required, not blank),
+//!   `preamble`, `chat_history` (`[{role, message}]`), `max_tokens` and `stream`. No
+//!   reasoning.
+//!   - Streaming: NDJSON (`application/stream+json`, as Cohere's v1 API), one object per
+//!     line with `is_finished` and `event_type`: at once, with the headers, `stream-start`
+//!     (`generation_id`); one `text-generation` (`text`) per token; at once after the last
+//!     token `stream-end` with `finish_reason` (`COMPLETE` or `MAX_TOKENS`) and `response`
+//!     (`response_id`, `text`, `generation_id`, `chat_history`: the request's history, its
+//!     message and the answer, `finish_reason`, `meta: {api_version, billed_units,
+//!     tokens}`).
+//!   - Not streaming: that `response` object.
+//!   - Errors, Cohere-shaped (`{"message"}`): 400 for a body that is not JSON, lacks
+//!     `message` or has a blank one, or `max_tokens: 0`; 500 for `error_rate`; 503 for a
+//!     non-streaming request cut by shutdown.
+//!
+//! ## Ollama
+//!
+//! - `POST /api/chat` reads `model` (optional, echoed), `messages` (required, non-empty),
+//!   `options.num_predict` (the answer's cap; negative: none), `think` (`true`, `false`, or
+//!   an effort `"low"`, `"medium"`, `"high"`) and `stream` (default `true`, as Ollama);
+//!   `POST /api/generate` reads `prompt` (required) and `system` instead of `messages`.
+//!   - Streaming: `application/x-ndjson`, one object per line, each with `model` and
+//!     `created_at` (RFC 3339 with nanoseconds, as Ollama writes it); nothing is sent with
+//!     the headers. One line per token, `done: false`: chat `message: {role: "assistant",
+//!     content}` (reasoning: `content: ""` and `thinking`), generate `response` (reasoning:
+//!     `response: ""` and `thinking`). At once after the last token, the final line: empty
+//!     text, `done: true`, `done_reason` (`stop` or `length`), `total_duration`,
+//!     `load_duration` (0), `prompt_eval_count`, `prompt_eval_duration` (received to first
+//!     token), `eval_count` (every output token, thinking included) and `eval_duration`
+//!     (first token to the end), in nanoseconds, measured on the stream. Generate's final
+//!     line has no `context`.
+//!   - Not streaming: one object with the whole text (and `thinking`), as the final line.
+//!   - Errors, Ollama-shaped (`{"error"}`): 400 for a body that is not JSON, lacks
+//!     `messages` (chat) or `prompt` (generate), or has an invalid `think`; 500 for
+//!     `error_rate`; 503 for a non-streaming request cut by shutdown.
+//!
+//! ## TGI
+//!
+//! - `POST /generate_stream` reads `inputs` (required, not blank),
+//!   `parameters.max_new_tokens` and `parameters.details`; it always streams. No reasoning.
+//!   - Streaming: `text/event-stream`, unnamed events written `data:{...}` (no space after
+//!     the colon, as TGI's server writes them); nothing is sent with the headers. One event
+//!     per token: `{"index": i + 1, "token": {"id", "text", "logprob", "special": false},
+//!     "generated_text": null, "details": null}` (ids fixed per word, logprobs fixed per
+//!     id). When `max_new_tokens` cut the answer, the last token's event carries
+//!     `generated_text` (the whole text) and `details`; after a natural end, at once after
+//!     the last token, an end-of-sequence token's event (`"</s>"`, `special: true`: not
+//!     text) carries them. `details` (only when `parameters.details` is true, else `null`):
+//!     `finish_reason` (`length` or `eos_token`), `generated_tokens` (the end-of-sequence
+//!     token counts, as TGI counts it: one more than the text's tokens after a natural
+//!     end), `seed: null`, `input_length` (the prompt's tokens). No terminator.
+//!   - Errors, TGI-shaped (`{"error", "error_type"}`): 400 `validation` for a body that is
+//!     not JSON, lacks `inputs`, has blank `inputs` or `max_new_tokens: 0` (TGI itself
+//!     answers 422); 500 `generation` for `error_rate`.
+//!
 //! ## Reasoning
 //!
 //! [`LatencyProfile::reasoning_tokens`] (`reasoning=N` in the environment grammar; default
@@ -162,6 +332,11 @@
 //! | OpenAI | always when `N > 0`; `reasoning_effort` other than `none` asks for it | `N`, or [`DEFAULT_REASONING_TOKENS`] (8) when `N = 0` and asked; `"none"`: 0 | `delta.reasoning_content` |
 //! | Anthropic | only when the request enables `thinking` | `N`, or 8 when `N = 0`; capped by `budget_tokens` | `thinking` block, `thinking_delta`s |
 //! | Gemini | `includeThoughts: true`; also when `N > 0` without it, silently | `N`, or 8 when `N = 0` and `includeThoughts`; capped by `thinkingBudget`; `thinkingBudget: 0`: none | `"thought": true` parts (with `includeThoughts`); without, nothing is sent but the tokens take their time and are counted in `thoughtsTokenCount` |
+//! | OpenAI Responses | always when `N > 0`; `reasoning.effort` other than `none` asks for it | as OpenAI; `"none"`: 0 | a `reasoning` output item, `response.reasoning_summary_text.delta`s (whether or not `reasoning.summary` was asked) |
+//! | Azure OpenAI | as OpenAI | as OpenAI | `delta.reasoning_content` |
+//! | Cohere v2 | always when `N > 0`; `thinking: {"type": "enabled"}` asks for it | `N`, or 8 when `N = 0` and enabled; capped by `token_budget`; `disabled`: 0 | a `thinking` content, `delta.message.content.thinking` deltas |
+//! | Ollama | always when `N > 0`; `think: true` (or an effort) asks for it | `N`, or 8 when `N = 0` and `think`; `think: false`: 0 | `message.thinking` (chat), `thinking` (generate) |
+//! | OpenAI legacy Completions, Cohere v1, TGI | never | 0 | — |
 //!
 //! The truth says how many tokens were reasoning and whether they were sent:
 //! [`RequestTruth::ttft`] is the first token of any kind, [`RequestTruth::ttfo`] the first
@@ -214,11 +389,18 @@
 mod answer;
 mod anthropic;
 mod api_error;
+mod azure;
+mod cohere;
+mod cohere_v1;
+mod completions;
 mod gemini;
+mod ollama;
 mod openai;
 mod profile;
+mod responses;
 mod server;
 mod text;
+mod tgi;
 mod truth;
 
 #[cfg(test)]

@@ -116,7 +116,7 @@ pub(crate) fn parse_request(body: &[u8]) -> Result<ChatRequest, ApiError> {
 
 /// The `usage` object: `completion_tokens` counts reasoning too, and
 /// `completion_tokens_details.reasoning_tokens` is written when there was reasoning.
-fn usage_json(answer: &Answer) -> String {
+pub(crate) fn usage_json(answer: &Answer) -> String {
     let (prompt, completion) = (answer.prompt_tokens, answer.total());
     let mut s = format!(
         r#"{{"prompt_tokens":{prompt},"completion_tokens":{completion},"total_tokens":{}"#,
@@ -134,7 +134,7 @@ fn usage_json(answer: &Answer) -> String {
 }
 
 /// The finish reason of an answer.
-fn finish_reason(answer: &Answer) -> &'static str {
+pub(crate) fn finish_reason(answer: &Answer) -> &'static str {
     if answer.cut {
         "length"
     } else {

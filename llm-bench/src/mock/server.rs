@@ -25,8 +25,12 @@ use tokio::task::JoinHandle;
 use super::answer::{reasoning_for, Answer};
 use super::api_error::ApiError;
 use super::profile::{LatencyProfile, RequestPlan};
+use super::text::uuid_like;
 use super::truth::{Dialect, RequestTruth, TruthStore, DEFAULT_TRUTH_CAPACITY};
-use super::{anthropic, gemini, openai};
+use super::{
+    anthropic, azure, cohere, cohere_v1, completions, gemini, ollama, openai, responses, tgi,
+};
+use crate::providers::Provider;
 
 /// The model id the mock lists and uses when a request names none.
 pub const DEFAULT_MODEL: &str = "llm-bench-mock";
@@ -168,8 +172,9 @@ impl MockServerBuilder {
     }
 }
 
-/// The simulated endpoint (OpenAI, Anthropic and Gemini dialects), serving until [`shutdown`](Self::shutdown) or
-/// drop. See the [module docs](crate::mock).
+/// The simulated endpoint (the OpenAI Chat, Responses and Completions, Azure OpenAI,
+/// Anthropic, Gemini, Cohere v2 and v1, Ollama and TGI dialects), serving until
+/// [`shutdown`](Self::shutdown) or drop. See the [module docs](crate::mock).
 pub struct MockServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
@@ -233,6 +238,58 @@ impl MockServer {
     /// (`{gemini_base_url}/models/{model}:streamGenerateContent?alt=sse`).
     pub fn gemini_base_url(&self) -> String {
         format!("http://{}/v1beta", self.addr)
+    }
+
+    /// The base URL a built-in [`Client`](crate::providers::Client) of `provider` takes to
+    /// reach this server (`Client::builder().provider(p).base_url(..)`): [`base_url`]
+    /// (`.../v1`) for the OpenAI Chat, Responses and Completions APIs, [`root_url`] for the
+    /// others (the client appends `/v1/messages`, `/v1beta/models/...`, `/v2/chat`,
+    /// `/v1/chat`, `/api/chat`, `/generate_stream`, `/openai/...`). `None` for
+    /// [`Provider::Generic`], whose URL is the whole request URL (and for any provider the
+    /// mock does not speak).
+    ///
+    /// For Azure OpenAI, build the client with a deployment and an API version (the mock
+    /// takes any deployment name and any `api-version`; the harness uses
+    /// `.deployment("llm-bench-mock").api_version("2024-10-21")`), or with neither a
+    /// deployment nor a version and a model (Azure's v1 API).
+    ///
+    /// [`base_url`]: Self::base_url
+    /// [`root_url`]: Self::root_url
+    ///
+    /// ```
+    /// use llm_bench::mock::{LatencyProfile, MockServer};
+    /// use llm_bench::providers::{Client, Provider};
+    ///
+    /// let rt = tokio::runtime::Runtime::new()?;
+    /// rt.block_on(async {
+    ///     let server = MockServer::start(LatencyProfile::default()).await?;
+    ///     let base = server.base_url_for(&Provider::CohereV2).expect("spoken");
+    ///     let client = Client::builder()
+    ///         .provider(Provider::CohereV2)
+    ///         .base_url(base)
+    ///         .model("llm-bench-mock")
+    ///         .build()?;
+    ///     assert_eq!(client.host(), server.addr().to_string());
+    ///     server.shutdown().await;
+    ///     Ok::<(), Box<dyn std::error::Error>>(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn base_url_for(&self, provider: &Provider) -> Option<String> {
+        match provider {
+            Provider::OpenAiChat | Provider::OpenAiResponses | Provider::OpenAiCompletions => {
+                Some(self.base_url())
+            }
+            Provider::AzureOpenAi
+            | Provider::Anthropic
+            | Provider::Gemini
+            | Provider::CohereV2
+            | Provider::CohereV1
+            | Provider::Ollama
+            | Provider::Tgi => Some(self.root_url()),
+            // Provider::Generic, and any provider the mock does not speak.
+            _ => None,
+        }
     }
 
     /// The model id the server lists.
@@ -318,6 +375,18 @@ fn router(shared: Arc<Shared>) -> Router {
             get(retrieve_model).post(generate_content),
         )
         .route("/v1beta/models/{target}", post(generate_content))
+        .route("/v1/responses", post(responses_api))
+        .route("/v1/completions", post(legacy_completions))
+        .route(
+            "/openai/deployments/{deployment}/chat/completions",
+            post(azure_deployment),
+        )
+        .route("/openai/v1/chat/completions", post(azure_v1))
+        .route("/v2/chat", post(cohere_v2_chat))
+        .route("/v1/chat", post(cohere_v1_chat))
+        .route("/api/chat", post(ollama_chat))
+        .route("/api/generate", post(ollama_generate))
+        .route("/generate_stream", post(tgi_generate_stream))
         .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared)
@@ -453,20 +522,37 @@ struct Decided {
     shape: Shape,
 }
 
-/// The dialect-specific form of the answer.
-#[derive(Clone, Copy)]
+/// The dialect-specific form of the answer, with what the dialect's frames need of the
+/// request.
 enum Shape {
     OpenAi,
     Anthropic,
     Gemini(gemini::Framing),
+    CohereV2,
+    /// The conversation `stream-end` repeats.
+    CohereV1(Vec<serde_json::Value>),
+    Ollama(ollama::Endpoint),
+    /// `parameters.details` was asked for.
+    Tgi(bool),
+    /// The settings the response object echoes.
+    Responses(responses::Echo),
+    Completions,
+    Azure,
 }
 
 impl Shape {
-    fn dialect(self) -> Dialect {
+    fn dialect(&self) -> Dialect {
         match self {
             Shape::OpenAi => Dialect::OpenAi,
             Shape::Anthropic => Dialect::Anthropic,
             Shape::Gemini(_) => Dialect::Gemini,
+            Shape::CohereV2 => Dialect::CohereV2,
+            Shape::CohereV1(_) => Dialect::CohereV1,
+            Shape::Ollama(_) => Dialect::Ollama,
+            Shape::Tgi(_) => Dialect::Tgi,
+            Shape::Responses(_) => Dialect::OpenAiResponses,
+            Shape::Completions => Dialect::OpenAiCompletions,
+            Shape::Azure => Dialect::AzureOpenAi,
         }
     }
 }
@@ -476,15 +562,27 @@ enum Writer {
     OpenAi(openai::ChunkWriter),
     Anthropic(anthropic::EventWriter),
     Gemini(gemini::ChunkWriter),
+    CohereV2(cohere::EventWriter),
+    CohereV1(cohere_v1::LineWriter),
+    Ollama(ollama::LineWriter),
+    Tgi(tgi::EventWriter),
+    Responses(responses::EventWriter),
+    Completions(completions::ChunkWriter),
+    Azure(azure::ChunkWriter),
 }
 
 impl Writer {
-    /// The frame sent at once, with the headers (none for Gemini).
+    /// The frame sent at once, with the headers (none for Gemini, Ollama, TGI and legacy
+    /// Completions, whose first frame is the first token's).
     fn head(&mut self) -> Option<String> {
         match self {
             Writer::OpenAi(w) => Some(w.role()),
             Writer::Anthropic(w) => Some(w.head()),
-            Writer::Gemini(_) => None,
+            Writer::CohereV2(w) => Some(w.head()),
+            Writer::CohereV1(w) => Some(w.head()),
+            Writer::Responses(w) => Some(w.head()),
+            Writer::Azure(w) => Some(w.head()),
+            Writer::Gemini(_) | Writer::Ollama(_) | Writer::Tgi(_) | Writer::Completions(_) => None,
         }
     }
 
@@ -494,6 +592,13 @@ impl Writer {
             Writer::OpenAi(w) => w.token(i),
             Writer::Anthropic(w) => w.token(i),
             Writer::Gemini(w) => w.token(i),
+            Writer::CohereV2(w) => w.token(i),
+            Writer::CohereV1(w) => w.token(i),
+            Writer::Ollama(w) => w.token(i),
+            Writer::Tgi(w) => w.token(i),
+            Writer::Responses(w) => w.token(i),
+            Writer::Completions(w) => w.token(i),
+            Writer::Azure(w) => w.token(i),
         }
     }
 
@@ -503,6 +608,13 @@ impl Writer {
             Writer::OpenAi(w) => Some(w.trailer()),
             Writer::Anthropic(w) => Some(w.trailer()),
             Writer::Gemini(w) => w.trailer(),
+            Writer::CohereV2(w) => Some(w.trailer()),
+            Writer::CohereV1(w) => Some(w.trailer()),
+            Writer::Ollama(w) => Some(w.trailer()),
+            Writer::Tgi(w) => w.trailer(),
+            Writer::Responses(w) => Some(w.trailer()),
+            Writer::Completions(w) => Some(w.trailer()),
+            Writer::Azure(w) => Some(w.trailer()),
         }
     }
 }
@@ -607,6 +719,196 @@ async fn generate_content(
     respond(shared, begun, decided).await
 }
 
+/// `POST /v1/responses`: the OpenAI Responses API.
+async fn responses_api(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let begun = Begun::new(&shared, Dialect::OpenAiResponses);
+    let request = match responses::parse_request(&body) {
+        Ok(request) => request,
+        Err(error) => return error_response(&shared, begun.truth, &error),
+    };
+    drop(body);
+    let answer = request.answer(&begun.profile);
+    let decided = Decided {
+        model: request.model,
+        max_tokens: request.max_tokens,
+        stream: request.stream,
+        include_usage: request.stream,
+        answer,
+        shape: Shape::Responses(request.echo),
+    };
+    respond(shared, begun, decided).await
+}
+
+/// `POST /v1/completions`: OpenAI's legacy Completions API.
+async fn legacy_completions(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let begun = Begun::new(&shared, Dialect::OpenAiCompletions);
+    let request = match completions::parse_request(&body) {
+        Ok(request) => request,
+        Err(error) => return error_response(&shared, begun.truth, &error),
+    };
+    drop(body);
+    let answer = request.answer(&begun.profile);
+    let decided = Decided {
+        model: request.model,
+        max_tokens: request.max_tokens,
+        stream: request.stream,
+        include_usage: request.include_usage,
+        answer,
+        shape: Shape::Completions,
+    };
+    respond(shared, begun, decided).await
+}
+
+/// `POST /openai/deployments/{deployment}/chat/completions?api-version=...`: Azure OpenAI.
+/// Any deployment name is accepted; it serves the server's model, whatever the body names
+/// (as an Azure deployment serves the model it was created with).
+async fn azure_deployment(
+    State(shared): State<Arc<Shared>>,
+    Path(_deployment): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let begun = Begun::new(&shared, Dialect::AzureOpenAi);
+    let has_version = query.as_deref().is_some_and(|q| {
+        q.split('&').any(|kv| {
+            kv.strip_prefix("api-version=")
+                .is_some_and(|v| !v.is_empty())
+        })
+    });
+    if !has_version {
+        let error = ApiError {
+            status: 404,
+            message: "Resource not found: a deployment URL needs an api-version query parameter (e.g. ?api-version=2024-10-21).".into(),
+            kind: "invalid_request_error",
+            code: "404",
+        };
+        return error_response(&shared, begun.truth, &error);
+    }
+    azure_chat(shared, begun, body, false).await
+}
+
+/// `POST /openai/v1/chat/completions`: Azure OpenAI's v1 API (the model in the body).
+async fn azure_v1(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let begun = Begun::new(&shared, Dialect::AzureOpenAi);
+    azure_chat(shared, begun, body, true).await
+}
+
+/// An Azure chat-completions request: read as OpenAI's; `echo_model` says whether the
+/// body's model is the answer's (v1 API) or the server's is (deployment URLs).
+async fn azure_chat(shared: Arc<Shared>, begun: Begun, body: Bytes, echo_model: bool) -> Response {
+    let request = match openai::parse_request(&body) {
+        Ok(request) => request,
+        Err(error) => return error_response(&shared, begun.truth, &error),
+    };
+    drop(body);
+    let reasoning = reasoning_for(&begun.profile, request.reasoning, None);
+    let answer = Answer::plan(
+        &begun.profile,
+        request.max_tokens,
+        reasoning,
+        true,
+        request.prompt_tokens,
+    );
+    let decided = Decided {
+        model: if echo_model { request.model } else { None },
+        max_tokens: request.max_tokens,
+        stream: request.stream,
+        include_usage: request.include_usage,
+        answer,
+        shape: Shape::Azure,
+    };
+    respond(shared, begun, decided).await
+}
+
+/// `POST /v2/chat`: Cohere chat, API v2.
+async fn cohere_v2_chat(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let begun = Begun::new(&shared, Dialect::CohereV2);
+    let request = match cohere::parse_request(&body) {
+        Ok(request) => request,
+        Err(error) => return error_response(&shared, begun.truth, &error),
+    };
+    drop(body);
+    let answer = request.answer(&begun.profile);
+    let decided = Decided {
+        model: request.model,
+        max_tokens: request.max_tokens,
+        stream: request.stream,
+        include_usage: request.stream,
+        answer,
+        shape: Shape::CohereV2,
+    };
+    respond(shared, begun, decided).await
+}
+
+/// `POST /v1/chat`: Cohere chat, API v1 (NDJSON).
+async fn cohere_v1_chat(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let begun = Begun::new(&shared, Dialect::CohereV1);
+    let request = match cohere_v1::parse_request(&body) {
+        Ok(request) => request,
+        Err(error) => return error_response(&shared, begun.truth, &error),
+    };
+    drop(body);
+    let answer = request.answer(&begun.profile);
+    let decided = Decided {
+        model: request.model,
+        max_tokens: request.max_tokens,
+        stream: request.stream,
+        include_usage: request.stream,
+        answer,
+        shape: Shape::CohereV1(request.history),
+    };
+    respond(shared, begun, decided).await
+}
+
+/// `POST /api/chat`: Ollama chat (NDJSON).
+async fn ollama_chat(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    ollama_request(shared, body, ollama::Endpoint::Chat).await
+}
+
+/// `POST /api/generate`: Ollama generate (NDJSON).
+async fn ollama_generate(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    ollama_request(shared, body, ollama::Endpoint::Generate).await
+}
+
+async fn ollama_request(shared: Arc<Shared>, body: Bytes, endpoint: ollama::Endpoint) -> Response {
+    let begun = Begun::new(&shared, Dialect::Ollama);
+    let request = match ollama::parse_request(&body, endpoint) {
+        Ok(request) => request,
+        Err(error) => return error_response(&shared, begun.truth, &error),
+    };
+    drop(body);
+    let answer = request.answer(&begun.profile);
+    let decided = Decided {
+        model: request.model,
+        max_tokens: request.max_tokens,
+        stream: request.stream,
+        include_usage: request.stream,
+        answer,
+        shape: Shape::Ollama(endpoint),
+    };
+    respond(shared, begun, decided).await
+}
+
+/// `POST /generate_stream`: TGI's token stream (always streamed).
+async fn tgi_generate_stream(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let begun = Begun::new(&shared, Dialect::Tgi);
+    let request = match tgi::parse_request(&body) {
+        Ok(request) => request,
+        Err(error) => return error_response(&shared, begun.truth, &error),
+    };
+    drop(body);
+    let answer = request.answer(&begun.profile);
+    let decided = Decided {
+        model: None,
+        max_tokens: request.max_tokens,
+        stream: true,
+        include_usage: request.details,
+        answer,
+        shape: Shape::Tgi(request.details),
+    };
+    respond(shared, begun, decided).await
+}
+
 /// Answers a valid request: an injected error, a whole answer after its time, or a stream.
 async fn respond(shared: Arc<Shared>, begun: Begun, decided: Decided) -> Response {
     let Begun {
@@ -643,10 +945,15 @@ async fn respond(shared: Arc<Shared>, begun: Begun, decided: Decided) -> Respons
     truth.reasoning_streamed = answer.reasoning_streamed;
     let serial = shared.ids.fetch_add(1, Ordering::Relaxed);
     let id = match dialect {
-        Dialect::OpenAi => format!("chatcmpl-mock{serial:012x}"),
+        Dialect::OpenAi | Dialect::AzureOpenAi => format!("chatcmpl-mock{serial:012x}"),
         Dialect::Anthropic => format!("msg_mock{serial:016x}"),
-        Dialect::Gemini => format!("mock{serial:012x}"),
+        Dialect::OpenAiResponses => format!("resp_mock{serial:016x}"),
+        Dialect::OpenAiCompletions => format!("cmpl-mock{serial:012x}"),
+        Dialect::CohereV2 | Dialect::CohereV1 => uuid_like(serial),
+        Dialect::Gemini | Dialect::Ollama | Dialect::Tgi => format!("mock{serial:012x}"),
     };
+    // Cohere v1's second id, the generation's.
+    let generation_id = uuid_like(serial ^ 0x6765_6E65_7261_7465);
     let created = unix_now();
 
     if !stream {
@@ -660,10 +967,30 @@ async fn respond(shared: Arc<Shared>, begun: Begun, decided: Decided) -> Respons
                 return error_response(&shared, truth, &ApiError::shutting_down(dialect));
             }
         }
-        let body = match shape {
+        let body = match &shape {
             Shape::OpenAi => openai::completion_body(&id, created, &truth.model, &answer),
             Shape::Anthropic => anthropic::message_body(&id, &truth.model, &answer),
             Shape::Gemini(_) => gemini::response_body(&id, &truth.model, &answer),
+            Shape::CohereV2 => cohere::response_body(&id, &answer),
+            Shape::CohereV1(history) => {
+                cohere_v1::response_body(&id, &generation_id, history, &answer)
+            }
+            Shape::Ollama(endpoint) => {
+                let durations = ollama::Durations {
+                    total: quanta::Instant::now().saturating_duration_since(received_at),
+                    prompt_eval: plan.ttft,
+                    eval: offset.saturating_sub(plan.ttft),
+                };
+                ollama::response_body(&truth.model, &answer, *endpoint, durations)
+            }
+            Shape::Responses(echo) => {
+                responses::EventWriter::new(&id, created, &truth.model, echo.clone(), answer)
+                    .response_body()
+            }
+            Shape::Completions => completions::completion_body(&id, created, &truth.model, &answer),
+            Shape::Azure => azure::completion_body(&id, created, &truth.model, &answer),
+            // `/generate_stream` always streams.
+            Shape::Tgi(_) => String::new(),
         };
         let now = quanta::Instant::now();
         truth.headers_sent_at = now;
@@ -694,6 +1021,62 @@ async fn respond(shared: Arc<Shared>, begun: Begun, decided: Decided) -> Respons
                 gemini::Framing::Sse => "text/event-stream",
                 gemini::Framing::JsonArray => "application/json; charset=UTF-8",
             },
+        ),
+        Shape::CohereV2 => (
+            Writer::CohereV2(cohere::EventWriter::new(&id, answer)),
+            "text/event-stream",
+        ),
+        Shape::CohereV1(history) => (
+            Writer::CohereV1(cohere_v1::LineWriter::new(
+                &id,
+                &generation_id,
+                history,
+                answer,
+            )),
+            "application/stream+json",
+        ),
+        Shape::Ollama(endpoint) => (
+            Writer::Ollama(ollama::LineWriter::new(
+                &truth.model,
+                answer,
+                endpoint,
+                received_at,
+            )),
+            "application/x-ndjson",
+        ),
+        Shape::Tgi(details) => (
+            Writer::Tgi(tgi::EventWriter::new(answer, details)),
+            "text/event-stream",
+        ),
+        Shape::Responses(echo) => (
+            Writer::Responses(responses::EventWriter::new(
+                &id,
+                created,
+                &truth.model,
+                echo,
+                answer,
+            )),
+            "text/event-stream; charset=utf-8",
+        ),
+        Shape::Completions => (
+            Writer::Completions(completions::ChunkWriter::new(
+                &id,
+                created,
+                &truth.model,
+                answer,
+                include_usage,
+            )),
+            "text/event-stream",
+        ),
+        Shape::Azure => (
+            Writer::Azure(azure::ChunkWriter::new(
+                &id,
+                created,
+                &truth.model,
+                answer,
+                include_usage,
+            )),
+            "text/event-stream; charset=utf-8",
         ),
     };
     // Hidden reasoning takes its time: the first token sent is generated after it. When
@@ -729,6 +1112,11 @@ async fn respond(shared: Arc<Shared>, begun: Begun, decided: Decided) -> Respons
     if dialect == Dialect::Anthropic {
         if let Ok(v) = HeaderValue::from_str(&format!("req_mock{serial:016x}")) {
             headers.insert("request-id", v);
+        }
+    }
+    if dialect == Dialect::AzureOpenAi {
+        if let Ok(v) = HeaderValue::from_str(&uuid_like(serial ^ 0x6170_696D)) {
+            headers.insert("apim-request-id", v);
         }
     }
     resp

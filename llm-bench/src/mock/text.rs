@@ -69,12 +69,39 @@ pub fn expected_reasoning(seed: u64, tokens: u32) -> String {
     s
 }
 
+/// The position in [`WORDS`] of word `index` of a sequence.
+fn word_index(seed: u64, salt: u64, index: u32) -> usize {
+    let h = splitmix64(seed ^ splitmix64(salt | u64::from(index)));
+    (h % WORDS.len() as u64) as usize
+}
+
 fn push_word(out: &mut String, seed: u64, salt: u64, index: u32) {
     if index > 0 {
         out.push(' ');
     }
-    let h = splitmix64(seed ^ splitmix64(salt | u64::from(index)));
-    out.push_str(WORDS[(h % WORDS.len() as u64) as usize]);
+    out.push_str(WORDS[word_index(seed, salt, index)]);
+}
+
+/// A token id for answer token `index` (TGI's `token.id`): one id per word of the list,
+/// so the same word always has the same id.
+pub(crate) fn answer_token_id(seed: u64, index: u32) -> u32 {
+    // Word ids start above the few special tokens of a vocabulary.
+    1000 + word_index(seed, ANSWER_SALT, index) as u32
+}
+
+/// A UUID-shaped id (version 4 layout) derived from `n`, for the APIs whose ids are UUIDs
+/// (Cohere's message and generation ids, Azure's request ids).
+pub(crate) fn uuid_like(n: u64) -> String {
+    let a = splitmix64(n);
+    let b = splitmix64(a ^ 0x5555_5555_5555_5555);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0x0fff,
+        0x8000 | ((b >> 48) & 0x3fff),
+        b & 0xffff_ffff_ffff
+    )
 }
 
 /// Appends answer token `index` (words need no JSON escaping).

@@ -23,6 +23,21 @@ pub enum Dialect {
     Anthropic,
     /// Gemini `generateContent` / `streamGenerateContent` (`/v1beta/models/{model}:...`).
     Gemini,
+    /// Cohere chat, API v2 (`/v2/chat`, named server-sent events).
+    CohereV2,
+    /// Cohere chat, API v1 (`/v1/chat`, NDJSON).
+    CohereV1,
+    /// Ollama's native API (`/api/chat` and `/api/generate`, NDJSON).
+    Ollama,
+    /// Hugging Face Text Generation Inference (`/generate_stream`).
+    Tgi,
+    /// OpenAI Responses (`/v1/responses`).
+    OpenAiResponses,
+    /// OpenAI legacy Completions (`/v1/completions`).
+    OpenAiCompletions,
+    /// Azure OpenAI chat completions (`/openai/deployments/{deployment}/chat/completions`
+    /// and `/openai/v1/chat/completions`).
+    AzureOpenAi,
 }
 
 /// What the server did for one request, with timestamps from the global quanta clock
@@ -41,10 +56,11 @@ pub struct RequestTruth {
     /// When the request (head and body) had been read and the handler started.
     pub received_at: Instant,
     /// For a stream: when the first frame, which goes out with the headers (OpenAI's
-    /// role-only chunk, Anthropic's `message_start`, `content_block_start` and `ping`), was
-    /// handed to the HTTP layer; for Gemini, which has no such frame, when the HTTP layer
-    /// first asked for the body, right after taking the headers. Otherwise: when the whole
-    /// response was.
+    /// role-only chunk, Anthropic's `message_start`, `content_block_start` and `ping`,
+    /// Cohere's `message-start` or `stream-start`, ...), was handed to the HTTP layer; for
+    /// dialects with no such frame (Gemini, Ollama, TGI, legacy Completions), when the HTTP
+    /// layer first asked for the body, right after taking the headers. Otherwise: when the
+    /// whole response was.
     pub headers_sent_at: Instant,
     /// When each output token sent was handed to the HTTP layer, in order; one per token (a
     /// token is one event), reasoning tokens first when they are streamed (see
@@ -74,8 +90,9 @@ pub struct RequestTruth {
     pub prompt_tokens: u32,
     /// The request asked for a stream.
     pub streamed: bool,
-    /// The stream reports usage: OpenAI requests that asked for it
-    /// (`stream_options.include_usage`); always for Anthropic and Gemini.
+    /// The stream reports usage: OpenAI Chat, Azure and Completions requests that asked
+    /// for it (`stream_options.include_usage`), TGI requests with `parameters.details`;
+    /// always for the other dialects.
     pub include_usage: bool,
     /// The HTTP status sent.
     pub status: u16,
