@@ -60,6 +60,7 @@ fn registration(
     let group = optional_str(options.group.as_deref());
     let model = optional_str(options.model.as_deref());
     let gate = optional_str(options.gate.as_deref());
+    let provider = optional_str(options.provider.as_deref());
     let samples = optional(options.samples);
     let warmup = optional(options.warmup);
     let concurrency = optional(options.concurrency);
@@ -108,6 +109,7 @@ fn registration(
                         timeout_ms: #timeout_ms,
                         model: #model,
                         gate: #gate,
+                        provider: #provider,
                     },
                     run: #entry,
                 }

@@ -60,7 +60,8 @@ use proc_macro::TokenStream;
 /// | `concurrency` | integer ≥ 1 | `concurrency = 4` | Requests in flight at once (closed loop). |
 /// | `timeout` | duration string | `timeout = "30s"` | Time limit of one invocation. |
 /// | `model` | string | `model = "gpt-4o-mini"` | Model to ask for, unless a request names its own. |
-/// | `gate` | string | `gate = "ttft,e2e"` | Metrics whose median regression fails `--fail-on-regression` (default `ttft,tpot`; `""` gates none). Names: `ttfb`, `ttft`, `ttfo`, `itl`, `tpot`, `e2e`, `tokens_per_second`. |
+/// | `gate` | string | `gate = "ttft,e2e"` | Metrics whose median regression fails `--fail-on-regression` (default `ttft,tpot`; `""` gates none). Names: `ttfb`, `ttft`, `ttfo`, `itl`, `itl_per_token`, `tpot`, `e2e`, `tokens_per_second`. |
+/// | `provider` | string | `provider = "anthropic"` | The API the scenario's `ctx.stream` speaks: `openai`, `openai_responses`, `openai_completions`, `azure`, `anthropic`, `gemini`, `cohere`, `cohere_v1`, `ollama`, `tgi`. Its endpoint comes from that vendor's environment variables, else the built-in simulated endpoint speaks it. Default: the provider `LLM_BENCH_PROVIDER` selects. |
 ///
 /// - `name` and `group` name a directory under `target/llm-bench/` and are matched by
 ///   command-line filters, so they may contain only ASCII letters, digits, `_`, `-`, `.`

@@ -19,6 +19,7 @@ pub(crate) const OPTION_NAMES: &[&str] = &[
     "timeout",
     "model",
     "gate",
+    "provider",
 ];
 
 /// Metric names `gate` accepts (the metrics whose regression fails the build).
@@ -31,6 +32,21 @@ pub(crate) const GATE_METRICS: &[&str] = &[
     "tpot",
     "e2e",
     "tokens_per_second",
+];
+
+/// Providers `provider` accepts (the canonical names of `llm_bench::Provider::from_name`;
+/// `generic` needs a spec file, so only the environment can select it).
+pub(crate) const PROVIDER_NAMES: &[&str] = &[
+    "openai",
+    "openai_responses",
+    "openai_completions",
+    "azure",
+    "anthropic",
+    "gemini",
+    "cohere",
+    "cohere_v1",
+    "ollama",
+    "tgi",
 ];
 
 /// Longest accepted `name` or `group`, in bytes.
@@ -47,6 +63,7 @@ pub(crate) struct Options {
     pub(crate) timeout_ms: Option<u64>,
     pub(crate) model: Option<String>,
     pub(crate) gate: Option<String>,
+    pub(crate) provider: Option<String>,
 }
 
 impl Options {
@@ -116,6 +133,7 @@ impl Options {
             "timeout" => timeout(&value).map(|v| self.timeout_ms = Some(v)),
             "model" => model(&value).map(|v| self.model = Some(v)),
             "gate" => gate(&value).map(|v| self.gate = Some(v)),
+            "provider" => provider(&value).map(|v| self.provider = Some(v)),
             _ => unreachable!("every name in OPTION_NAMES is handled"),
         };
         if let Err(error) = result {
@@ -159,6 +177,9 @@ fn unknown_option_message(key: Option<&str>) -> String {
         "parallelism" | "parallel" | "workers" | "threads" => {
             ": did you mean `concurrency`?".to_owned()
         }
+        "endpoint" | "url" | "base_url" | "host" | "api_key" | "key" => {
+            ": the endpoint and key come from the environment (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, ...) or from a `Client` of your own passed to `ctx.stream_with`; `provider = \"...\"` chooses the API".to_owned()
+        }
         "timeout_ms" | "time_limit" | "deadline" => {
             ": did you mean `timeout = \"30s\"`?".to_owned()
         }
@@ -179,6 +200,7 @@ fn example(key: &str) -> &'static str {
         "concurrency" => "4",
         "timeout" => "\"30s\"",
         "gate" => "\"ttft,tpot\"",
+        "provider" => "\"anthropic\"",
         _ => "\"gpt-4o-mini\"",
     }
 }
@@ -374,6 +396,36 @@ fn gate(value: &Expr) -> syn::Result<String> {
     Ok(metrics.join(","))
 }
 
+/// `provider = "anthropic"`: one of [`PROVIDER_NAMES`] (case, `-` and `_` do not matter).
+fn provider(value: &Expr) -> syn::Result<String> {
+    let lit = string("provider", value)?;
+    let name = lit.value().trim().to_ascii_lowercase().replace('-', "_");
+    if PROVIDER_NAMES.contains(&name.as_str()) {
+        return Ok(name);
+    }
+    let hint = match name.as_str() {
+        "generic" => ": a generic provider needs a spec file, so select it with \
+                      LLM_BENCH_PROVIDER=generic and LLM_BENCH_GENERIC_SPEC"
+            .to_owned(),
+        "claude" => ": did you mean `anthropic`?".to_owned(),
+        "google" | "vertex" => ": did you mean `gemini`?".to_owned(),
+        "azure_openai" => ": did you mean `azure`?".to_owned(),
+        "chat" | "openai_chat" | "openai_compatible" | "vllm" => {
+            ": did you mean `openai` (any OpenAI-compatible server)?".to_owned()
+        }
+        _ => closest(&name, PROVIDER_NAMES)
+            .map(|near| format!(": did you mean `{near}`?"))
+            .unwrap_or_default(),
+    };
+    Err(syn::Error::new_spanned(
+        lit,
+        format!(
+            "unknown provider `{name}`{hint} (the providers are {})",
+            PROVIDER_NAMES.join(", ")
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{check_id_part, Options};
@@ -405,6 +457,7 @@ mod tests {
             name = "support v2",
             model = "gpt-4o-mini",
             gate = "E2E, ttft,e2e,",
+            provider = "Cohere-V1",
         ))
         .unwrap();
         assert_eq!(
@@ -418,8 +471,17 @@ mod tests {
                 timeout_ms: Some(2_500),
                 model: Some("gpt-4o-mini".into()),
                 gate: Some("e2e,ttft".into()),
+                provider: Some("cohere_v1".into()),
             }
         );
+    }
+
+    #[test]
+    fn provider_names_a_known_api() {
+        let err = parse(quote!(provider = "gemeni")).unwrap_err();
+        assert!(err.contains("did you mean `gemini`?"), "{err}");
+        let err = parse(quote!(provider = "generic")).unwrap_err();
+        assert!(err.contains("LLM_BENCH_GENERIC_SPEC"), "{err}");
     }
 
     #[test]

@@ -70,6 +70,7 @@ static MEASURED: crate::scenario::Scenario = crate::scenario::Scenario {
         timeout_ms: None,
         model: None,
         gate: None,
+        provider: None,
     },
     run: stream_short_answer,
 };

@@ -32,6 +32,12 @@ pub struct ScenarioConfig {
     /// Metrics whose regression fails `--fail-on-regression`, comma-separated metric names
     /// (checked by the attribute); `None` means the default (TTFT and TPOT).
     pub gate: Option<&'static str>,
+    /// The provider the scenario's requests speak (a name [`Provider::from_name`]
+    /// accepts, checked by the attribute); `None` means the one `LLM_BENCH_PROVIDER`
+    /// selects.
+    ///
+    /// [`Provider::from_name`]: crate::providers::Provider::from_name
+    pub provider: Option<&'static str>,
 }
 
 impl ScenarioConfig {

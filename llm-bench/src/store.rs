@@ -65,8 +65,9 @@ pub struct ScenarioInfo {
 /// What a run measured against. Never holds a key or a full URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointInfo {
-    /// `simulated` (the built-in endpoint, whatever API it spoke), or the provider's name
-    /// (`openai_compatible`, `anthropic`, `gemini`, ...; see [`crate::Provider::name`]).
+    /// The provider's name (`openai_compatible`, `anthropic`, `gemini`, ...; see
+    /// [`crate::Provider::name`]), or for the built-in simulated endpoint `simulated`
+    /// (speaking the OpenAI-compatible API) or `simulated_<provider>` (`simulated_anthropic`).
     pub kind: String,
     /// Host and port.
     pub host: String,

@@ -57,7 +57,7 @@ pub(crate) fn incomparable(new: &StoredRun, base: &StoredRun) -> Option<String> 
         )
     };
     let differs = a.kind != b.kind
-        || (a.kind != "simulated" && a.host != b.host)
+        || (!a.kind.starts_with("simulated") && a.host != b.host)
         || a.model != b.model
         || base.settings.concurrency != new.settings.concurrency;
     differs.then(|| {

@@ -1,93 +1,171 @@
-//! Which endpoint a run measures: the one the environment configures, or the built-in
-//! simulated endpoint started in-process.
+//! Which endpoint each scenario measures: the one the environment configures for its
+//! provider, or the built-in simulated endpoint started in-process, speaking that provider's
+//! API.
 //!
-//! `LLM_BENCH_PROVIDER` selects the provider (default: OpenAI-compatible), and each vendor's
-//! usual variables configure it (see [`providers::env`](crate::providers::env)). The rule
-//! that does not change: with no endpoint variable set for the chosen provider, the
-//! simulated endpoint is used, even when a key is set, so a benchmark never spends money by
-//! accident.
+//! A scenario's provider is its attribute's `provider = "..."`, else the one
+//! `LLM_BENCH_PROVIDER` selects (default: OpenAI-compatible), and each vendor's usual
+//! variables configure it (see [`providers::env`](crate::providers::env)). The rule that
+//! does not change: with no endpoint variable set for a provider, the simulated endpoint is
+//! used, even when a key is set, so a benchmark never spends money by accident. One
+//! simulated endpoint serves every provider of a run (it answers each API on its own paths).
 
 use crate::error::{Error, Result};
 use crate::mock::{LatencyProfile, MockServer};
-use crate::providers::env::{endpoint_from_env, EnvEndpoint};
+use crate::providers::env::{endpoint_for_provider, endpoint_from_env, EnvEndpoint};
 use crate::providers::{Client, Provider};
+use crate::scenario::Scenario;
 use crate::store::EndpointInfo;
 
 /// The model name the simulated endpoint answers to when nothing else is configured.
 pub(crate) const SIMULATED_MODEL: &str = "llm-bench-mock";
 
-/// The endpoint kind stored for runs against the simulated endpoint.
+/// The endpoint kind stored for runs against the simulated endpoint speaking the
+/// OpenAI-compatible API; other APIs add their provider's name (`simulated_anthropic`).
 const SIMULATED_KIND: &str = "simulated";
 
-/// The endpoint of a run, kept alive for its duration.
+/// The Azure deployment and API version clients of the simulated endpoint use.
+const SIMULATED_AZURE_DEPLOYMENT: &str = "llm-bench-mock";
+const SIMULATED_AZURE_API_VERSION: &str = "2024-10-21";
+
+/// The endpoint of one provider in a run.
 pub(crate) struct Endpoint {
     pub client: Client,
     /// What stored runs record as the endpoint kind: the provider's name
-    /// ([`Provider::name`]), or `simulated`.
-    pub kind: &'static str,
-    /// Held so the in-process server lives as long as the run.
-    _simulated: Option<MockServer>,
+    /// ([`Provider::name`]), or `simulated` / `simulated_<provider>`.
+    pub kind: String,
 }
 
 impl Endpoint {
     /// What a stored run records about this endpoint for a scenario asking for `model`.
     pub fn info(&self, model: Option<&str>) -> EndpointInfo {
         EndpointInfo {
-            kind: self.kind.to_string(),
+            kind: self.kind.clone(),
             host: self.client.host().to_string(),
             model: model.or(self.client.model()).map(str::to_string),
         }
     }
 }
 
-/// Resolves the endpoint from the environment, or starts the simulated one and says so in
-/// one line.
-pub(crate) async fn resolve() -> Result<Endpoint> {
-    let env = endpoint_from_env()?;
-    if let Some(client) = env.client {
-        println!(
-            "llm-bench: measuring the {} endpoint at {} ({})",
-            describe(client.provider()),
-            client.host(),
-            env.endpoint_var
-        );
-        return Ok(Endpoint {
-            kind: client.provider().name(),
-            client,
-            _simulated: None,
-        });
-    }
-    simulated(&env).await
+/// The endpoints of a run: one per provider its scenarios speak, resolved before anything
+/// runs, and the simulated endpoint when one of them needs it (kept alive with the run).
+pub(crate) struct Endpoints {
+    /// The provider of scenarios that name none.
+    default: Provider,
+    by_provider: Vec<(Provider, Endpoint)>,
+    _simulated: Option<MockServer>,
 }
 
-/// Starts the simulated endpoint, with a client of the selected provider where the
-/// simulated endpoint speaks it (OpenAI Chat, Anthropic, Gemini), else OpenAI Chat.
-async fn simulated(env: &EnvEndpoint) -> Result<Endpoint> {
+impl Endpoints {
+    /// Resolves the endpoint of every provider the `scenarios` speak, saying in one line
+    /// each which endpoint it is. Fails (before any request) on a bad variable.
+    pub async fn resolve(scenarios: &[&'static Scenario]) -> Result<Endpoints> {
+        let default_env = endpoint_from_env()?;
+        let default = default_env.provider.clone();
+        let mut wanted: Vec<Provider> = Vec::new();
+        for s in scenarios {
+            let provider = provider_of(s, &default)?;
+            if !wanted.contains(&provider) {
+                wanted.push(provider);
+            }
+        }
+        let mut simulated: Option<MockServer> = None;
+        let mut by_provider = Vec::new();
+        for provider in wanted {
+            let env = if provider == default {
+                endpoint_from_env()?
+            } else {
+                endpoint_for_provider(provider.clone())?
+            };
+            let endpoint = match env.client {
+                Some(client) => {
+                    println!(
+                        "llm-bench: measuring the {} endpoint at {} ({})",
+                        describe(client.provider()),
+                        client.host(),
+                        env.endpoint_var
+                    );
+                    Endpoint {
+                        kind: client.provider().name().to_string(),
+                        client,
+                    }
+                }
+                None => {
+                    if simulated.is_none() {
+                        simulated = Some(start_simulated().await?);
+                    }
+                    let server = simulated
+                        .as_ref()
+                        .ok_or_else(|| Error::Config("the simulated endpoint is gone".into()))?;
+                    simulated_endpoint(server, &env)?
+                }
+            };
+            by_provider.push((provider, endpoint));
+        }
+        Ok(Endpoints {
+            default,
+            by_provider,
+            _simulated: simulated,
+        })
+    }
+
+    /// The endpoint `scenario` measures.
+    pub fn for_scenario(&self, scenario: &Scenario) -> Result<&Endpoint> {
+        let provider = provider_of(scenario, &self.default)?;
+        self.by_provider
+            .iter()
+            .find(|(p, _)| *p == provider)
+            .map(|(_, e)| e)
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "no endpoint was resolved for scenario `{}` ({})",
+                    scenario.id(),
+                    provider.name()
+                ))
+            })
+    }
+}
+
+/// The provider `scenario` speaks: its attribute's, else `default`.
+fn provider_of(scenario: &Scenario, default: &Provider) -> Result<Provider> {
+    match scenario.config.provider {
+        None => Ok(default.clone()),
+        Some(name) => Provider::from_name(name)
+            .map_err(|e| Error::Config(format!("scenario `{}`: {e}", scenario.id()))),
+    }
+}
+
+/// Starts the simulated endpoint with the profile of `LLM_BENCH_MOCK_PROFILE`.
+async fn start_simulated() -> Result<MockServer> {
     let profile = LatencyProfile::from_env()
         .map_err(|e| Error::Config(format!("LLM_BENCH_MOCK_PROFILE: {e}")))?
         .unwrap_or_default();
-    let server = MockServer::start(profile)
+    MockServer::start(profile)
         .await
-        .map_err(|e| Error::io("could not start the built-in simulated endpoint", e))?;
+        .map_err(|e| Error::io("could not start the built-in simulated endpoint", e))
+}
+
+/// A client of `env.provider` for the simulated endpoint (OpenAI Chat for a provider the
+/// simulated endpoint does not speak), announced in one line.
+fn simulated_endpoint(server: &MockServer, env: &EnvEndpoint) -> Result<Endpoint> {
     let model = std::env::var("LLM_BENCH_MODEL")
         .ok()
         .map(|m| m.trim().to_string())
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| SIMULATED_MODEL.to_string());
-    let (provider, base_url, speaks) = match &env.provider {
-        Provider::Anthropic | Provider::Gemini => (
-            env.provider.clone(),
-            format!("http://{}", server.addr()),
-            true,
-        ),
-        Provider::OpenAiChat => (Provider::OpenAiChat, server.base_url(), true),
-        _ => (Provider::OpenAiChat, server.base_url(), false),
+    let (provider, base_url, speaks) = match server.base_url_for(&env.provider) {
+        Some(url) => (env.provider.clone(), url, true),
+        None => (Provider::OpenAiChat, server.base_url(), false),
     };
-    let client = Client::builder()
+    let mut builder = Client::builder()
         .provider(provider.clone())
         .base_url(base_url)
-        .model(model)
-        .build()?;
+        .model(model);
+    if provider == Provider::AzureOpenAi {
+        builder = builder
+            .deployment(SIMULATED_AZURE_DEPLOYMENT)
+            .api_version(SIMULATED_AZURE_API_VERSION);
+    }
+    let client = builder.build()?;
     let mut hint = match env.key_var {
         Some(key) => format!(
             " ({key} is set but {} is not: set {} to measure a real one)",
@@ -110,11 +188,12 @@ async fn simulated(env: &EnvEndpoint) -> Result<Endpoint> {
         "llm-bench: no endpoint configured; using the built-in simulated endpoint at {}{speaking}{hint}",
         client.base_url(),
     );
-    Ok(Endpoint {
-        client,
-        kind: SIMULATED_KIND,
-        _simulated: Some(server),
-    })
+    let kind = if provider == Provider::OpenAiChat {
+        SIMULATED_KIND.to_string()
+    } else {
+        format!("{SIMULATED_KIND}_{}", provider.name())
+    };
+    Ok(Endpoint { client, kind })
 }
 
 /// A provider's name for messages.
@@ -131,5 +210,94 @@ fn describe(provider: &Provider) -> &'static str {
         Provider::Ollama => "Ollama",
         Provider::Tgi => "TGI",
         _ => "generic",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::openai::ChatRequest;
+    use crate::scenario::ScenarioConfig;
+
+    /// Every name the attribute's `provider` accepts (llm-bench-macros' `PROVIDER_NAMES`).
+    const ATTRIBUTE_PROVIDERS: [&str; 10] = [
+        "openai",
+        "openai_responses",
+        "openai_completions",
+        "azure",
+        "anthropic",
+        "gemini",
+        "cohere",
+        "cohere_v1",
+        "ollama",
+        "tgi",
+    ];
+
+    fn scenario_speaking(provider: &'static str) -> &'static Scenario {
+        fn run(_: &mut crate::Ctx) -> crate::scenario::ScenarioFuture<'_> {
+            crate::scenario::into_scenario_future(async {})
+        }
+        Box::leak(Box::new(Scenario {
+            name: provider,
+            group: None,
+            module_path: module_path!(),
+            file: file!(),
+            line: line!(),
+            description: "",
+            config: ScenarioConfig {
+                provider: Some(provider),
+                ..ScenarioConfig::default()
+            },
+            run,
+        }))
+    }
+
+    /// With no vendor variable set, each scenario gets a client of its own provider for
+    /// the one simulated endpoint, and a request through it succeeds.
+    #[tokio::test]
+    async fn each_scenario_speaks_its_provider_to_the_simulated_endpoint() {
+        let configured = ATTRIBUTE_PROVIDERS.iter().any(|name| {
+            let provider = Provider::from_name(name).expect("a provider name");
+            endpoint_for_provider(provider).is_ok_and(|e| e.client.is_some())
+        });
+        if configured || std::env::var_os("LLM_BENCH_PROVIDER").is_some() {
+            eprintln!("SKIPPED: a provider's endpoint variable is set in this environment");
+            return;
+        }
+        let scenarios: Vec<&'static Scenario> = ATTRIBUTE_PROVIDERS
+            .iter()
+            .map(|name| scenario_speaking(name))
+            .collect();
+        let endpoints = Endpoints::resolve(&scenarios).await.unwrap();
+        assert_eq!(endpoints.by_provider.len(), ATTRIBUTE_PROVIDERS.len());
+        for s in &scenarios {
+            let endpoint = endpoints.for_scenario(s).unwrap();
+            let provider = Provider::from_name(s.name).unwrap();
+            assert_eq!(endpoint.client.provider(), &provider, "{}", s.name);
+            let expected_kind = match provider {
+                Provider::OpenAiChat => "simulated".to_string(),
+                ref p => format!("simulated_{}", p.name()),
+            };
+            assert_eq!(endpoint.kind, expected_kind);
+            let (result, sample) = endpoint
+                .client
+                .measure(&ChatRequest::new("Say hi").max_tokens(3))
+                .await;
+            let done = result.unwrap_or_else(|e| panic!("{}: {e}", s.name));
+            assert!(!done.text.is_empty(), "{}", s.name);
+            assert!(sample.ttft_ns.is_some(), "{}", s.name);
+        }
+        // A scenario that names no provider speaks the default one (OpenAI-compatible).
+        let plain: &'static Scenario = Box::leak(Box::new(Scenario {
+            config: ScenarioConfig::default(),
+            ..*scenario_speaking("openai")
+        }));
+        let openai = endpoints.for_scenario(scenario_speaking("openai")).unwrap();
+        let default = endpoints.for_scenario(plain).unwrap();
+        assert!(std::ptr::eq(openai, default));
+        // Only the providers of the selected scenarios are resolved.
+        let endpoints = Endpoints::resolve(&[plain]).await.unwrap();
+        assert_eq!(endpoints.by_provider.len(), 1);
+        assert!(endpoints.for_scenario(scenarios[4]).is_err());
     }
 }

@@ -132,7 +132,7 @@ async fn run_selected(args: &Args, selected: &[&'static Scenario]) -> i32 {
         let status = analyse_stored(args, &settings, selected);
         return finish_bench(args, &settings, selected, status);
     }
-    let endpoint = match endpoint::resolve().await {
+    let endpoints = match endpoint::Endpoints::resolve(selected).await {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
@@ -140,10 +140,10 @@ async fn run_selected(args: &Args, selected: &[&'static Scenario]) -> i32 {
         }
     };
     if args.bench_mode() {
-        let status = bench_all(args, &settings, selected, &endpoint, stop_rx).await;
+        let status = bench_all(args, &settings, selected, &endpoints, stop_rx).await;
         finish_bench(args, &settings, selected, status)
     } else {
-        test_all(selected, &endpoint, stop_rx).await
+        test_all(selected, &endpoints, stop_rx).await
     }
 }
 
@@ -296,6 +296,15 @@ fn finish_bench(
     }
 }
 
+/// The endpoint of a scenario among those resolved for the selected scenarios (every
+/// selected scenario has one: [`endpoint::Endpoints::resolve`] saw them all).
+fn endpoint_of<'e>(endpoints: &'e endpoint::Endpoints, s: &Scenario) -> &'e endpoint::Endpoint {
+    match endpoints.for_scenario(s) {
+        Ok(e) => e,
+        Err(e) => unreachable!("{e}"),
+    }
+}
+
 fn env_for(scenario: &Scenario, endpoint: &endpoint::Endpoint) -> Arc<ScenarioEnv> {
     Arc::new(ScenarioEnv::new(
         endpoint.client.clone(),
@@ -306,7 +315,7 @@ fn env_for(scenario: &Scenario, endpoint: &endpoint::Endpoint) -> Arc<ScenarioEn
 /// Test mode (`cargo test --benches`): every scenario once, nothing stored.
 async fn test_all(
     selected: &[&'static Scenario],
-    endpoint: &endpoint::Endpoint,
+    endpoints: &endpoint::Endpoints,
     stop: watch::Receiver<bool>,
 ) -> i32 {
     let (mut passed, mut failed) = (0, 0);
@@ -320,7 +329,7 @@ async fn test_all(
         };
         let outcome = runner::run_scenario(
             s,
-            env_for(s, endpoint),
+            env_for(s, endpoint_of(endpoints, s)),
             plan,
             &runner::Costing::default(),
             stop.clone(),
@@ -356,7 +365,7 @@ async fn bench_all(
     args: &Args,
     settings: &Settings,
     selected: &[&'static Scenario],
-    endpoint: &endpoint::Endpoint,
+    endpoints: &endpoint::Endpoints,
     stop: watch::Receiver<bool>,
 ) -> Status {
     let mut status = Status::default();
@@ -371,6 +380,7 @@ async fn bench_all(
             timeout: s.config.timeout().unwrap_or(DEFAULT_TIMEOUT),
         };
         let id = s.id();
+        let endpoint = endpoint_of(endpoints, s);
         let info = endpoint.info(s.config.model);
         let price = info
             .model

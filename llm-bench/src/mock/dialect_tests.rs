@@ -1,6 +1,7 @@
-//! Tests of the Anthropic and Gemini dialects and of reasoning, read back with the crate's
-//! own [`StreamParser`], and the accuracy proof: what the harness's timing path measures
-//! against the mock's recorded truth, with reasoning, for each dialect.
+//! Tests of every dialect but OpenAI Chat (whose tests are in `tests.rs`) and of reasoning,
+//! read back with the crate's own [`StreamParser`], and the accuracy proof: what the
+//! harness's timing path measures against the mock's recorded truth, with reasoning, for each
+//! dialect.
 
 use std::time::Duration;
 

@@ -18,6 +18,12 @@
 //! | `generic` | `LLM_BENCH_BASE_URL` (the whole URL) | `LLM_BENCH_API_KEY` | `LLM_BENCH_GENERIC_SPEC`: a JSON [`GenericSpec`] file |
 //!
 //! `LLM_BENCH_MODEL` is the default model of every provider.
+//!
+//! A scenario may name its own provider (`#[llm_bench(provider = "anthropic")]`): its
+//! endpoint is read with [`endpoint_for_provider`], from that vendor's variables;
+//! `LLM_BENCH_BASE_URL` counts for it only when `LLM_BENCH_PROVIDER` selects the same
+//! provider (so a TGI scenario measures a real server with `LLM_BENCH_PROVIDER=tgi` and
+//! `LLM_BENCH_BASE_URL`, and an OpenAI-compatible base URL is never sent Anthropic requests).
 
 use super::client::{Client, Provider};
 use super::generic::GenericSpec;
@@ -157,8 +163,29 @@ pub fn endpoint_from_env() -> Result<EnvEndpoint> {
     endpoint_from(&process_var)
 }
 
+/// Reads the endpoint of `provider` from its vendor's variables (see the
+/// [module documentation](self)), whatever `LLM_BENCH_PROVIDER` selects.
+pub fn endpoint_for_provider(provider: Provider) -> Result<EnvEndpoint> {
+    endpoint_of(provider, &process_var)
+}
+
+fn endpoint_of(provider: Provider, var: Lookup<'_>) -> Result<EnvEndpoint> {
+    let selected = provider_from(var)?;
+    let generic_url_applies = selected == provider;
+    endpoint_with(provider, generic_url_applies, var)
+}
+
 fn endpoint_from(var: Lookup<'_>) -> Result<EnvEndpoint> {
     let provider = provider_from(var)?;
+    endpoint_with(provider, true, var)
+}
+
+/// The endpoint of `provider`; `LLM_BENCH_BASE_URL` counts only when `generic_url_applies`.
+fn endpoint_with(
+    provider: Provider,
+    generic_url_applies: bool,
+    var: Lookup<'_>,
+) -> Result<EnvEndpoint> {
     let vars = vars_of(&provider);
     let endpoint_var = vars
         .endpoint
@@ -167,7 +194,12 @@ fn endpoint_from(var: Lookup<'_>) -> Result<EnvEndpoint> {
         .unwrap_or("LLM_BENCH_BASE_URL");
     let key = first(var, vars.key);
     let key_var = key.as_ref().map(|(n, _)| *n);
-    let endpoint = first(var, &["LLM_BENCH_BASE_URL"]).or_else(|| first(var, vars.endpoint));
+    let generic_url = if generic_url_applies {
+        first(var, &["LLM_BENCH_BASE_URL"])
+    } else {
+        None
+    };
+    let endpoint = generic_url.or_else(|| first(var, vars.endpoint));
     let Some((found_var, raw)) = endpoint else {
         return Ok(EnvEndpoint {
             provider,
@@ -259,6 +291,60 @@ mod tests {
         }
         let e = resolve(&[("LLM_BENCH_PROVIDER", "gemini")]).unwrap();
         assert_eq!((e.endpoint_var, e.key_var), ("GEMINI_BASE_URL", None));
+    }
+
+    fn resolve_for(provider: Provider, vars: &[(&str, &str)]) -> Result<EnvEndpoint> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        endpoint_of(provider, &move |name: &str| map.get(name).cloned())
+    }
+
+    #[test]
+    fn a_scenario_s_provider_reads_its_own_vendor_s_variables() {
+        let vars = [
+            ("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1"),
+            ("LLM_BENCH_BASE_URL", "http://127.0.0.1:9000/v1"),
+            ("ANTHROPIC_API_KEY", "sk-ant"),
+        ];
+        // The default provider (OpenAI-compatible) takes LLM_BENCH_BASE_URL first.
+        let e = resolve(&vars).unwrap();
+        assert_eq!(e.client.unwrap().host(), "127.0.0.1:9000");
+        // An Anthropic scenario: no ANTHROPIC_BASE_URL, so no real endpoint, whatever the
+        // OpenAI variables or LLM_BENCH_BASE_URL say.
+        let e = resolve_for(Provider::Anthropic, &vars).unwrap();
+        assert!(e.client.is_none());
+        assert_eq!(
+            (e.endpoint_var, e.key_var),
+            ("ANTHROPIC_BASE_URL", Some("ANTHROPIC_API_KEY"))
+        );
+        let mut with_url = vars.to_vec();
+        with_url.push(("ANTHROPIC_BASE_URL", "http://127.0.0.1:7000"));
+        let c = resolve_for(Provider::Anthropic, &with_url)
+            .unwrap()
+            .client
+            .unwrap();
+        assert_eq!(
+            (c.provider(), c.host()),
+            (&Provider::Anthropic, "127.0.0.1:7000")
+        );
+        // LLM_BENCH_BASE_URL counts for a scenario's provider when LLM_BENCH_PROVIDER
+        // selects the same one.
+        let tgi = [
+            ("LLM_BENCH_PROVIDER", "tgi"),
+            ("LLM_BENCH_BASE_URL", "http://127.0.0.1:8080"),
+        ];
+        assert!(resolve_for(Provider::Tgi, &tgi).unwrap().client.is_some());
+        assert!(resolve_for(Provider::Tgi, &tgi[1..])
+            .unwrap()
+            .client
+            .is_none());
+        // And the OpenAI scenario of a run whose default is TGI does not take it.
+        assert!(resolve_for(Provider::OpenAiChat, &tgi)
+            .unwrap()
+            .client
+            .is_none());
     }
 
     #[test]

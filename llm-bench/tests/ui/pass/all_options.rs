@@ -20,7 +20,7 @@ async fn plain(_ctx: &mut Ctx) -> llm_bench::Result<()> {
 #[llm_bench()]
 async fn empty_parentheses(_ctx: &mut Ctx) {}
 
-#[llm_bench(warmup = 0, samples = 1, concurrency = 1, timeout = "500ms", model = "gpt-4o-mini", gate = " TTFT, e2e,ttft ",)]
+#[llm_bench(warmup = 0, samples = 1, concurrency = 1, timeout = "500ms", model = "gpt-4o-mini", gate = " TTFT, e2e,ttft ", provider = "Cohere-V1",)]
 pub async fn trailing_comma(_ctx: &mut llm_bench::Ctx) -> Result<(), std::io::Error> {
     Ok(())
 }
@@ -110,12 +110,14 @@ fn main() {
             timeout_ms: Some(30_000),
             model: None,
             gate: None,
+            provider: None,
         }
     );
     assert_eq!(all[1].config, Default::default());
     assert_eq!(all[1].description, "");
     assert_eq!(all[3].config.model, Some("gpt-4o-mini"));
     assert_eq!(all[3].config.gate, Some("ttft,e2e"));
+    assert_eq!(all[3].config.provider, Some("cohere_v1"));
     assert_eq!(all[3].config.warmup, Some(0));
     assert_eq!(all[3].config.timeout_ms, Some(500));
     assert_eq!(all[4].config.timeout_ms, Some(2_500));
