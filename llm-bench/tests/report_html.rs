@@ -110,6 +110,7 @@ fn pages_state_what_was_measured_and_the_definitions() {
         "Metric definitions",
         "(E2E − TTFT) &#x2F; (output_tokens − 1)",
         "start → the first event that carries output of any kind",
+        "20.0 per request (6 of 12 from usage, the rest estimated from the text); own count of the streamed text",
     ] {
         assert!(page.contains(needle), "page lacks {needle:?}");
     }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::metrics::{Metric, Summary, TokenSource};
+use crate::metrics::{Metric, Summary, TokenAccounting};
 use crate::stats::{Estimate, StatsConfig, Verdict};
 use crate::store::{StoredComparison, StoredRun};
 
@@ -210,61 +210,16 @@ fn metric_row(metric: Metric, s: &Summary) -> String {
 }
 
 fn tokens_line(run: &StoredRun) -> Option<String> {
-    let ok: Vec<_> = run.samples.iter().filter(|s| s.is_ok()).collect();
-    let counts: Vec<u64> = ok.iter().filter_map(|s| s.output_tokens).collect();
-    if counts.is_empty() {
-        return None;
-    }
-    let mean = counts.iter().sum::<u64>() as f64 / counts.len() as f64;
-    let from_usage = ok
-        .iter()
-        .filter(|s| s.token_source == Some(TokenSource::Usage))
-        .count();
-    let (tokenizer, how) = match run.settings.tokenizer.as_str() {
-        "" | "estimate" => (
-            "estimated from the text".to_string(),
-            "estimated".to_string(),
-        ),
-        exact => (format!("counted with {exact}"), exact.to_string()),
-    };
-    let source = if from_usage == ok.len() {
-        "from the API's usage".to_string()
-    } else if from_usage == 0 {
-        tokenizer.clone()
-    } else {
-        format!(
-            "{from_usage} of {} from usage, the rest {tokenizer}",
-            ok.len()
-        )
-    };
+    let tokens = TokenAccounting::of(&run.samples)?;
+    let tokenizer = run.settings.tokenizer.as_str();
     let mut line = format!(
-        "output tokens: {mean:.1} per request ({source}); run throughput {:.1} tokens/s, {:.2} requests/s",
-        run.throughput.output_tokens_per_second, run.throughput.requests_per_second
+        "output tokens: {}; run throughput {:.1} tokens/s, {:.2} requests/s",
+        tokens.summary(tokenizer),
+        run.throughput.output_tokens_per_second,
+        run.throughput.requests_per_second
     );
-    // Where the API reported usage, llm-bench's own count of the streamed text and the
-    // number of output events are shown beside it: usage above the count means the API
-    // counts tokens it did not stream (hidden reasoning); events below the count mean
-    // chunks carry several tokens.
-    let both: Vec<(u64, u64, u64)> = ok
-        .iter()
-        .filter(|s| s.token_source == Some(TokenSource::Usage))
-        .filter_map(|s| {
-            Some((
-                s.output_tokens?,
-                s.counted_tokens?,
-                u64::from(s.output_events),
-            ))
-        })
-        .collect();
-    if !both.is_empty() {
-        let n = both.len() as f64;
-        let mean_of = |f: fn(&(u64, u64, u64)) -> u64| both.iter().map(f).sum::<u64>() as f64 / n;
-        let (usage, counted, events) = (mean_of(|b| b.0), mean_of(|b| b.1), mean_of(|b| b.2));
-        let _ = write!(
-            line,
-            "\n  own count of the streamed text: {counted:.1} tokens per request ({how}; usage minus count: {:+.1}), {events:.1} output events per request",
-            usage - counted
-        );
+    if let Some(comparison) = tokens.usage_vs_count(tokenizer) {
+        let _ = write!(line, "\n  {comparison}");
     }
     if let Some(cost) = run.cost_usd.filter(|c| *c > 0.0) {
         let per = cost / run.samples.len().max(1) as f64;

@@ -3,10 +3,12 @@
 //! Definitions are part of the product (DESIGN §4, README "Metrics"):
 //! TTFB, TTFT, TTFO, ITL, TPOT, E2E, output tokens and tokens per second.
 
+mod accounting;
 mod recorder;
 mod sample;
 mod summary;
 
+pub use accounting::TokenAccounting;
 pub(crate) use recorder::Recorder;
 pub use sample::{RequestError, RequestSample, TokenSource};
 pub use summary::{histogram_of, Metric, MetricHistogram, Summary};

@@ -338,6 +338,18 @@ impl ScenarioPage {
                 ),
             ),
             term(
+                "output tokens",
+                crate::metrics::TokenAccounting::of(&run.samples)
+                    .map(|t| {
+                        let tokenizer = run.settings.tokenizer.as_str();
+                        match t.usage_vs_count(tokenizer) {
+                            Some(c) => format!("{}; {c}", t.summary(tokenizer)),
+                            None => t.summary(tokenizer),
+                        }
+                    })
+                    .unwrap_or_else(|| "(no successful request)".into()),
+            ),
+            term(
                 "scenario source",
                 format!(
                     "{} ({}:{})",

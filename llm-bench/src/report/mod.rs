@@ -55,6 +55,13 @@ pub const METRIC_DEFINITIONS: &[(&str, &str)] = &[
          gap of every successful request.",
     ),
     (
+        "ITL/token",
+        "the same gaps per token, where an event carries several tokens: a gap that ends \
+         with an event of k tokens counts as k gaps of gap / k. Shown only where some event \
+         carried more than one token. An event's tokens are one each when the API's usage \
+         equals the number of events, else counted from its text.",
+    ),
+    (
         "TPOT",
         "(E2E − TTFT) / (output_tokens − 1), for requests with more than one output token.",
     ),
@@ -64,8 +71,9 @@ pub const METRIC_DEFINITIONS: &[(&str, &str)] = &[
     ),
     (
         "Output tokens",
-        "the API's usage (completion_tokens) when reported; otherwise counted as one per \
-         output event, and marked as counted.",
+        "the API's usage (completion_tokens) when reported; otherwise counted from the \
+         streamed text (an estimate, or exact for OpenAI models with the tiktoken feature), \
+         and marked as counted. Where both exist, both are shown with the difference.",
     ),
     (
         "tokens/s",
