@@ -1,6 +1,7 @@
 //! Overhead micro-benchmarks against DESIGN §9's budgets: timestamp capture (< 50 ns),
-//! recording one token event (< 100 ns), decoding and parsing one streamed chunk, and the
-//! harness's cost per request against the in-process simulated endpoint.
+//! recording one token event (< 100 ns), decoding, parsing and counting the tokens of one
+//! streamed chunk, the token estimate alone, and the harness's cost per request against the
+//! in-process simulated endpoint.
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use llm_bench::bench_support::{record_events, replay_openai_stream, stream_once};
 use llm_bench::mock::{LatencyProfile, MockServer};
 use llm_bench::providers::openai::OpenAiClient;
+use llm_bench::tokens::Tokenizer;
 use llm_bench::ChatRequest;
 
 /// An OpenAI-style stream of `tokens` one-token chunks, framed as api.openai.com frames it.
@@ -56,6 +58,22 @@ fn decoding(c: &mut Criterion) {
     group.finish();
 }
 
+/// The token estimate that counts every output event when the API reports no usage (and
+/// splits gaps per token): one typical chunk, and a kilobyte of prose.
+fn counting(c: &mut Criterion) {
+    let estimate = Tokenizer::estimate();
+    let prose = "The quick brown fox jumps over the lazy dog; 42 times, **twice**.\n".repeat(15);
+    let mut group = c.benchmark_group("tokens");
+    group.bench_function("estimate/one_chunk", |b| {
+        b.iter(|| estimate.count(std::hint::black_box(" password")))
+    });
+    group.throughput(Throughput::Bytes(prose.len() as u64));
+    group.bench_function("estimate/prose", |b| {
+        b.iter(|| estimate.count(std::hint::black_box(&prose)))
+    });
+    group.finish();
+}
+
 /// The whole client path per request against the in-process endpoint with no delays:
 /// what a request costs the harness, and how many requests per second one core drives.
 fn requests(c: &mut Criterion) {
@@ -95,6 +113,6 @@ fn requests(c: &mut Criterion) {
 criterion_group! {
     name = overhead;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    targets = clock, recording, decoding, requests
+    targets = clock, recording, decoding, counting, requests
 }
 criterion_main!(overhead);
