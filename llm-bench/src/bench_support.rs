@@ -46,6 +46,8 @@ pub struct KeptRun {
     pub samples: Vec<crate::metrics::RequestSample>,
     /// Every inter-token gap of the run.
     pub itl: crate::metrics::MetricHistogram,
+    /// The same per token, when some event carried several tokens.
+    pub itl_per_token: Option<crate::metrics::MetricHistogram>,
 }
 
 fn stream_short_answer(ctx: &mut crate::Ctx) -> crate::scenario::ScenarioFuture<'_> {
@@ -95,5 +97,6 @@ pub async fn run_measured(
     KeptRun {
         samples: out.samples,
         itl: out.itl,
+        itl_per_token: out.itl_per_token,
     }
 }

@@ -65,9 +65,9 @@ pub(crate) struct PhaseOutcome {
     pub samples: Vec<RequestSample>,
     /// Every gap between output events of the successful requests.
     pub itl: MetricHistogram,
-    /// The same gaps per token: a gap ending with an event of `k` tokens counts `k` times
-    /// as `gap / k`.
-    pub itl_per_token: MetricHistogram,
+    /// The same gaps per token (a gap ending with an event of `k` tokens counts `k` times
+    /// as `gap / k`), or `None` when every event carried one token (it would equal `itl`).
+    pub itl_per_token: Option<MetricHistogram>,
     /// Wall time of the phase, in nanoseconds.
     pub wall_time_ns: u64,
     /// True when a stop was requested before every request ran.
@@ -148,8 +148,7 @@ async fn run_phase(
         );
         handles.push(tokio::spawn(async move {
             let mut samples = Vec::new();
-            let mut itl = MetricHistogram::new(Metric::Itl);
-            let mut itl_per_token = MetricHistogram::new(Metric::ItlPerToken);
+            let mut itl = ItlHistograms::default();
             let mut interrupted = false;
             let mut budget_exhausted = false;
             loop {
@@ -176,28 +175,25 @@ async fn run_phase(
                     interrupted = true;
                     break;
                 }
-                let mut sample = ctx.into_recorder().finish(index, run_start, |gap, tokens| {
-                    itl.record(gap as f64);
-                    itl_per_token.record_raw(gap / u64::from(tokens.max(1)), u64::from(tokens));
-                });
+                let mut sample = ctx
+                    .into_recorder()
+                    .finish(index, run_start, |gap, tokens| itl.record(gap, tokens));
                 costing.charge(&mut sample);
                 samples.push(sample);
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, count);
             }
-            (samples, itl, itl_per_token, interrupted, budget_exhausted)
+            (samples, itl, interrupted, budget_exhausted)
         }));
     }
     let mut samples = Vec::with_capacity(count as usize);
-    let mut itl = MetricHistogram::new(Metric::Itl);
-    let mut itl_per_token = MetricHistogram::new(Metric::ItlPerToken);
+    let mut itl = ItlHistograms::default();
     let mut interrupted = false;
     let mut budget_exhausted = false;
     for handle in handles {
         match handle.await {
-            Ok((s, h, hpt, i, b)) => {
+            Ok((s, h, i, b)) => {
                 samples.extend(s);
-                itl.merge(&h);
-                itl_per_token.merge(&hpt);
+                itl.merge(h);
                 interrupted |= i;
                 budget_exhausted |= b;
             }
@@ -209,12 +205,64 @@ async fn run_phase(
     samples.sort_by_key(|s| s.index);
     PhaseOutcome {
         samples,
-        itl,
-        itl_per_token,
+        itl: itl.per_event,
+        itl_per_token: itl.per_token,
         wall_time_ns: run_start.elapsed().as_nanos() as u64,
         interrupted,
         budget_exhausted,
         tokenizer,
+    }
+}
+
+/// The ITL histograms of a phase: per event, and per token from the first event that
+/// carried several tokens. Until then the per-token one would be a copy of the per-event
+/// one, so it is made at that point, from that copy: a run of one-token events keeps one
+/// histogram, not two.
+struct ItlHistograms {
+    per_event: MetricHistogram,
+    per_token: Option<MetricHistogram>,
+}
+
+impl Default for ItlHistograms {
+    fn default() -> Self {
+        ItlHistograms {
+            per_event: MetricHistogram::new(Metric::Itl),
+            per_token: None,
+        }
+    }
+}
+
+impl ItlHistograms {
+    /// The per-event gaps recorded so far, as per-token gaps (one token each).
+    fn one_token_per_event(&self) -> MetricHistogram {
+        let mut h = MetricHistogram::new(Metric::ItlPerToken);
+        h.merge(&self.per_event);
+        h
+    }
+
+    /// A gap of `gap_ns` that ended with an event of `tokens` tokens.
+    fn record(&mut self, gap_ns: u64, tokens: u32) {
+        let tokens = tokens.max(1);
+        if tokens > 1 && self.per_token.is_none() {
+            self.per_token = Some(self.one_token_per_event());
+        }
+        self.per_event.record(gap_ns as f64);
+        if let Some(per_token) = self.per_token.as_mut() {
+            per_token.record_raw(gap_ns / u64::from(tokens), u64::from(tokens));
+        }
+    }
+
+    /// Adds another worker's histograms.
+    fn merge(&mut self, other: ItlHistograms) {
+        if self.per_token.is_none() && other.per_token.is_some() {
+            self.per_token = Some(self.one_token_per_event());
+        }
+        match (self.per_token.as_mut(), &other.per_token) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (Some(mine), None) => mine.merge(&other.per_event),
+            (None, _) => {}
+        }
+        self.per_event.merge(&other.per_event);
     }
 }
 
@@ -426,7 +474,7 @@ mod tests {
         assert_eq!(out.tokenizer, "estimate");
         // 2 gaps per request, per event; 3 + 1 per token.
         assert_eq!(out.itl.len(), 6);
-        assert_eq!(out.itl_per_token.len(), 12);
+        assert_eq!(out.itl_per_token.as_ref().map(|h| h.len()), Some(12));
         for sample in &out.samples {
             assert_eq!(sample.counted_tokens, Some(5), "{sample:?}");
             assert_eq!(sample.output_tokens, Some(5));
@@ -451,6 +499,52 @@ mod tests {
         let itl = run.summary[&Metric::Itl].p50;
         let per_token = run.summary[&Metric::ItlPerToken].p50;
         assert!(per_token < itl, "{per_token} vs {itl}");
+    }
+
+    #[test]
+    fn the_per_token_histogram_appears_with_the_first_multi_token_event() {
+        let mut one = ItlHistograms::default();
+        one.record(5_000_000, 1);
+        one.record(5_000_000, 0);
+        assert!(one.per_token.is_none());
+
+        let mut multi = ItlHistograms::default();
+        multi.record(10_000_000, 1);
+        multi.record(30_000_000, 3);
+        let per_token = multi.per_token.as_ref().unwrap();
+        assert_eq!(per_token.len(), 4, "10 once, then 10 three times");
+        let s = per_token.summary().unwrap();
+        let near_10ms = |v: f64| (v - 10e6).abs() < 10e6 * 0.001;
+        assert!(near_10ms(s.min) && near_10ms(s.max), "{s:?}");
+        assert_eq!(multi.per_event.len(), 2);
+
+        // Merging a one-token worker into a multi-token one, and the other way round,
+        // gives the same per-token histogram: 5, 5, 10, 10, 10, 10.
+        let mut a = ItlHistograms::default();
+        a.record(5_000_000, 1);
+        a.record(5_000_000, 1);
+        let mut b = ItlHistograms::default();
+        b.record(10_000_000, 1);
+        b.record(30_000_000, 3);
+        let mut ab = ItlHistograms::default();
+        ab.merge(a);
+        ab.merge(b);
+        let mut a = ItlHistograms::default();
+        a.record(5_000_000, 1);
+        a.record(5_000_000, 1);
+        let mut b = ItlHistograms::default();
+        b.record(10_000_000, 1);
+        b.record(30_000_000, 3);
+        b.merge(a);
+        for merged in [&ab, &b] {
+            assert_eq!(merged.per_event.len(), 4);
+            let per_token = merged.per_token.as_ref().unwrap();
+            assert_eq!(
+                per_token.buckets(),
+                ab.per_token.as_ref().unwrap().buckets()
+            );
+            assert_eq!(per_token.len(), 6);
+        }
     }
 
     #[tokio::test]

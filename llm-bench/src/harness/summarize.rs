@@ -25,7 +25,10 @@ pub(crate) fn stored_run(
     for metric in reported_metrics(&outcome.samples) {
         let hist = match metric {
             Metric::Itl => outcome.itl.clone(),
-            Metric::ItlPerToken => outcome.itl_per_token.clone(),
+            Metric::ItlPerToken => match &outcome.itl_per_token {
+                Some(per_token) => per_token.clone(),
+                None => continue,
+            },
             _ => histogram_of(metric, &outcome.samples),
         };
         if let Some(s) = hist.summary() {
@@ -43,10 +46,9 @@ pub(crate) fn stored_run(
     let secs = outcome.wall_time_ns as f64 / 1e9;
     let per_sec = |v: u64| if secs > 0.0 { v as f64 / secs } else { 0.0 };
     let estimates = estimates_for(&outcome.samples, stats);
-    let itl_per_token_histogram = if summary.contains_key(&Metric::ItlPerToken) {
-        outcome.itl_per_token.buckets()
-    } else {
-        Vec::new()
+    let itl_per_token_histogram = match &outcome.itl_per_token {
+        Some(per_token) if summary.contains_key(&Metric::ItlPerToken) => per_token.buckets(),
+        _ => Vec::new(),
     };
     StoredRun {
         schema: RUN_SCHEMA.into(),
