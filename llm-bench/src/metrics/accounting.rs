@@ -28,7 +28,8 @@ pub struct TokenAccounting {
     pub mean_output_tokens: f64,
     /// How many of `requests` took their count from the API's usage.
     pub from_usage: usize,
-    /// Mean reasoning tokens over the requests whose usage reports them.
+    /// Mean reasoning tokens over the requests whose usage reports them; `None` when none
+    /// does, or every report is 0 (a model that did not reason).
     pub mean_reasoning_tokens: Option<f64>,
     /// Over the requests with both usage and a count: mean usage, mean count and mean
     /// output events.
@@ -75,7 +76,8 @@ impl TokenAccounting {
             mean_reasoning_tokens: mean(
                 ok.iter()
                     .filter_map(|s| s.usage.and_then(|u| u.reasoning_tokens)),
-            ),
+            )
+            .filter(|&r| r > 0.0),
             usage_count_events,
         })
     }
@@ -177,6 +179,18 @@ mod tests {
         );
         assert_eq!(t.usage_count_events, Some((10.0, 8.0, 8.0)));
         assert_eq!(t.mean_reasoning_tokens, None);
+        let t = TokenAccounting::of(&[
+            sample(10, TokenSource::Usage, 10, Some(0)),
+            sample(10, TokenSource::Usage, 10, Some(0)),
+        ])
+        .unwrap();
+        assert_eq!(t.mean_reasoning_tokens, None, "a model that did not reason");
+        let t = TokenAccounting::of(&[
+            sample(10, TokenSource::Usage, 4, Some(6)),
+            sample(20, TokenSource::Usage, 10, Some(10)),
+        ])
+        .unwrap();
+        assert_eq!(t.mean_reasoning_tokens, Some(8.0));
     }
 
     #[test]
