@@ -619,49 +619,101 @@ impl Writer {
     }
 }
 
-async fn chat_completions(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let begun = Begun::new(&shared, Dialect::OpenAi);
-    let request = match openai::parse_request(&body) {
+/// What every handler does once the request's dialect (and anything in its URL) is known:
+/// parse the body (an invalid one gets the dialect's error), let `decide` plan the answer
+/// from the request and the profile, and respond.
+async fn answer_request<R>(
+    shared: Arc<Shared>,
+    begun: Begun,
+    body: Bytes,
+    parse: impl FnOnce(&[u8]) -> Result<R, ApiError>,
+    decide: impl FnOnce(R, &LatencyProfile) -> Decided,
+) -> Response {
+    let request = match parse(&body) {
         Ok(request) => request,
         Err(error) => return error_response(&shared, begun.truth, &error),
     };
     drop(body);
-    let reasoning = reasoning_for(&begun.profile, request.reasoning, None);
+    let decided = decide(request, &begun.profile);
+    respond(shared, begun, decided).await
+}
+
+impl Decided {
+    /// A decision whose stream reports usage exactly when it is streamed (every dialect but
+    /// OpenAI's, where the request asks for it with `stream_options.include_usage`).
+    fn new(
+        model: Option<String>,
+        max_tokens: Option<u32>,
+        stream: bool,
+        answer: Answer,
+        shape: Shape,
+    ) -> Decided {
+        Decided {
+            model,
+            max_tokens,
+            stream,
+            include_usage: stream,
+            answer,
+            shape,
+        }
+    }
+}
+
+/// An OpenAI chat-completions request's answer (OpenAI's own API and Azure's).
+fn openai_chat_answer(
+    request: openai::ChatRequest,
+    profile: &LatencyProfile,
+    shape: Shape,
+) -> Decided {
+    let reasoning = reasoning_for(profile, request.reasoning, None);
     let answer = Answer::plan(
-        &begun.profile,
+        profile,
         request.max_tokens,
         reasoning,
         true,
         request.prompt_tokens,
     );
-    let decided = Decided {
-        model: request.model,
-        max_tokens: request.max_tokens,
-        stream: request.stream,
+    Decided {
         include_usage: request.include_usage,
-        answer,
-        shape: Shape::OpenAi,
-    };
-    respond(shared, begun, decided).await
+        ..Decided::new(
+            request.model,
+            request.max_tokens,
+            request.stream,
+            answer,
+            shape,
+        )
+    }
 }
 
+/// `POST /v1/chat/completions`: OpenAI chat completions.
+async fn chat_completions(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let begun = Begun::new(&shared, Dialect::OpenAi);
+    answer_request(shared, begun, body, openai::parse_request, |r, profile| {
+        openai_chat_answer(r, profile, Shape::OpenAi)
+    })
+    .await
+}
+
+/// `POST /v1/messages`: Anthropic Messages.
 async fn messages(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let begun = Begun::new(&shared, Dialect::Anthropic);
-    let request = match anthropic::parse_request(&body) {
-        Ok(request) => request,
-        Err(error) => return error_response(&shared, begun.truth, &error),
-    };
-    drop(body);
-    let answer = request.answer(&begun.profile);
-    let decided = Decided {
-        model: request.model,
-        max_tokens: Some(request.max_tokens),
-        stream: request.stream,
-        include_usage: request.stream,
-        answer,
-        shape: Shape::Anthropic,
-    };
-    respond(shared, begun, decided).await
+    answer_request(
+        shared,
+        begun,
+        body,
+        anthropic::parse_request,
+        |r, profile| {
+            let answer = r.answer(profile);
+            Decided::new(
+                r.model,
+                Some(r.max_tokens),
+                r.stream,
+                answer,
+                Shape::Anthropic,
+            )
+        },
+    )
+    .await
 }
 
 /// `POST /v1beta/models/{model}:streamGenerateContent` (SSE with `alt=sse`, a streamed JSON
@@ -694,11 +746,6 @@ async fn generate_content(
         }
     };
     begun.truth.model = model.to_owned();
-    let request = match gemini::parse_request(&body) {
-        Ok(request) => request,
-        Err(error) => return error_response(&shared, begun.truth, &error),
-    };
-    drop(body);
     let sse = query
         .as_deref()
         .is_some_and(|q| q.split('&').any(|kv| kv == "alt=sse"));
@@ -707,56 +754,53 @@ async fn generate_content(
     } else {
         gemini::Framing::JsonArray
     };
-    let answer = request.answer(&begun.profile);
-    let decided = Decided {
-        model: (!model.is_empty()).then(|| model.to_owned()),
-        max_tokens: request.max_tokens,
-        stream,
-        include_usage: stream,
-        answer,
-        shape: Shape::Gemini(framing),
-    };
-    respond(shared, begun, decided).await
+    let model = (!model.is_empty()).then(|| model.to_owned());
+    answer_request(shared, begun, body, gemini::parse_request, |r, profile| {
+        let answer = r.answer(profile);
+        Decided::new(model, r.max_tokens, stream, answer, Shape::Gemini(framing))
+    })
+    .await
 }
 
 /// `POST /v1/responses`: the OpenAI Responses API.
 async fn responses_api(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let begun = Begun::new(&shared, Dialect::OpenAiResponses);
-    let request = match responses::parse_request(&body) {
-        Ok(request) => request,
-        Err(error) => return error_response(&shared, begun.truth, &error),
-    };
-    drop(body);
-    let answer = request.answer(&begun.profile);
-    let decided = Decided {
-        model: request.model,
-        max_tokens: request.max_tokens,
-        stream: request.stream,
-        include_usage: request.stream,
-        answer,
-        shape: Shape::Responses(request.echo),
-    };
-    respond(shared, begun, decided).await
+    answer_request(
+        shared,
+        begun,
+        body,
+        responses::parse_request,
+        |r, profile| {
+            let answer = r.answer(profile);
+            Decided::new(
+                r.model,
+                r.max_tokens,
+                r.stream,
+                answer,
+                Shape::Responses(r.echo),
+            )
+        },
+    )
+    .await
 }
 
 /// `POST /v1/completions`: OpenAI's legacy Completions API.
 async fn legacy_completions(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let begun = Begun::new(&shared, Dialect::OpenAiCompletions);
-    let request = match completions::parse_request(&body) {
-        Ok(request) => request,
-        Err(error) => return error_response(&shared, begun.truth, &error),
-    };
-    drop(body);
-    let answer = request.answer(&begun.profile);
-    let decided = Decided {
-        model: request.model,
-        max_tokens: request.max_tokens,
-        stream: request.stream,
-        include_usage: request.include_usage,
-        answer,
-        shape: Shape::Completions,
-    };
-    respond(shared, begun, decided).await
+    answer_request(
+        shared,
+        begun,
+        body,
+        completions::parse_request,
+        |r, profile| {
+            let answer = r.answer(profile);
+            Decided {
+                include_usage: r.include_usage,
+                ..Decided::new(r.model, r.max_tokens, r.stream, answer, Shape::Completions)
+            }
+        },
+    )
+    .await
 }
 
 /// `POST /openai/deployments/{deployment}/chat/completions?api-version=...`: Azure OpenAI.
@@ -784,80 +828,54 @@ async fn azure_deployment(
         };
         return error_response(&shared, begun.truth, &error);
     }
-    azure_chat(shared, begun, body, false).await
+    answer_request(shared, begun, body, openai::parse_request, |r, profile| {
+        Decided {
+            model: None,
+            ..openai_chat_answer(r, profile, Shape::Azure)
+        }
+    })
+    .await
 }
 
 /// `POST /openai/v1/chat/completions`: Azure OpenAI's v1 API (the model in the body).
 async fn azure_v1(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let begun = Begun::new(&shared, Dialect::AzureOpenAi);
-    azure_chat(shared, begun, body, true).await
-}
-
-/// An Azure chat-completions request: read as OpenAI's; `echo_model` says whether the
-/// body's model is the answer's (v1 API) or the server's is (deployment URLs).
-async fn azure_chat(shared: Arc<Shared>, begun: Begun, body: Bytes, echo_model: bool) -> Response {
-    let request = match openai::parse_request(&body) {
-        Ok(request) => request,
-        Err(error) => return error_response(&shared, begun.truth, &error),
-    };
-    drop(body);
-    let reasoning = reasoning_for(&begun.profile, request.reasoning, None);
-    let answer = Answer::plan(
-        &begun.profile,
-        request.max_tokens,
-        reasoning,
-        true,
-        request.prompt_tokens,
-    );
-    let decided = Decided {
-        model: if echo_model { request.model } else { None },
-        max_tokens: request.max_tokens,
-        stream: request.stream,
-        include_usage: request.include_usage,
-        answer,
-        shape: Shape::Azure,
-    };
-    respond(shared, begun, decided).await
+    answer_request(shared, begun, body, openai::parse_request, |r, profile| {
+        openai_chat_answer(r, profile, Shape::Azure)
+    })
+    .await
 }
 
 /// `POST /v2/chat`: Cohere chat, API v2.
 async fn cohere_v2_chat(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let begun = Begun::new(&shared, Dialect::CohereV2);
-    let request = match cohere::parse_request(&body) {
-        Ok(request) => request,
-        Err(error) => return error_response(&shared, begun.truth, &error),
-    };
-    drop(body);
-    let answer = request.answer(&begun.profile);
-    let decided = Decided {
-        model: request.model,
-        max_tokens: request.max_tokens,
-        stream: request.stream,
-        include_usage: request.stream,
-        answer,
-        shape: Shape::CohereV2,
-    };
-    respond(shared, begun, decided).await
+    answer_request(shared, begun, body, cohere::parse_request, |r, profile| {
+        let answer = r.answer(profile);
+        Decided::new(r.model, r.max_tokens, r.stream, answer, Shape::CohereV2)
+    })
+    .await
 }
 
 /// `POST /v1/chat`: Cohere chat, API v1 (NDJSON).
 async fn cohere_v1_chat(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let begun = Begun::new(&shared, Dialect::CohereV1);
-    let request = match cohere_v1::parse_request(&body) {
-        Ok(request) => request,
-        Err(error) => return error_response(&shared, begun.truth, &error),
-    };
-    drop(body);
-    let answer = request.answer(&begun.profile);
-    let decided = Decided {
-        model: request.model,
-        max_tokens: request.max_tokens,
-        stream: request.stream,
-        include_usage: request.stream,
-        answer,
-        shape: Shape::CohereV1(request.history),
-    };
-    respond(shared, begun, decided).await
+    answer_request(
+        shared,
+        begun,
+        body,
+        cohere_v1::parse_request,
+        |r, profile| {
+            let answer = r.answer(profile);
+            Decided::new(
+                r.model,
+                r.max_tokens,
+                r.stream,
+                answer,
+                Shape::CohereV1(r.history),
+            )
+        },
+    )
+    .await
 }
 
 /// `POST /api/chat`: Ollama chat (NDJSON).
@@ -872,41 +890,31 @@ async fn ollama_generate(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
 
 async fn ollama_request(shared: Arc<Shared>, body: Bytes, endpoint: ollama::Endpoint) -> Response {
     let begun = Begun::new(&shared, Dialect::Ollama);
-    let request = match ollama::parse_request(&body, endpoint) {
-        Ok(request) => request,
-        Err(error) => return error_response(&shared, begun.truth, &error),
-    };
-    drop(body);
-    let answer = request.answer(&begun.profile);
-    let decided = Decided {
-        model: request.model,
-        max_tokens: request.max_tokens,
-        stream: request.stream,
-        include_usage: request.stream,
-        answer,
-        shape: Shape::Ollama(endpoint),
-    };
-    respond(shared, begun, decided).await
+    let parse = |body: &[u8]| ollama::parse_request(body, endpoint);
+    answer_request(shared, begun, body, parse, |r, profile| {
+        let answer = r.answer(profile);
+        Decided::new(
+            r.model,
+            r.max_tokens,
+            r.stream,
+            answer,
+            Shape::Ollama(endpoint),
+        )
+    })
+    .await
 }
 
 /// `POST /generate_stream`: TGI's token stream (always streamed).
 async fn tgi_generate_stream(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let begun = Begun::new(&shared, Dialect::Tgi);
-    let request = match tgi::parse_request(&body) {
-        Ok(request) => request,
-        Err(error) => return error_response(&shared, begun.truth, &error),
-    };
-    drop(body);
-    let answer = request.answer(&begun.profile);
-    let decided = Decided {
-        model: None,
-        max_tokens: request.max_tokens,
-        stream: true,
-        include_usage: request.details,
-        answer,
-        shape: Shape::Tgi(request.details),
-    };
-    respond(shared, begun, decided).await
+    answer_request(shared, begun, body, tgi::parse_request, |r, profile| {
+        let answer = r.answer(profile);
+        Decided {
+            include_usage: r.details,
+            ..Decided::new(None, r.max_tokens, true, answer, Shape::Tgi(r.details))
+        }
+    })
+    .await
 }
 
 /// Answers a valid request: an injected error, a whole answer after its time, or a stream.
