@@ -29,36 +29,14 @@
 //! ends (every Gemini recording) an SSE event is dispatched at the CR of its final blank
 //! line, one byte before the sidecar's `*_byte_range` ends (see `check_split`).
 
+mod corpus_common;
+
 use std::path::{Path, PathBuf};
 
 use llm_bench::providers::wire::{Framing, StreamParser, WireFormat};
 use llm_bench::sse::SseDecoder;
 use llm_bench::Delta;
 use serde_json::Value;
-
-/// The corpus directory, or `None` (after printing why) if it is absent outside CI.
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("LLM_BENCH_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/fixtures/sse"
-            ))
-        });
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let message = format!(
-        "SKIPPED: recorded stream corpus not found at {} (set LLM_BENCH_FIXTURES)",
-        dir.display()
-    );
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{message}; CI=true, so this is an error");
-    }
-    eprintln!("{message}");
-    None
-}
 
 macro_rules! corpus_tests {
     ($($name:ident => $path:literal,)*) => {
@@ -284,7 +262,7 @@ fn parse(format: WireFormat, bytes: &[u8], split: &Split) -> Result<(Vec<Timed>,
 }
 
 fn load(file: &str) -> Option<(Vec<u8>, Value)> {
-    let dir = corpus_dir()?;
+    let dir = corpus_common::corpus_dir()?;
     let path = dir.join(file);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let sidecar = std::fs::read_to_string(path.with_extension("json"))
@@ -754,7 +732,9 @@ fn check_framing_only(bytes: &[u8], sidecar: &Value) -> Vec<String> {
 /// Every data file of the corpus has a test above, and every test's file exists.
 #[test]
 fn corpus_list_covers_every_stream() {
-    let Some(dir) = corpus_dir() else { return };
+    let Some(dir) = corpus_common::corpus_dir() else {
+        return;
+    };
     fn walk(dir: &Path, root: &Path, found: &mut Vec<String>) {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .unwrap()

@@ -10,10 +10,11 @@
 //! streams of the corpus (`../shared/fixtures/sse`, or `LLM_BENCH_FIXTURES`) are served
 //! byte for byte and must give what the stream parser gives for the same bytes.
 
+mod corpus_common;
+
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -856,29 +857,6 @@ async fn connection_errors_name_the_host_only() {
 // ---------------------------------------------------------------------------------------
 // Recorded streams of the corpus, served byte for byte.
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("LLM_BENCH_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/fixtures/sse"
-            ))
-        });
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let message = format!(
-        "SKIPPED: recorded stream corpus not found at {} (set LLM_BENCH_FIXTURES)",
-        dir.display()
-    );
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{message}; CI=true, so this is an error");
-    }
-    eprintln!("{message}");
-    None
-}
-
 /// The provider whose client reads a corpus wire format.
 fn provider_for(format: WireFormat, folder: &str) -> Option<Provider> {
     Some(match format {
@@ -922,7 +900,9 @@ fn parse_locally(
 
 #[tokio::test]
 async fn corpus_streams_through_the_client() {
-    let Some(dir) = corpus_dir() else { return };
+    let Some(dir) = corpus_common::corpus_dir() else {
+        return;
+    };
     let mut checked = 0;
     let mut folders: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
     folders.sort_by_key(|e| e.path());

@@ -4,6 +4,8 @@
 //! (`.ci/run` runs it).
 #![cfg(feature = "tiktoken")]
 
+mod corpus_common;
+
 use std::path::PathBuf;
 
 use llm_bench::tokens::Tokenizer;
@@ -11,24 +13,11 @@ use serde_json::Value;
 
 /// Every non-empty answer or reasoning text of the corpus sidecars.
 fn corpus_texts() -> Vec<String> {
-    let dir = std::env::var_os("LLM_BENCH_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/fixtures/sse"
-            ))
-        });
     let mut texts = Vec::new();
-    let Ok(providers) = std::fs::read_dir(&dir) else {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "corpus not found at {}",
-            dir.display()
-        );
-        eprintln!("SKIPPED: corpus not found at {}", dir.display());
+    let Some(dir) = corpus_common::corpus_dir() else {
         return texts;
     };
+    let providers = std::fs::read_dir(&dir).expect("a readable corpus directory");
     let mut files: Vec<PathBuf> = providers
         .flatten()
         .filter(|e| e.path().is_dir())
