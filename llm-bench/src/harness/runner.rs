@@ -464,6 +464,18 @@ mod tests {
         assert!(!out.interrupted);
     }
 
+    /// The stored form of a phase, as the harness saves it.
+    fn stored(s: &Scenario, plan: Plan, out: PhaseOutcome) -> crate::store::StoredRun {
+        let endpoint = crate::store::EndpointInfo {
+            kind: "simulated".into(),
+            host: String::new(),
+            model: None,
+        };
+        let started = std::time::SystemTime::now();
+        let stats = crate::stats::StatsConfig::default();
+        crate::harness::summarize::stored_run(s, endpoint, plan, started, out, &stats)
+    }
+
     #[tokio::test]
     async fn tracked_items_of_several_tokens_are_reported_per_token() {
         let server = MockServer::start(LatencyProfile::default()).await.unwrap();
@@ -481,18 +493,7 @@ mod tests {
             let per_token = sample.itl_per_token_median_ns.unwrap();
             assert!((10_000_000..25_000_000).contains(&per_token), "{per_token}");
         }
-        let run = crate::harness::summarize::stored_run(
-            s,
-            crate::store::EndpointInfo {
-                kind: "user_stream".into(),
-                host: String::new(),
-                model: None,
-            },
-            plan(3, 1),
-            std::time::SystemTime::now(),
-            out,
-            &crate::stats::StatsConfig::default(),
-        );
+        let run = stored(s, plan(3, 1), out);
         assert!(run.summary.contains_key(&Metric::ItlPerToken));
         assert!(!run.itl_per_token_histogram.is_empty());
         assert_eq!(run.settings.tokenizer, "estimate");
@@ -562,18 +563,7 @@ mod tests {
             .samples
             .iter()
             .all(|x| x.itl_per_token_median_ns.is_none()));
-        let run = crate::harness::summarize::stored_run(
-            s,
-            crate::store::EndpointInfo {
-                kind: "simulated".into(),
-                host: String::new(),
-                model: None,
-            },
-            plan(2, 1),
-            std::time::SystemTime::now(),
-            out,
-            &crate::stats::StatsConfig::default(),
-        );
+        let run = stored(s, plan(2, 1), out);
         assert!(!run.summary.contains_key(&Metric::ItlPerToken));
         assert!(run.itl_per_token_histogram.is_empty());
     }
