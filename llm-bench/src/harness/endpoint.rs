@@ -57,7 +57,8 @@ pub(crate) struct Endpoints {
 
 impl Endpoints {
     /// Resolves the endpoint of every provider the `scenarios` speak, saying in one line
-    /// each which endpoint it is. Fails (before any request) on a bad variable.
+    /// each which real endpoint it is, and in one line for all which providers the
+    /// simulated endpoint stands in for. Fails (before any request) on a bad variable.
     pub async fn resolve(scenarios: &[&'static Scenario]) -> Result<Endpoints> {
         let default_env = endpoint_from_env()?;
         let default = default_env.provider.clone();
@@ -69,6 +70,7 @@ impl Endpoints {
             }
         }
         let mut simulated: Option<MockServer> = None;
+        let mut notes: Vec<SimulatedNote> = Vec::new();
         let mut by_provider = Vec::new();
         for provider in wanted {
             let env = if provider == default {
@@ -96,10 +98,15 @@ impl Endpoints {
                     let server = simulated
                         .as_ref()
                         .ok_or_else(|| Error::Config("the simulated endpoint is gone".into()))?;
-                    simulated_endpoint(server, &env)?
+                    let (endpoint, note) = simulated_endpoint(server, &env)?;
+                    notes.push(note);
+                    endpoint
                 }
             };
             by_provider.push((provider, endpoint));
+        }
+        if let Some(server) = &simulated {
+            println!("{}", announce_simulated(&notes, &server.root_url()));
         }
         Ok(Endpoints {
             default,
@@ -144,9 +151,71 @@ async fn start_simulated() -> Result<MockServer> {
         .map_err(|e| Error::io("could not start the built-in simulated endpoint", e))
 }
 
+/// What the announcement of the simulated endpoint says about one provider it stands in for.
+struct SimulatedNote {
+    /// The provider's name for messages.
+    describe: &'static str,
+    /// The variable that would select a real endpoint.
+    endpoint_var: &'static str,
+    /// The key variable that is set, if any.
+    key_var: Option<&'static str>,
+    /// The simulated endpoint speaks the provider's API (else OpenAI Chat stands in).
+    speaks: bool,
+    /// The base URL the provider's client was given.
+    url: String,
+}
+
+/// The one line that says the simulated endpoint is used, for which providers, and which
+/// variables would select real ones.
+fn announce_simulated(notes: &[SimulatedNote], url: &str) -> String {
+    let mut line = match notes {
+        [one] => {
+            let speaking = if one.describe == describe(&Provider::OpenAiChat) {
+                String::new()
+            } else {
+                format!(", speaking {}", one.describe)
+            };
+            format!(
+                "llm-bench: no endpoint configured; using the built-in simulated endpoint at {}{speaking}",
+                one.url
+            )
+        }
+        _ => format!(
+            "llm-bench: no endpoint configured for {}; the built-in simulated endpoint at {url} answers them all",
+            notes.iter().map(|n| n.describe).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let mut vars: Vec<&str> = Vec::new();
+    for n in notes {
+        if !vars.contains(&n.endpoint_var) {
+            vars.push(n.endpoint_var);
+        }
+    }
+    let keys: Vec<&str> = notes.iter().filter_map(|n| n.key_var).collect();
+    let vars = vars.join(", ");
+    line.push_str(&match keys.as_slice() {
+        [] if notes.len() == 1 => format!(" (set {vars} to measure a real one)"),
+        [] => format!(" (set {vars} to measure real ones)"),
+        [key] if notes.len() == 1 => {
+            format!(" ({key} is set but {vars} is not: set {vars} to measure a real one)")
+        }
+        _ => format!(
+            " ({} set, but not {vars}: set the endpoint variable to measure a real one)",
+            keys.join(", ")
+        ),
+    });
+    for n in notes.iter().filter(|n| !n.speaks) {
+        line.push_str(&format!(
+            "; it does not speak {}, so its requests use OpenAI Chat Completions",
+            n.describe
+        ));
+    }
+    line
+}
+
 /// A client of `env.provider` for the simulated endpoint (OpenAI Chat for a provider the
-/// simulated endpoint does not speak), announced in one line.
-fn simulated_endpoint(server: &MockServer, env: &EnvEndpoint) -> Result<Endpoint> {
+/// simulated endpoint does not speak), with what the announcement says of it.
+fn simulated_endpoint(server: &MockServer, env: &EnvEndpoint) -> Result<(Endpoint, SimulatedNote)> {
     let model = std::env::var("LLM_BENCH_MODEL")
         .ok()
         .map(|m| m.trim().to_string())
@@ -166,34 +235,19 @@ fn simulated_endpoint(server: &MockServer, env: &EnvEndpoint) -> Result<Endpoint
             .api_version(SIMULATED_AZURE_API_VERSION);
     }
     let client = builder.build()?;
-    let mut hint = match env.key_var {
-        Some(key) => format!(
-            " ({key} is set but {} is not: set {} to measure a real one)",
-            env.endpoint_var, env.endpoint_var
-        ),
-        None => format!(" (set {} to measure a real one)", env.endpoint_var),
+    let note = SimulatedNote {
+        describe: describe(&env.provider),
+        endpoint_var: env.endpoint_var,
+        key_var: env.key_var,
+        speaks,
+        url: client.base_url().to_string(),
     };
-    if !speaks {
-        hint.push_str(&format!(
-            "; the simulated endpoint does not speak {}, so requests use OpenAI Chat Completions",
-            env.provider.name()
-        ));
-    }
-    let speaking = if provider == Provider::OpenAiChat {
-        String::new()
-    } else {
-        format!(", speaking {}", describe(&provider))
-    };
-    println!(
-        "llm-bench: no endpoint configured; using the built-in simulated endpoint at {}{speaking}{hint}",
-        client.base_url(),
-    );
     let kind = if provider == Provider::OpenAiChat {
         SIMULATED_KIND.to_string()
     } else {
         format!("{SIMULATED_KIND}_{}", provider.name())
     };
-    Ok(Endpoint { client, kind })
+    Ok((Endpoint { client, kind }, note))
 }
 
 /// A provider's name for messages.
@@ -254,6 +308,52 @@ mod tests {
 
     /// With no vendor variable set, each scenario gets a client of its own provider for
     /// the one simulated endpoint, and a request through it succeeds.
+    fn note(provider: Provider, key_var: Option<&'static str>, speaks: bool) -> SimulatedNote {
+        let endpoint_var = match provider {
+            Provider::Anthropic => "ANTHROPIC_BASE_URL",
+            Provider::Tgi => "LLM_BENCH_BASE_URL",
+            _ => "OPENAI_BASE_URL",
+        };
+        SimulatedNote {
+            describe: describe(&provider),
+            endpoint_var,
+            key_var,
+            speaks,
+            url: "http://127.0.0.1:9/v1".into(),
+        }
+    }
+
+    #[test]
+    fn one_line_announces_the_simulated_endpoint() {
+        let openai = note(Provider::OpenAiChat, None, true);
+        assert_eq!(
+            announce_simulated(&[openai], "http://127.0.0.1:9"),
+            "llm-bench: no endpoint configured; using the built-in simulated endpoint at \
+             http://127.0.0.1:9/v1 (set OPENAI_BASE_URL to measure a real one)"
+        );
+        let keyed = note(Provider::Anthropic, Some("ANTHROPIC_API_KEY"), true);
+        assert_eq!(
+            announce_simulated(&[keyed], "http://127.0.0.1:9"),
+            "llm-bench: no endpoint configured; using the built-in simulated endpoint at \
+             http://127.0.0.1:9/v1, speaking Anthropic (ANTHROPIC_API_KEY is set but \
+             ANTHROPIC_BASE_URL is not: set ANTHROPIC_BASE_URL to measure a real one)"
+        );
+        let several = [
+            note(Provider::OpenAiChat, None, true),
+            note(Provider::OpenAiResponses, None, true),
+            note(Provider::Anthropic, Some("ANTHROPIC_API_KEY"), true),
+            note(Provider::Tgi, None, false),
+        ];
+        assert_eq!(
+            announce_simulated(&several, "http://127.0.0.1:9"),
+            "llm-bench: no endpoint configured for OpenAI-compatible, OpenAI Responses, \
+             Anthropic, TGI; the built-in simulated endpoint at http://127.0.0.1:9 answers them all \
+             (ANTHROPIC_API_KEY set, but not OPENAI_BASE_URL, ANTHROPIC_BASE_URL, \
+             LLM_BENCH_BASE_URL: set the endpoint variable to measure a real one); it does not \
+             speak TGI, so its requests use OpenAI Chat Completions"
+        );
+    }
+
     #[tokio::test]
     async fn each_scenario_speaks_its_provider_to_the_simulated_endpoint() {
         let configured = ATTRIBUTE_PROVIDERS.iter().any(|name| {
