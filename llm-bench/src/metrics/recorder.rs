@@ -170,8 +170,8 @@ impl Recorder {
 
     /// Turns the timeline into a sample. `run_start` anchors `started_at_ns`; the gaps are
     /// handed to `itl_sink` (the run's ITL histograms) rather than kept per request, each
-    /// with the number of tokens of the event that ended it (see [`Recorder::event_tokens`]
-    /// for when that is more than one).
+    /// with the number of tokens of the event that ended it: 1 when the API's usage equals
+    /// the number of events, else the tokenizer's count of the event's text.
     pub fn finish(
         mut self,
         index: u32,
@@ -190,23 +190,25 @@ impl Recorder {
             (None, Some(n)) => (Some(n), Some(TokenSource::Counted)),
             (None, None) => (None, None),
         };
-        let event_tokens = self.event_tokens(usage_tokens);
-        // Gap i ends at output event i + 1.
-        let per_token = event_tokens
-            .get(1..)
-            .filter(|tokens| tokens.iter().any(|&k| k > 1));
-        let itl_per_token_median_ns = per_token.and_then(|tokens| {
-            let mut weighted: Vec<(u64, u32)> = self
-                .gaps_ns
-                .iter()
-                .zip(tokens)
-                .map(|(&gap, &k)| (gap / u64::from(k), k))
+        // An event's tokens: one each when the API's usage says the stream sent exactly one
+        // token per event, else the tokenizer's counts. Gap i ends at output event i + 1.
+        let one_per_event = usage_tokens == Some(u64::from(self.output_events));
+        let gap_tokens: &[u32] = match self.event_tokens.get(1..) {
+            Some(tokens) if !one_per_event => tokens,
+            _ => &[],
+        };
+        let tokens_of_gap = |i: usize| gap_tokens.get(i).copied().unwrap_or(1);
+        let itl_per_token_median_ns = if gap_tokens.iter().any(|&k| k > 1) {
+            let mut weighted: Vec<(u64, u32)> = (self.gaps_ns.iter().enumerate())
+                .map(|(i, &gap)| (gap / u64::from(tokens_of_gap(i)), tokens_of_gap(i)))
                 .collect();
             weighted_median(&mut weighted)
-        });
+        } else {
+            None
+        };
         if succeeded {
             for (i, &gap) in self.gaps_ns.iter().enumerate() {
-                itl_sink(gap, event_tokens.get(i + 1).copied().unwrap_or(1));
+                itl_sink(gap, tokens_of_gap(i));
             }
         }
         let itl_median_ns = median(&mut self.gaps_ns);
@@ -227,19 +229,6 @@ impl Recorder {
             arrivals_ns: self.arrivals_ns,
             error: self.error,
             cost_usd: None,
-        }
-    }
-}
-
-impl Recorder {
-    /// The tokens each output event carried: one each when the API's usage says the
-    /// stream sent exactly one token per event (`usage_tokens` equals the number of
-    /// events), else the tokenizer's counts.
-    fn event_tokens(&self, usage_tokens: Option<u64>) -> std::borrow::Cow<'_, [u32]> {
-        if usage_tokens == Some(u64::from(self.output_events)) {
-            std::borrow::Cow::Owned(vec![1; self.event_tokens.len()])
-        } else {
-            std::borrow::Cow::Borrowed(&self.event_tokens)
         }
     }
 }
