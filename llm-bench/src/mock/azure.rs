@@ -1,6 +1,6 @@
 //! The Azure OpenAI chat-completions wire format: OpenAI's chunks with Azure's content
 //! filter annotations, as the recorded Azure streams have them. Requests are read as OpenAI
-//! chat-completions requests ([`openai::parse_request`](super::openai::parse_request)).
+//! chat-completions requests ([`super::openai::parse_request`]).
 
 use std::fmt::Write as _;
 

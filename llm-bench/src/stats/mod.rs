@@ -10,7 +10,7 @@
 //! they count neither as samples nor as failed requests. Failed requests are passed
 //! separately as [`ErrorCounts`]. Relative changes need a positive baseline median.
 //!
-//! # Estimates ([`estimate`])
+//! # Estimates ([`estimate()`])
 //!
 //! Point estimates are the statistics of the sample: the mean and type-7 quantiles (linear
 //! interpolation, numpy's default) at 0.5, 0.9, 0.99. Intervals are **percentile
@@ -25,7 +25,7 @@
 //! ([`min_samples_for_interval`]). Below that a bootstrap can only reshuffle the few largest
 //! values and its "interval" describes the sample's extremes, not the population.
 //!
-//! # Comparison ([`compare`])
+//! # Comparison ([`compare()`])
 //!
 //! * **Change**: `new/base − 1` of the median and of the p90 (+0.10 = 10% larger). Its
 //!   interval: base and new are resampled independently, and the interval is taken over
@@ -207,7 +207,7 @@ pub enum StatsError {
 impl StatsConfig {
     /// Checks every setting's range; the first problem found is returned.
     ///
-    /// [`estimate`] and [`compare`] never panic on an invalid config, but their results
+    /// [`estimate()`] and [`compare()`] never panic on an invalid config, but their results
     /// are meaningless; validate user input (CLI flags, attributes) with this first.
     pub fn validate(&self) -> Result<(), StatsError> {
         let open_unit = |x: f64| x > 0.0 && x < 1.0;
