@@ -39,7 +39,7 @@
 
 use serde::Deserialize;
 
-use super::payload::{error_message, from_json, Count, Lenient, PayloadError, Text};
+use super::payload::{done_or_empty, error_message, from_json, Count, Lenient, PayloadError, Text};
 use crate::delta::{Delta, Usage};
 
 /// Parses one server-sent event of a Cohere v2 chat stream. Empty data gives an empty delta;
@@ -56,21 +56,14 @@ use crate::delta::{Delta, Usage};
 /// # Ok::<(), llm_bench::providers::payload::PayloadError>(())
 /// ```
 pub fn parse_v2_event(event: Option<&str>, data: &str) -> Result<Delta, PayloadError> {
-    let trimmed = data.trim_ascii();
     if event == Some("error") {
         return Ok(Delta {
             error: Some(error_message(data)),
             ..Delta::default()
         });
     }
-    if trimmed == "[DONE]" {
-        return Ok(Delta {
-            done: true,
-            ..Delta::default()
-        });
-    }
-    if trimmed.is_empty() {
-        return Ok(Delta::default());
+    if let Some(delta) = done_or_empty(data) {
+        return Ok(delta);
     }
     let ev: V2Event<'_> = from_json(data)?;
     let kind = match &ev.kind {

@@ -40,6 +40,20 @@ pub(crate) fn from_json<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T, Payl
     serde_json::from_str(data).map_err(|e| PayloadError::json(&e, data))
 }
 
+/// The delta of an SSE payload that is not JSON to parse: the `[DONE]` terminator (a
+/// delta that ends the stream) or an empty payload (a delta with nothing). `None` for any
+/// other payload.
+pub(crate) fn done_or_empty(data: &str) -> Option<crate::delta::Delta> {
+    match data.trim_ascii() {
+        "[DONE]" => Some(crate::delta::Delta {
+            done: true,
+            ..Default::default()
+        }),
+        "" => Some(crate::delta::Delta::default()),
+        _ => None,
+    }
+}
+
 /// The start of `s`, at most [`EXCERPT_CHARS`] characters, marked when cut.
 pub(crate) fn excerpt(s: &str) -> String {
     match s.char_indices().nth(EXCERPT_CHARS) {

@@ -40,7 +40,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::delta::{Delta, Usage};
-use crate::providers::payload::{error_message, excerpt, ApiError, Text};
+use crate::providers::payload::{done_or_empty, error_message, excerpt, ApiError, Text};
 
 /// A stream event that is not a valid Chat Completions chunk.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,18 +75,11 @@ pub enum ChunkError {
 /// # Ok::<(), llm_bench::providers::openai::chunk::ChunkError>(())
 /// ```
 pub fn parse_event(event: Option<&str>, data: &str) -> Result<Delta, ChunkError> {
-    let trimmed = data.trim_ascii();
     if event == Some("error") {
         return Ok(parse_error_event(data));
     }
-    if trimmed == "[DONE]" {
-        return Ok(Delta {
-            done: true,
-            ..Delta::default()
-        });
-    }
-    if trimmed.is_empty() {
-        return Ok(Delta::default());
+    if let Some(delta) = done_or_empty(data) {
+        return Ok(delta);
     }
     let chunk: Chunk<'_> = serde_json::from_str(data).map_err(|e| invalid(&e, data))?;
     Ok(chunk.into_delta())

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::delta::{Delta, Usage};
 use crate::providers::payload::{
-    error_message, from_json, ApiError, Count, Lenient, PayloadError, Text,
+    done_or_empty, error_message, from_json, ApiError, Count, Lenient, PayloadError, Text,
 };
 
 /// Parses one server-sent event of a legacy Completions stream. Empty data gives an empty
@@ -30,21 +30,14 @@ use crate::providers::payload::{
 /// # Ok::<(), llm_bench::providers::payload::PayloadError>(())
 /// ```
 pub fn parse_event(event: Option<&str>, data: &str) -> Result<Delta, PayloadError> {
-    let trimmed = data.trim_ascii();
     if event == Some("error") {
         return Ok(Delta {
             error: Some(error_message(data)),
             ..Delta::default()
         });
     }
-    if trimmed == "[DONE]" {
-        return Ok(Delta {
-            done: true,
-            ..Delta::default()
-        });
-    }
-    if trimmed.is_empty() {
-        return Ok(Delta::default());
+    if let Some(delta) = done_or_empty(data) {
+        return Ok(delta);
     }
     let chunk: Chunk<'_> = from_json(data)?;
     let mut delta = Delta::default();

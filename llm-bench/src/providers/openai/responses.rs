@@ -33,7 +33,7 @@ use serde::Deserialize;
 
 use crate::delta::{Delta, Usage};
 use crate::providers::payload::{
-    error_message, from_json, ApiError, Count, Lenient, PayloadError, Text,
+    done_or_empty, error_message, from_json, ApiError, Count, Lenient, PayloadError, Text,
 };
 
 /// Parses one server-sent event of a Responses API stream. Empty data gives an empty delta;
@@ -50,20 +50,14 @@ use crate::providers::payload::{
 /// # Ok::<(), llm_bench::providers::payload::PayloadError>(())
 /// ```
 pub fn parse_event(event: Option<&str>, data: &str) -> Result<Delta, PayloadError> {
-    let trimmed = data.trim_ascii();
-    if trimmed == "[DONE]" {
-        return Ok(Delta {
-            done: true,
-            ..Delta::default()
-        });
-    }
-    if trimmed.is_empty() {
+    if let Some(delta) = done_or_empty(data) {
         return Ok(match event {
-            Some("error") => Delta {
+            // `event: error` with an empty payload: say so, with no message to quote.
+            Some("error") if !delta.done => Delta {
                 error: Some(error_message(data)),
-                ..Delta::default()
+                ..delta
             },
-            _ => Delta::default(),
+            _ => delta,
         });
     }
     let ev: Event<'_> = from_json(data)?;
