@@ -5,6 +5,7 @@
 //! the file, so nothing depends on the fonts of the machine that drew it. plotters only
 //! estimates text extents for its own layout (label areas are sized generously for that).
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -104,6 +105,63 @@ fn e<E: std::fmt::Display>(err: E) -> String {
     err.to_string()
 }
 
+/// The coordinates of every chart but the errors one: numbers on both axes.
+type Plane<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// What the axes of a [`plane`] show.
+struct Axes<'t> {
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    /// The x axis label, with its unit.
+    x_desc: &'t str,
+    /// The y axis label, with its unit.
+    y_desc: &'t str,
+    /// Vertical grid lines (off for histograms, whose bars are the grid).
+    x_grid: bool,
+}
+
+/// A chart on `root` in the report's style: caption, margins, labelled axes with compact
+/// ticks, no light grid lines.
+fn plane<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: &str,
+    axes: Axes<'_>,
+) -> std::result::Result<Plane<'a, 'b>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, (FONT, 18))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(60)
+        .build_cartesian_2d(axes.x, axes.y)
+        .map_err(e)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.light_line_style(TRANSPARENT)
+        .x_desc(axes.x_desc)
+        .y_desc(axes.y_desc)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick);
+    if !axes.x_grid {
+        mesh.disable_x_mesh();
+    }
+    mesh.draw().map_err(e)?;
+    Ok(chart)
+}
+
+/// Draws the legend of the series that have labels, at `position`.
+fn legend<'a, 'b: 'a>(
+    chart: &mut Plane<'a, 'b>,
+    position: SeriesLabelPosition,
+) -> std::result::Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, 13))
+        .draw()
+        .map_err(e)
+}
+
 /// A compact axis label.
 fn tick(v: &f64) -> String {
     let a = v.abs();
@@ -184,23 +242,17 @@ fn distribution(
         .chain(base_bins.iter().flat_map(|(_, b)| b.iter()))
         .fold(0.0f64, |m, &v| m.max(v));
     let svg = render(name, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 18))
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(60)
-            .build_cartesian_2d(lo..hi, 0.0..(ymax * 1.15).max(1.0))
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .x_desc(x_desc)
-            .y_desc("share of requests (%)")
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .disable_x_mesh()
-            .draw()
-            .map_err(e)?;
+        let mut chart = plane(
+            root,
+            title,
+            Axes {
+                x: lo..hi,
+                y: 0.0..(ymax * 1.15).max(1.0),
+                x_desc,
+                y_desc: "share of requests (%)",
+                x_grid: false,
+            },
+        )?;
         let bars = new_bins.iter().enumerate().map(|(i, &share)| {
             let x0 = lo + width * i as f64;
             Rectangle::new([(x0, 0.0), (x0 + width, share)], NEW.mix(0.55).filled())
@@ -224,14 +276,7 @@ fn distribution(
                     Rectangle::new([(x, y - 5), (x + 12, y + 5)], BASE.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(e)
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })?;
     let caption = match base {
         Some((label, b)) => format!(
@@ -296,23 +341,17 @@ fn itl(run: &StoredRun) -> Result<Option<Chart>> {
         .collect();
     let ymax = bins.iter().fold(0.0f64, |m, &v| m.max(v));
     let svg = render("itl", |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("ITL distribution", (FONT, 18))
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(60)
-            .build_cartesian_2d(lo..hi, 0.0..(ymax * 1.15).max(1.0))
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .x_desc("gap between consecutive output events (ms)")
-            .y_desc("share of gaps (%)")
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .disable_x_mesh()
-            .draw()
-            .map_err(e)?;
+        let mut chart = plane(
+            root,
+            "ITL distribution",
+            Axes {
+                x: lo..hi,
+                y: 0.0..(ymax * 1.15).max(1.0),
+                x_desc: "gap between consecutive output events (ms)",
+                y_desc: "share of gaps (%)",
+                x_grid: false,
+            },
+        )?;
         chart
             .draw_series(bins.iter().enumerate().map(|(i, &share)| {
                 let x0 = lo + width * i as f64;
@@ -373,22 +412,17 @@ fn latency_over_time(run: &StoredRun) -> Result<Option<Chart>> {
         .fold(0.0f64, f64::max);
     let (x0, x1) = span(0.0, xmax * 1.02);
     let svg = render("latency-over-time", |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Latency over the run", (FONT, 18))
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, 0.0..(ymax * 1.1).max(1.0))
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .x_desc("request start, since the run started (s)")
-            .y_desc("latency (ms)")
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .draw()
-            .map_err(e)?;
+        let mut chart = plane(
+            root,
+            "Latency over the run",
+            Axes {
+                x: x0..x1,
+                y: 0.0..(ymax * 1.1).max(1.0),
+                x_desc: "request start, since the run started (s)",
+                y_desc: "latency (ms)",
+                x_grid: true,
+            },
+        )?;
         chart
             .draw_series(
                 ok.iter()
@@ -416,14 +450,7 @@ fn latency_over_time(run: &StoredRun) -> Result<Option<Chart>> {
                 .label("failed")
                 .legend(|(x, y)| Cross::new((x + 6, y), 5, FAIL.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(e)
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })?;
     let mut caption = "TTFT and E2E of each successful request, by when it started: drift, \
                        throttling and warm-up show here."
@@ -468,22 +495,17 @@ fn token_timelines(run: &StoredRun) -> Result<Option<Chart>> {
     let ymax = kept.iter().map(|(_, p)| p.len()).max().unwrap_or(1) as f64;
     let (x0, x1) = span(0.0, xmax * 1.02);
     let svg = render("token-timelines", |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Token arrival timelines", (FONT, 18))
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, 0.0..(ymax * 1.05).max(1.0))
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .x_desc("time since the request started (ms)")
-            .y_desc("output events received")
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .draw()
-            .map_err(e)?;
+        let mut chart = plane(
+            root,
+            "Token arrival timelines",
+            Axes {
+                x: x0..x1,
+                y: 0.0..(ymax * 1.05).max(1.0),
+                x_desc: "time since the request started (ms)",
+                y_desc: "output events received",
+                x_grid: true,
+            },
+        )?;
         for (k, (index, points)) in kept.iter().enumerate() {
             let color = Palette99::pick(k).to_rgba();
             // A step line: the count stays flat until the next event arrives.
@@ -502,14 +524,7 @@ fn token_timelines(run: &StoredRun) -> Result<Option<Chart>> {
                     PathElement::new(vec![(x, y), (x + 14, y)], color.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(e)
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })?;
     Ok(Some(Chart {
         name: "token-timelines",
