@@ -1,8 +1,8 @@
 //! Records the timeline of one request as its bytes arrive.
 //!
-//! This is the per-token hot path: [`Recorder::output_event`] does a few comparisons and one
-//! push into a reused vector; everything else happens once per request in
-//! [`Recorder::finish`].
+//! This is the per-token hot path: [`Recorder::output_event`] does a few comparisons and
+//! pushes the gap and the event's token count (counted by the caller: [`Recorder::delta`]
+//! with the tokenizer); everything else happens once per request in [`Recorder::finish`].
 
 use quanta::Instant;
 
@@ -21,10 +21,10 @@ pub struct Recorder {
     first_answer: Option<Instant>,
     last_output: Option<Instant>,
     end: Option<Instant>,
-    output_events: u32,
     /// Gaps between consecutive output events, in nanoseconds.
     gaps_ns: Vec<u64>,
-    /// Tokens each output event carried, as the tokenizer counted them (at least 1).
+    /// Tokens each output event carried, as the tokenizer counted them (at least 1): one
+    /// entry per output event.
     event_tokens: Vec<u32>,
     /// Counts the tokens of each output event.
     tokenizer: Tokenizer,
@@ -48,7 +48,6 @@ impl Recorder {
             first_answer: None,
             last_output: None,
             end: None,
-            output_events: 0,
             gaps_ns: Vec::new(),
             event_tokens: Vec::new(),
             tokenizer: Tokenizer::estimate(),
@@ -113,7 +112,6 @@ impl Recorder {
                 .push(at.saturating_duration_since(last).as_nanos() as u64);
         }
         self.last_output = Some(at);
-        self.output_events += 1;
         self.event_tokens.push(tokens.max(1));
         let origin = self.origin();
         if let Some(arrivals) = self.arrivals_ns.as_mut() {
@@ -183,7 +181,8 @@ impl Recorder {
             |t: Option<Instant>| t.map(|t| t.saturating_duration_since(origin).as_nanos() as u64);
         let succeeded = self.error.is_none();
         let usage_tokens = self.usage.and_then(|u| u.completion_tokens);
-        let counted_tokens = (self.output_events > 0)
+        let output_events = u32::try_from(self.event_tokens.len()).unwrap_or(u32::MAX);
+        let counted_tokens = (output_events > 0)
             .then(|| self.event_tokens.iter().map(|&k| u64::from(k)).sum::<u64>());
         let (output_tokens, token_source) = match (usage_tokens, counted_tokens) {
             (Some(n), _) => (Some(n), Some(TokenSource::Usage)),
@@ -192,7 +191,7 @@ impl Recorder {
         };
         // An event's tokens: one each when the API's usage says the stream sent exactly one
         // token per event, else the tokenizer's counts. Gap i ends at output event i + 1.
-        let one_per_event = usage_tokens == Some(u64::from(self.output_events));
+        let one_per_event = usage_tokens == Some(u64::from(output_events));
         let gap_tokens: &[u32] = match self.event_tokens.get(1..) {
             Some(tokens) if !one_per_event => tokens,
             _ => &[],
@@ -219,7 +218,7 @@ impl Recorder {
             ttft_ns: since(self.first_output),
             ttfo_ns: since(self.first_answer),
             e2e_ns: if succeeded { since(self.end) } else { None },
-            output_events: self.output_events,
+            output_events,
             output_tokens,
             token_source,
             counted_tokens,
