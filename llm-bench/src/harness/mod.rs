@@ -296,15 +296,6 @@ fn finish_bench(
     }
 }
 
-/// The endpoint of a scenario among those resolved for the selected scenarios (every
-/// selected scenario has one: [`endpoint::Endpoints::resolve`] saw them all).
-fn endpoint_of<'e>(endpoints: &'e endpoint::Endpoints, s: &Scenario) -> &'e endpoint::Endpoint {
-    match endpoints.for_scenario(s) {
-        Ok(e) => e,
-        Err(e) => unreachable!("{e}"),
-    }
-}
-
 fn env_for(scenario: &Scenario, endpoint: &endpoint::Endpoint) -> Arc<ScenarioEnv> {
     Arc::new(ScenarioEnv::new(
         endpoint.client.clone(),
@@ -321,6 +312,13 @@ async fn test_all(
     let (mut passed, mut failed) = (0, 0);
     println!("\nrunning {} scenarios once (test mode)", selected.len());
     for &s in selected {
+        let endpoint = match endpoints.for_scenario(s) {
+            Ok(endpoint) => endpoint,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+        };
         let plan = Plan {
             samples: 1,
             warmup: 0,
@@ -329,7 +327,7 @@ async fn test_all(
         };
         let outcome = runner::run_scenario(
             s,
-            env_for(s, endpoint_of(endpoints, s)),
+            env_for(s, endpoint),
             plan,
             &runner::Costing::default(),
             stop.clone(),
@@ -380,7 +378,14 @@ async fn bench_all(
             timeout: s.config.timeout().unwrap_or(DEFAULT_TIMEOUT),
         };
         let id = s.id();
-        let endpoint = endpoint_of(endpoints, s);
+        let endpoint = match endpoints.for_scenario(s) {
+            Ok(endpoint) => endpoint,
+            Err(e) => {
+                eprintln!("error: {e}");
+                status.usage = true;
+                break;
+            }
+        };
         let info = endpoint.info(s.config.model);
         let price = info
             .model
