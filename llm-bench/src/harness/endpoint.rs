@@ -62,6 +62,8 @@ impl Endpoints {
     pub async fn resolve(scenarios: &[&'static Scenario]) -> Result<Endpoints> {
         let default_env = endpoint_from_env()?;
         let default = default_env.provider.clone();
+        // Read once; it is the environment of the default provider's endpoint.
+        let mut default_env = Some(default_env);
         let mut wanted: Vec<Provider> = Vec::new();
         for s in scenarios {
             let provider = provider_of(s, &default)?;
@@ -73,10 +75,9 @@ impl Endpoints {
         let mut notes: Vec<SimulatedNote> = Vec::new();
         let mut by_provider = Vec::new();
         for provider in wanted {
-            let env = if provider == default {
-                endpoint_from_env()?
-            } else {
-                endpoint_for_provider(provider.clone())?
+            let env = match default_env.take_if(|env| env.provider == provider) {
+                Some(env) => env,
+                None => endpoint_for_provider(provider.clone())?,
             };
             let endpoint = match env.client {
                 Some(client) => {
