@@ -6,11 +6,11 @@
 #![warn(missing_docs)]
 
 mod doc;
-mod duration;
 mod expand;
 mod options;
+/// Shared with the `llm-bench` crate (a symbolic link to its `src/rules`).
+mod rules;
 mod signature;
-mod suggest;
 
 use proc_macro::TokenStream;
 

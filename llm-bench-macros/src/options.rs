@@ -6,8 +6,8 @@ use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
 use syn::{Expr, ExprLit, ExprUnary, Lit, LitStr, Token, UnOp};
 
-use crate::duration::parse_timeout_ms;
-use crate::suggest::closest;
+use crate::rules::duration::parse_timeout_ms;
+use crate::rules::suggest::closest;
 
 /// Every option the attribute accepts, in the order the docs list them.
 pub(crate) const OPTION_NAMES: &[&str] = &[

@@ -41,6 +41,7 @@ pub mod store;
 pub mod tokens;
 
 mod context;
+mod rules;
 
 #[doc(hidden)]
 pub mod bench_support;

@@ -1,4 +1,5 @@
-//! Parsing of `timeout = "..."` values: a decimal number followed by `ms`, `s` or `m`.
+//! Parsing of durations such as `timeout = "30s"` (attribute) or `--timeout 30s` (command
+//! line): a decimal number followed by `ms`, `s` or `m`.
 
 /// The units a timeout may be written in, with their length in milliseconds.
 const UNITS: &[(&str, u64)] = &[("ms", 1), ("s", 1_000), ("m", 60_000)];
