@@ -175,7 +175,8 @@ impl Ctx {
     /// Items are anything that carries text ([`TokenText`]: `String`, `&str`, [`Delta`], or
     /// your own type). Every item with text counts as one output event; unless you call
     /// [`Ctx::report_usage`], the output token count is the number of such items, marked as
-    /// counted. An `Err` item ends the request as a mid-stream error.
+    /// counted. An `Err` item fails the request: it keeps the error's causes, and is
+    /// counted under the class they show (see [`Error::other`]), else `scenario`.
     ///
     /// Await it to drain the stream and get the whole text, or poll it as a stream:
     ///
@@ -345,7 +346,9 @@ where
                 }
             }
             Poll::Ready(Some(Err(e))) => {
-                this.rec.fail(&Error::MidStream(e.to_string()));
+                // `{:#}` prints the causes of errors that format them so (anyhow's).
+                this.rec
+                    .fail_provisionally(&Error::Scenario(format!("{e:#}")));
             }
             Poll::Ready(None) => {
                 this.rec.end(Instant::now());
@@ -361,7 +364,7 @@ impl<'c, S, T, E> IntoFuture for Tracked<'c, S>
 where
     S: Stream<Item = std::result::Result<T, E>> + Send + 'c,
     T: TokenText + Send,
-    E: std::fmt::Display,
+    E: std::fmt::Display + Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     type Output = Result<String>;
     type IntoFuture = Pin<Box<dyn Future<Output = Result<String>> + Send + 'c>>;
@@ -375,7 +378,11 @@ where
             while let Some(item) = futures_util::StreamExt::next(&mut self).await {
                 match item {
                     Ok(item) => text.push_str(item.text()),
-                    Err(e) => return Err(Error::MidStream(e.to_string())),
+                    Err(e) => {
+                        let error = Error::other(e);
+                        self.rec.fail(&error);
+                        return Err(error);
+                    }
                 }
             }
             Ok(text)

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::error::shorten;
 use crate::metrics::{Metric, Summary, TokenAccounting};
 use crate::stats::{Estimate, StatsConfig, Verdict};
 use crate::store::{StoredComparison, StoredRun};
@@ -228,15 +229,6 @@ fn tokens_line(run: &StoredRun) -> Option<String> {
     Some(line)
 }
 
-fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(max).collect();
-        format!("{cut}…")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,11 +238,5 @@ mod tests {
         assert_eq!(format_duration_ns(999.0), "999.0 ns");
         assert_eq!(format_duration_ns(1_000.0), "1.000 µs");
         assert_eq!(format_duration_ns(184_230_000.0), "184.2 ms");
-    }
-
-    #[test]
-    fn shorten_cuts_on_characters() {
-        assert_eq!(shorten("ééé", 2), "éé…");
-        assert_eq!(shorten("ab", 2), "ab");
     }
 }

@@ -280,7 +280,10 @@ async fn invoke(scenario: &'static Scenario, ctx: &mut Ctx, timeout: Duration) {
             "the scenario panicked: {}",
             panic_message(&panic)
         ))),
-        Err(_) => Some(Error::Timeout(timeout)),
+        Err(_) => Some(Error::Timeout {
+            phase: crate::error::TimeoutPhase::Total,
+            limit: timeout,
+        }),
     };
     let rec = ctx.recorder_mut();
     match error {
@@ -356,6 +359,8 @@ mod tests {
             line: line!(),
             description: "",
             config: ScenarioConfig::default(),
+            arg: None,
+            setup: None,
             run,
         }))
     }

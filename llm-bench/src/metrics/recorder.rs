@@ -32,6 +32,8 @@ pub struct Recorder {
     arrivals_ns: Option<Vec<u64>>,
     usage: Option<Usage>,
     error: Option<RequestError>,
+    /// The error was noted by [`Recorder::fail_provisionally`].
+    provisional_error: bool,
     timed_streams: u32,
 }
 
@@ -54,6 +56,7 @@ impl Recorder {
             arrivals_ns: keep_arrivals.then(Vec::new),
             usage: None,
             error: None,
+            provisional_error: false,
             timed_streams: 0,
         }
     }
@@ -151,13 +154,25 @@ impl Recorder {
         }
     }
 
-    /// The request failed; the first error is kept.
+    /// The request failed; the first error is kept (but one noted with
+    /// [`Recorder::fail_provisionally`] gives way to it).
     pub fn fail(&mut self, error: &Error) {
-        if self.error.is_none() {
+        if self.error.is_none() || self.provisional_error {
             self.error = Some(RequestError {
                 class: error.class(),
-                message: error.to_string(),
+                message: error.describe(),
             });
+            self.provisional_error = false;
+        }
+    }
+
+    /// The request failed, as far as llm-bench can tell from `error` alone: an `Err` item
+    /// of a tracked stream, which the scenario usually returns with more of its causes.
+    /// A later [`Recorder::fail`] replaces it.
+    pub fn fail_provisionally(&mut self, error: &Error) {
+        if self.error.is_none() {
+            self.fail(error);
+            self.provisional_error = true;
         }
     }
 
