@@ -110,7 +110,10 @@ fn registration(
                         model: #model,
                         gate: #gate,
                         provider: #provider,
+                        ..::llm_bench::__private::ScenarioConfig::DEFAULT
                     },
+                    arg: ::core::option::Option::None,
+                    setup: ::core::option::Option::None,
                     run: #entry,
                 }
             }

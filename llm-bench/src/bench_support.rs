@@ -65,15 +65,9 @@ static MEASURED: crate::scenario::Scenario = crate::scenario::Scenario {
     file: file!(),
     line: line!(),
     description: "",
-    config: crate::scenario::ScenarioConfig {
-        samples: None,
-        warmup: None,
-        concurrency: None,
-        timeout_ms: None,
-        model: None,
-        gate: None,
-        provider: None,
-    },
+    config: crate::scenario::ScenarioConfig::DEFAULT,
+    arg: None,
+    setup: None,
     run: stream_short_answer,
 };
 

@@ -146,6 +146,53 @@ pub struct StoredRun {
     pub errors: BTreeMap<ErrorClass, u64>,
     /// Run-level throughput.
     pub throughput: Throughput,
+    /// Which `cargo bench` invocation (and bench target) stored this run, so that reports
+    /// tell this invocation's scenarios from older ones. `None` in runs stored before
+    /// llm-bench recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<RunOrigin>,
+    /// The absolute thresholds checked against this run (`threshold = "..."`,
+    /// `--threshold`), with what was observed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<ThresholdResult>,
+}
+
+/// Where a stored run came from: the `cargo bench` invocation and the bench target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunOrigin {
+    /// Identifies one `cargo bench` invocation: every bench binary that one invocation
+    /// starts computes the same id (see [`crate::store`]).
+    pub invocation: String,
+    /// The bench target's name (`latency` for `benches/latency.rs`).
+    pub bench_target: String,
+}
+
+/// How a run fared against one absolute threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdResult {
+    /// The threshold in its normal form, e.g. `p95 ttft < 800ms` or `errors < 1%`.
+    pub threshold: String,
+    /// What the run measured: nanoseconds for times, tokens per second, or a share of
+    /// requests (0 to 1) for `errors`; `None` when the run has no value for it.
+    pub observed: Option<f64>,
+    /// The observed figure as printed, e.g. `912.0 ms` or `2.0%` (`-` without a value).
+    pub observed_text: String,
+    /// The outcome.
+    pub outcome: ThresholdOutcome,
+}
+
+/// The outcome of one threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ThresholdOutcome {
+    /// The observed figure meets the threshold.
+    Passed,
+    /// It does not: the run fails (exit status 3).
+    Breached,
+    /// The run has no value to check (no successful request measured that metric): the
+    /// gate cannot tell.
+    NoData,
 }
 
 impl StoredRun {
@@ -545,6 +592,8 @@ mod tests {
                 requests_per_second: 0.0,
                 output_tokens_per_second: 0.0,
             },
+            origin: None,
+            thresholds: Vec::new(),
         }
     }
 

@@ -303,6 +303,8 @@ mod tests {
                 provider: Some(provider),
                 ..ScenarioConfig::default()
             },
+            arg: None,
+            setup: None,
             run,
         }))
     }

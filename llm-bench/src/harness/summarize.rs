@@ -91,5 +91,7 @@ pub(crate) fn stored_run(
             requests_per_second: per_sec(ok_count),
             output_tokens_per_second: per_sec(tokens),
         },
+        origin: None,
+        thresholds: Vec::new(),
     }
 }

@@ -173,6 +173,8 @@ pub fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
             requests_per_second: ok / (wall_time_ns as f64 / 1e9),
             output_tokens_per_second: ok * tokens as f64 / (wall_time_ns as f64 / 1e9),
         },
+        origin: None,
+        thresholds: vec![],
     }
 }
 
