@@ -41,6 +41,7 @@ pub mod store;
 pub mod tokens;
 
 mod context;
+mod limits;
 mod rules;
 
 #[doc(hidden)]

@@ -176,6 +176,17 @@ impl Recorder {
         }
     }
 
+    /// True once an output event was recorded.
+    #[inline]
+    pub fn has_output(&self) -> bool {
+        self.first_output.is_some()
+    }
+
+    /// When the request clock started (the invocation's start unless moved).
+    pub fn started_at(&self) -> Instant {
+        self.origin()
+    }
+
     /// True once a stream was timed in this invocation.
     pub fn timed_anything(&self) -> bool {
         self.timed_streams > 0

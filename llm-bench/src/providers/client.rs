@@ -48,7 +48,8 @@ use super::openai::ChatRequest;
 use super::secret::ApiKey;
 use super::wire::{StreamParser, WireFormat};
 use crate::delta::{Delta, Usage};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TimeoutPhase};
+use crate::limits::{PhaseLimits, Watchdog};
 use crate::metrics::{Recorder, RequestSample};
 
 /// How much of an error response body is kept in an [`Error::HttpStatus`].
@@ -222,6 +223,8 @@ pub struct Client {
     secret_headers: BTreeMap<String, ApiKey>,
     azure_deployment: Option<String>,
     anthropic_version: String,
+    /// The connection time limit the HTTP client was built with.
+    connect_timeout: Duration,
 }
 
 impl fmt::Debug for Client {
@@ -332,7 +335,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Time limit for establishing a connection (default 10 s).
+    /// Time limit for opening a connection (default 10 s); a connection not made in time
+    /// fails the request as `connect_timeout`.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -389,12 +393,10 @@ impl ClientBuilder {
         for name in self.secret_headers.keys() {
             check_header(name, None)?;
         }
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
-            .tcp_nodelay(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
+        let connect_timeout = self
+            .connect_timeout
+            .unwrap_or(crate::limits::PhaseLimits::DEFAULT.connect);
+        let http = http_client(connect_timeout)?;
         Ok(Client {
             http,
             provider: self.provider,
@@ -409,8 +411,20 @@ impl ClientBuilder {
             anthropic_version: self
                 .anthropic_version
                 .unwrap_or_else(|| DEFAULT_ANTHROPIC_VERSION.to_string()),
+            connect_timeout,
         })
     }
+}
+
+/// The HTTP client under every [`Client`]: no redirects (a key header never goes to another
+/// host), no Nagle delay.
+fn http_client(connect_timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .tcp_nodelay(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))
 }
 
 /// The request URL of a provider (Gemini's still has `{{model}}` in it).
@@ -534,7 +548,8 @@ impl Client {
     /// ```
     pub async fn complete(&self, request: &ChatRequest) -> Result<Completion> {
         let mut rec = Recorder::new(Instant::now(), false);
-        self.stream_timed(request, None, &mut rec).await
+        self.stream_timed(request, None, &mut rec, &PhaseLimits::DEFAULT)
+            .await
     }
 
     /// Sends `request`, times its stream like a scenario's request, and returns what came
@@ -554,20 +569,38 @@ impl Client {
     pub async fn measure(&self, request: &ChatRequest) -> (Result<Completion>, RequestSample) {
         let origin = Instant::now();
         let mut rec = Recorder::new(origin, false);
-        let result = self.stream_timed(request, None, &mut rec).await;
+        let result = self
+            .stream_timed(request, None, &mut rec, &PhaseLimits::DEFAULT)
+            .await;
         if let Err(e) = &result {
             rec.fail(e);
         }
         (result, rec.finish(0, origin, |_, _| {}))
     }
 
+    /// This client with another connection time limit (a new connection pool), or itself
+    /// when it already has that limit.
+    pub(crate) fn with_connect_timeout(&self, limit: Duration) -> Result<Client> {
+        if limit == self.connect_timeout {
+            return Ok(self.clone());
+        }
+        Ok(Client {
+            http: http_client(limit)?,
+            connect_timeout: limit,
+            ..self.clone()
+        })
+    }
+
     /// Sends `req` and records the stream's timeline into `rec`. The model is the request's,
-    /// else `fallback_model` (the scenario's), else the client's.
+    /// else `fallback_model` (the scenario's), else the client's. `limits` bounds the
+    /// response headers, the first output and the gaps between reads (the connection limit
+    /// is the client's own).
     pub(crate) async fn stream_timed(
         &self,
         req: &ChatRequest,
         fallback_model: Option<&str>,
         rec: &mut Recorder,
+        limits: &PhaseLimits,
     ) -> Result<Completion> {
         let model = req
             .model_name()
@@ -594,13 +627,24 @@ impl Client {
             .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?;
         let http_req = self.http.post(url).headers(self.headers_for()?).body(body);
 
-        rec.start(Instant::now());
-        let response = http_req.send().await.map_err(|e| self.transport_error(e))?;
+        let start = Instant::now();
+        rec.start(start);
+        let response = match tokio::time::timeout(limits.first_byte, http_req.send()).await {
+            Ok(sent) => sent.map_err(|e| self.transport_error(e))?,
+            Err(_) => {
+                return Err(Error::Timeout {
+                    phase: TimeoutPhase::FirstByte,
+                    limit: limits.first_byte,
+                })
+            }
+        };
         rec.headers(Instant::now());
 
         let status = response.status();
         if !status.is_success() {
-            let body = self.error_body(response).await;
+            let body = tokio::time::timeout(limits.idle, self.error_body(response))
+                .await
+                .unwrap_or_else(|_| "(the body did not arrive in time)".into());
             return Err(Error::HttpStatus {
                 status: status.as_u16(),
                 endpoint: self.host.clone(),
@@ -611,7 +655,21 @@ impl Client {
         let mut parser = self.parser();
         let mut state = StreamState::default();
         let mut bytes = response.bytes_stream();
-        while let Some(read) = bytes.next().await {
+        let mut watchdog = Watchdog::new(*limits, start);
+        // Armed when a read has to wait; a read that arrives first costs no timer work.
+        let alarm = tokio::time::sleep(limits.idle.min(limits.first_token));
+        tokio::pin!(alarm);
+        loop {
+            let read = tokio::select! {
+                biased;
+                read = bytes.next() => read,
+                () = &mut alarm => {
+                    let left = watchdog.check(Instant::now(), rec.has_output())?;
+                    alarm.as_mut().reset(tokio::time::Instant::now() + left);
+                    continue;
+                }
+            };
+            let Some(read) = read else { break };
             let read = read.map_err(|e| {
                 Error::Malformed(format!(
                     "the connection broke mid-stream: {}",
@@ -619,6 +677,7 @@ impl Client {
                 ))
             })?;
             let at = Instant::now();
+            watchdog.read_at(at);
             let ended = state
                 .apply(&mut parser, Some(&read), at, rec)
                 .map_err(|e| self.scrub_error(e))?;
@@ -829,7 +888,12 @@ impl Client {
             source = inner.source();
         }
         let message = self.scrub(&message);
-        if e.is_connect() {
+        if e.is_connect() && e.is_timeout() {
+            Error::Timeout {
+                phase: TimeoutPhase::Connect,
+                limit: self.connect_timeout,
+            }
+        } else if e.is_connect() {
             Error::Connect {
                 endpoint: self.host.clone(),
                 message,
