@@ -35,7 +35,14 @@ pub async fn stream_once(
     request: &crate::providers::openai::ChatRequest,
 ) -> crate::Result<u32> {
     let mut rec = Recorder::new(Instant::now(), false);
-    client.stream_timed(request, None, &mut rec).await?;
+    client
+        .stream_timed(
+            request,
+            None,
+            &mut rec,
+            &crate::limits::PhaseLimits::DEFAULT,
+        )
+        .await?;
     Ok(rec.finish(0, Instant::now(), |_, _| {}).output_events)
 }
 
@@ -85,9 +92,20 @@ pub async fn run_measured(
         warmup: 0,
         concurrency,
         timeout: std::time::Duration::from_secs(30),
+        max_consecutive_failures: 0,
     };
     let (_tx, stop) = tokio::sync::watch::channel(false);
-    let out = run_scenario(&MEASURED, env, plan, &Costing::default(), stop, |_, _| {}).await;
+    let live = std::sync::Arc::new(crate::harness::runner::Live::default());
+    let out = run_scenario(
+        &MEASURED,
+        env,
+        plan,
+        &Costing::default(),
+        stop,
+        live,
+        |_| {},
+    )
+    .await;
     KeptRun {
         samples: out.samples,
         itl: out.itl,

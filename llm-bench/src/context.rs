@@ -8,12 +8,14 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures_util::Stream;
 use quanta::Instant;
 
 use crate::delta::{Delta, Usage};
 use crate::error::{Error, Result};
+use crate::limits::{PhaseLimits, Watchdog};
 use crate::metrics::Recorder;
 use crate::providers::openai::{ChatRequest, Completion};
 use crate::providers::Client;
@@ -28,17 +30,29 @@ pub(crate) struct ScenarioEnv {
     pub model: Option<String>,
     /// Counts the output tokens of tracked streams: the model's tokenizer.
     pub tokenizer: Tokenizer,
+    /// The time limits of each request's phases.
+    pub limits: PhaseLimits,
+    /// Set once an invocation called [`Ctx::track`].
+    pub tracked: std::sync::atomic::AtomicBool,
 }
 
 impl ScenarioEnv {
-    /// The environment of a scenario asking for `model` (else the client's).
+    /// The environment of a scenario asking for `model` (else the client's), with the
+    /// default time limits.
     pub(crate) fn new(client: Client, model: Option<String>) -> Self {
         let tokenizer = Tokenizer::for_model(model.as_deref().or(client.model()));
         ScenarioEnv {
             client,
             model,
             tokenizer,
+            limits: PhaseLimits::DEFAULT,
+            tracked: Default::default(),
         }
+    }
+
+    /// The same environment with these time limits.
+    pub(crate) fn with_limits(self, limits: PhaseLimits) -> Self {
+        ScenarioEnv { limits, ..self }
     }
 }
 
@@ -161,7 +175,12 @@ impl Ctx {
         self.rec.begin_stream()?;
         let fallback = self.env.model.clone();
         let result = client
-            .stream_timed(&request, fallback.as_deref(), &mut self.rec)
+            .stream_timed(
+                &request,
+                fallback.as_deref(),
+                &mut self.rec,
+                &self.env.limits,
+            )
             .await;
         if let Err(e) = &result {
             self.rec.fail(e);
@@ -209,15 +228,22 @@ impl Ctx {
         T: TokenText,
         E: std::fmt::Display,
     {
+        self.env
+            .tracked
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let refused = self.rec.begin_stream().err();
         if let Some(e) = &refused {
             self.rec.fail(e);
         }
+        let watchdog = Watchdog::new(self.env.limits, self.rec.started_at());
         Tracked {
             rec: &mut self.rec,
             inner: Box::pin(stream),
             refused,
             finished: false,
+            watchdog,
+            alarm: None,
+            timed_out: None,
         }
     }
 
@@ -320,6 +346,31 @@ pub struct Tracked<'c, S> {
     inner: Pin<Box<S>>,
     refused: Option<Error>,
     finished: bool,
+    /// The first-token and idle limits.
+    watchdog: Watchdog,
+    /// The timer of the watchdog, made the first time the stream has to wait.
+    alarm: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// Set when a limit expired: the stream ended there, and the request failed.
+    timed_out: Option<Error>,
+}
+
+impl<S> Tracked<'_, S> {
+    /// Polls the watchdog's timer while the user's stream waits; `Ready` with the error
+    /// when a limit expired.
+    fn poll_limits(&mut self, cx: &mut Context<'_>) -> Poll<Error> {
+        loop {
+            let alarm = self
+                .alarm
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::ZERO)));
+            if alarm.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            match self.watchdog.check(Instant::now(), self.rec.has_output()) {
+                Ok(left) => alarm.as_mut().reset(tokio::time::Instant::now() + left),
+                Err(e) => return Poll::Ready(e),
+            }
+        }
+    }
 }
 
 impl<S, T, E> Stream for Tracked<'_, S>
@@ -340,6 +391,7 @@ where
         match &polled {
             Poll::Ready(Some(Ok(item))) => {
                 let at = Instant::now();
+                this.watchdog.read_at(at);
                 if item.is_output() {
                     let tokens = item.tokens(&this.rec.tokenizer());
                     this.rec.output_event(at, item.is_answer(), tokens);
@@ -354,7 +406,15 @@ where
                 this.rec.end(Instant::now());
                 this.finished = true;
             }
-            Poll::Pending => {}
+            Poll::Pending => {
+                if let Poll::Ready(error) = this.poll_limits(cx) {
+                    // The stream is cut off here: its items cannot carry our error.
+                    this.rec.fail(&error);
+                    this.timed_out = Some(error);
+                    this.finished = true;
+                    return Poll::Ready(None);
+                }
+            }
         }
         polled
     }
@@ -385,7 +445,10 @@ where
                     }
                 }
             }
-            Ok(text)
+            match self.timed_out.take() {
+                Some(error) => Err(error),
+                None => Ok(text),
+            }
         })
     }
 }

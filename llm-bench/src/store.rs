@@ -125,6 +125,10 @@ pub struct StoredRun {
     /// True when `--max-cost` stopped the run early: the samples are the finished ones.
     #[serde(default)]
     pub stopped_by_budget: bool,
+    /// Why the run stopped before every request ran, when it stopped on its own: too many
+    /// failed requests in a row, a configuration error, a failed setup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_early: Option<String>,
     /// Total cost of the run's requests in USD, when the model has a price.
     #[serde(default)]
     pub cost_usd: Option<f64>,
@@ -264,6 +268,23 @@ pub struct BaselineBundle {
     pub runs: Vec<StoredRun>,
 }
 
+/// The origin of runs stored by this process (placeholder until invocations are detected:
+/// `LLM_BENCH_INVOCATION`, else this process).
+pub(crate) fn current_origin() -> RunOrigin {
+    let invocation = std::env::var("LLM_BENCH_INVOCATION")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| format!("pid-{}", std::process::id()));
+    let bench_target = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    RunOrigin {
+        invocation,
+        bench_target,
+    }
+}
+
 /// Checks a baseline name: a single, plain directory name that is not a reserved one.
 pub fn check_baseline_name(name: &str) -> Result<()> {
     let plain = !name.is_empty()
@@ -376,6 +397,24 @@ pub fn load_baseline(root: &Path, scenario_id: &str, name: &str) -> Result<Optio
         return Ok(None);
     }
     load_run(&path).map(Some)
+}
+
+/// The names of the baselines stored for a scenario, sorted.
+pub fn baseline_names(root: &Path, scenario_id: &str) -> Result<Vec<String>> {
+    let dir = scenario_dir(root, scenario_id);
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(format!("could not list {}", dir.display()), e)),
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().join(RUN_FILE).is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| name != NEW_DIR)
+        .collect();
+    names.sort();
+    Ok(names)
 }
 
 /// Deletes a scenario's stored comparison, so a stale one is never read as current.
@@ -550,7 +589,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn sample_run(id: &str) -> StoredRun {
@@ -581,6 +620,7 @@ mod tests {
             wall_time_ns: 0,
             interrupted: false,
             stopped_by_budget: false,
+            stopped_early: None,
             cost_usd: None,
             samples: vec![],
             itl_histogram: vec![(10, 2)],

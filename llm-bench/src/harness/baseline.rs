@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::metrics::{Metric, RequestSample};
 use crate::stats::{self, Direction, ErrorCounts, Estimates, StatsConfig};
-use crate::store::{StoredComparison, StoredRun, RUN_SCHEMA, RUN_SCHEMA_VERSION};
+use crate::store::{EndpointInfo, StoredComparison, StoredRun, RUN_SCHEMA, RUN_SCHEMA_VERSION};
 
 /// Metrics gated when neither the attribute nor the command line says: TTFT and TPOT.
 pub const DEFAULT_GATE: [Metric; 2] = [Metric::Ttft, Metric::Tpot];
@@ -42,30 +42,33 @@ pub(crate) fn estimates_for(
         .collect()
 }
 
-/// Why a run and a baseline must not be compared, or `None` when they may be.
+/// Why a run against `endpoint` at `concurrency` must not be compared with `base`, or
+/// `None` when it may be.
 ///
 /// The simulated endpoint binds a new port each run, so only its kind and model count.
-pub(crate) fn incomparable(new: &StoredRun, base: &StoredRun) -> Option<String> {
-    let (a, b) = (&base.endpoint, &new.endpoint);
-    let describe = |r: &StoredRun| {
+pub(crate) fn incomparable(
+    endpoint: &EndpointInfo,
+    concurrency: u32,
+    base: &StoredRun,
+) -> Option<String> {
+    let describe = |e: &EndpointInfo, concurrency: u32| {
         format!(
-            "{} endpoint {} (model {}, concurrency {})",
-            r.endpoint.kind,
-            r.endpoint.host,
-            r.endpoint.model.as_deref().unwrap_or("unknown"),
-            r.settings.concurrency
+            "{} endpoint {} (model {}, concurrency {concurrency})",
+            e.kind,
+            e.host,
+            e.model.as_deref().unwrap_or("unknown"),
         )
     };
+    let (a, b) = (&base.endpoint, endpoint);
     let differs = a.kind != b.kind
         || (!a.kind.starts_with("simulated") && a.host != b.host)
         || a.model != b.model
-        || base.settings.concurrency != new.settings.concurrency;
+        || base.settings.concurrency != concurrency;
     differs.then(|| {
         format!(
-            "the baseline was measured against the {}, this run against the {}; \
-             pass --force-compare to compare them anyway",
-            describe(base),
-            describe(new)
+            "the baseline was measured against the {}, this run against the {}",
+            describe(a, base.settings.concurrency),
+            describe(b, concurrency)
         )
     })
 }

@@ -1,15 +1,27 @@
 //! Command-line arguments of a bench binary (what follows `cargo bench --`).
 
+use std::time::Duration;
+
 use clap::Parser;
 
-/// Arguments of a bench binary built with [`main!`](crate::main).
+/// Arguments of a bench binary built with [`main!`](crate::main): what follows
+/// `cargo bench --`.
 ///
 /// `cargo bench` passes `--bench`; without it (as under `cargo test --benches`) the binary
-/// runs in test mode: every selected scenario once, fast, nothing stored.
+/// runs in test mode: every selected scenario once, fast, nothing stored. The field docs are
+/// also the `--help` text, so they are plain text.
 #[derive(Debug, Clone, Default, Parser)]
 #[command(
     name = "llm-bench",
-    about = "Runs the #[llm_bench] scenarios of this bench target",
+    about = "Runs the #[llm_bench] scenarios of this bench target.",
+    long_about = "Runs the #[llm_bench] scenarios of this bench target: under cargo bench it \
+                  measures each one, compares it with its baseline, stores the run under \
+                  target/llm-bench and writes the report; without --bench (cargo test \
+                  --benches) it runs each scenario once as a test.",
+    after_help = "Exit status: 0 success; 1 a scenario failed; 2 bad arguments or configuration; \
+                  3 a gated metric regressed (--fail-on-regression) or a threshold was breached; \
+                  4 the gate could not tell (--fail-on-regression without --allow-inconclusive); \
+                  130 interrupted.",
     version,
     disable_help_subcommand = true
 )]
@@ -22,24 +34,26 @@ pub struct Args {
     #[arg(long)]
     pub exact: bool,
 
-    /// List the scenarios (`<id>: benchmark`, as libtest and nextest expect) and exit.
+    /// List the scenarios, one "<id>: benchmark" line each (as libtest and nextest print),
+    /// and exit.
     #[arg(long)]
     pub list: bool,
 
-    /// Output format of --list (`terse` or `pretty`; both print one line per scenario).
-    #[arg(long, value_name = "FORMAT", value_parser = ["terse", "pretty", "json"])]
+    /// Format of --list, for libtest and nextest compatibility: terse or pretty (both print
+    /// one "<id>: benchmark" line per scenario).
+    #[arg(long, value_name = "FORMAT", value_parser = ["terse", "pretty"])]
     pub format: Option<String>,
 
     /// Select ignored tests (there are none: with --list, prints nothing).
     #[arg(long)]
     pub ignored: bool,
 
-    /// Passed by `cargo bench`: measure and store (without it, test mode).
+    /// Passed by cargo bench: measure and store (without it, test mode).
     #[arg(long)]
     pub bench: bool,
 
-    /// Force test mode: every scenario once, nothing stored.
-    #[arg(long, conflicts_with = "bench")]
+    /// Test mode even under cargo bench: every scenario once, nothing stored.
+    #[arg(long)]
     pub test: bool,
 
     /// Measured requests per scenario (overrides the attribute).
@@ -54,12 +68,38 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency: Option<u32>,
 
-    /// Save the run as this baseline (default `base`); it is first compared with the
+    /// Time limit of one invocation, e.g. 30s (overrides the attribute; default 120s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Time limit for opening a connection (built-in client; default 10s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
+
+    /// Time limit from a request's start to its response headers (built-in client; default
+    /// 30s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub first_byte_timeout: Option<Duration>,
+
+    /// Time limit from a request's start to its first output event (default 60s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub first_token_timeout: Option<Duration>,
+
+    /// Longest gap allowed between two events of a stream (default 30s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub idle_timeout: Option<Duration>,
+
+    /// Stop a scenario after this many failed requests in a row (default 5; 0: never).
+    #[arg(long, value_name = "N")]
+    pub max_consecutive_failures: Option<u32>,
+
+    /// Save the run as this baseline (default base); it is first compared with the
     /// baseline of that name, if one is stored.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["baseline", "baseline_lenient", "load_baseline"])]
     pub save_baseline: Option<String>,
 
-    /// Compare with this baseline and do not save one; fails when a scenario has none.
+    /// Compare with this baseline and save none; every selected scenario must have it
+    /// (checked before any request is sent).
     #[arg(long, value_name = "NAME", conflicts_with = "baseline_lenient")]
     pub baseline: Option<String>,
 
@@ -67,15 +107,18 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub baseline_lenient: Option<String>,
 
-    /// Send no request: re-analyse this stored baseline (compare it with --baseline if given).
+    /// Send no request: re-analyse this stored baseline (compare it with --baseline if
+    /// given).
     #[arg(long, value_name = "NAME")]
     pub load_baseline: Option<String>,
 
-    /// Save no baseline (the run is still stored under `new/`).
+    /// Save no baseline (the run is still stored under new/); a baseline measured against
+    /// another endpoint, model or concurrency is then skipped instead of refused.
     #[arg(long, conflicts_with = "save_baseline")]
     pub discard_baseline: bool,
 
-    /// Exit with status 3 when a gated metric regressed (also LLM_BENCH_FAIL_ON_REGRESSION=1).
+    /// Exit with status 3 when a gated metric regressed, and 4 when the gate could not tell
+    /// (also LLM_BENCH_FAIL_ON_REGRESSION=1).
     #[arg(
         long,
         env = "LLM_BENCH_FAIL_ON_REGRESSION",
@@ -85,17 +128,34 @@ pub struct Args {
     )]
     pub fail_on_regression: bool,
 
-    /// Metrics whose median regression fails the build, e.g. `ttft,e2e` (overrides the
-    /// attribute's `gate`; default `ttft,tpot`).
+    /// With --fail-on-regression: pass when a gated metric is inconclusive (too few
+    /// samples, too many errors) instead of exiting with status 4 (also
+    /// LLM_BENCH_ALLOW_INCONCLUSIVE=1).
+    #[arg(
+        long,
+        env = "LLM_BENCH_ALLOW_INCONCLUSIVE",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        hide_env_values = true
+    )]
+    pub allow_inconclusive: bool,
+
+    /// Metrics whose median regression fails the build, e.g. ttft,e2e (overrides the
+    /// attribute's gate; default ttft,tpot).
     #[arg(long, value_name = "METRICS")]
     pub gate: Option<String>,
+
+    /// Absolute thresholds checked for every selected scenario, besides the attribute's,
+    /// e.g. "p95 ttft < 800ms, errors < 1%"; a breach exits with status 3.
+    #[arg(long, value_name = "THRESHOLDS")]
+    pub threshold: Option<String>,
 
     /// Compare even when the baseline was measured against another endpoint, model or
     /// concurrency.
     #[arg(long)]
     pub force_compare: bool,
 
-    /// Relative change of a median treated as noise (default 0.05 = 5%).
+    /// Relative change of a median treated as noise (default 0.05, i.e. 5%).
     #[arg(long, value_name = "FRACTION")]
     pub noise_threshold: Option<f64>,
 
@@ -111,14 +171,19 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub nresamples: Option<usize>,
 
-    /// After the run, write every scenario of the saved baseline (`--save-baseline`, default
-    /// `base`) into this one JSON file.
+    /// After the run, write every scenario of the saved baseline (--save-baseline, default
+    /// base) into this one JSON file.
     #[arg(long, value_name = "FILE")]
     pub export_baseline: Option<std::path::PathBuf>,
 
     /// Before the run, store the baselines of this exported file (under their own name).
     #[arg(long, value_name = "FILE")]
     pub import_baseline: Option<std::path::PathBuf>,
+
+    /// Before the run, remove the stored results of scenarios that this bench target
+    /// stored but no longer has.
+    #[arg(long)]
+    pub prune: bool,
 
     /// Stop starting requests once they cost this many US dollars in all (priced from usage
     /// with the pricing table); the finished samples are kept, no baseline is replaced.
@@ -133,12 +198,12 @@ pub struct Args {
     #[arg(long)]
     pub noplot: bool,
 
-    /// Also write these exports into the report folder: a comma-separated list of `json`,
-    /// `csv`, `bmf` (Bencher), `github` and `github-bigger` (github-action-benchmark).
+    /// Also write these exports into the report folder: a comma-separated list of json,
+    /// csv, bmf (Bencher), github and github-bigger (github-action-benchmark).
     #[arg(long, value_name = "FORMATS")]
     pub export: Option<String>,
 
-    /// Print less: one line per scenario.
+    /// Print less: one line per scenario, and no progress.
     #[arg(long, short)]
     pub quiet: bool,
 
@@ -159,10 +224,21 @@ pub struct Args {
     pub color: Option<String>,
 }
 
+/// A duration flag: a number and a unit (ms, s or m), as the attribute's timeouts.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    crate::rules::duration::parse_timeout_ms(text).map(Duration::from_millis)
+}
+
 impl Args {
     /// True when measuring (`--bench` given), false in test mode.
     pub fn bench_mode(&self) -> bool {
         self.bench && !self.test
+    }
+
+    /// True when a gate that could not tell fails the run (`--fail-on-regression` without
+    /// `--allow-inconclusive`).
+    pub fn fail_on_inconclusive(&self) -> bool {
+        self.fail_on_regression && !self.allow_inconclusive
     }
 
     /// The statistics settings: defaults, overridden by the flags given; validated.
@@ -316,6 +392,40 @@ mod tests {
         let a = parse(&["--fail-on-regression", "chat"]).unwrap();
         assert!(a.fail_on_regression);
         assert_eq!(a.filter.as_deref(), Some("chat"));
+    }
+
+    #[test]
+    fn test_mode_wins_under_cargo_bench() {
+        let a = parse(&["--bench", "--test"]).unwrap();
+        assert!(!a.bench_mode());
+    }
+
+    #[test]
+    fn timeouts_take_units() {
+        let a = parse(&["--first-byte-timeout", "250ms", "--timeout", "1m"]).unwrap();
+        assert_eq!(a.first_byte_timeout, Some(Duration::from_millis(250)));
+        assert_eq!(a.timeout, Some(Duration::from_secs(60)));
+        let err = parse(&["--idle-timeout", "30"]).unwrap_err().to_string();
+        assert!(
+            err.contains("--idle-timeout") && err.contains("no unit"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn help_is_plain_text() {
+        use clap::CommandFactory;
+        let help = Args::command().render_long_help().to_string();
+        for markup in ["`", "](", "[`"] {
+            assert!(!help.contains(markup), "{markup:?} in --help:\n{help}");
+        }
+        assert!(help.contains("Exit status"), "{help}");
+    }
+
+    #[test]
+    fn list_formats_are_the_ones_that_work() {
+        assert!(parse(&["--list", "--format", "pretty"]).is_ok());
+        assert!(parse(&["--list", "--format", "json"]).is_err());
     }
 
     #[test]

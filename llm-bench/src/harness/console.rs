@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use crate::error::shorten;
 use crate::metrics::{Metric, Summary, TokenAccounting};
 use crate::stats::{Estimate, StatsConfig, Verdict};
-use crate::store::{StoredComparison, StoredRun};
+use crate::store::{StoredComparison, StoredRun, ThresholdOutcome};
 
 /// Formats nanoseconds with a unit chosen for the value, four significant digits.
 ///
@@ -70,6 +70,8 @@ pub(crate) fn scenario_block(
         format_duration_ns(run.wall_time_ns as f64),
         if run.interrupted {
             " (interrupted)"
+        } else if run.stopped_early.is_some() {
+            " (stopped early)"
         } else {
             ""
         }
@@ -90,6 +92,19 @@ pub(crate) fn scenario_block(
         let _ = writeln!(out, "  {line}");
     }
     out.push_str(&estimate_lines(run, comparison, stats));
+    for t in &run.thresholds {
+        let _ = writeln!(
+            out,
+            "  threshold {:<28} {:>12}  {}",
+            t.threshold,
+            t.observed_text,
+            match t.outcome {
+                ThresholdOutcome::Passed => "passed",
+                ThresholdOutcome::Breached => "BREACHED",
+                _ => "no data",
+            }
+        );
+    }
     for (class, n) in &run.errors {
         let example = run
             .samples
@@ -145,15 +160,6 @@ fn estimate_lines(
             );
         }
         let _ = writeln!(out, "{line}");
-    }
-    if let Some(c) = comparison {
-        let gated: Vec<&str> = c.gated.iter().map(|m| m.label()).collect();
-        let verdict = if c.regressed {
-            "REGRESSED"
-        } else {
-            "no gated metric regressed"
-        };
-        let _ = writeln!(out, "  verdict: {verdict} (gated: {})", gated.join(", "));
     }
     out
 }

@@ -36,6 +36,11 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
+    /// True for the built-in simulated endpoint.
+    pub fn is_simulated(&self) -> bool {
+        self.kind.starts_with(SIMULATED_KIND)
+    }
+
     /// What a stored run records about this endpoint for a scenario asking for `model`.
     pub fn info(&self, model: Option<&str>) -> EndpointInfo {
         EndpointInfo {
@@ -52,7 +57,7 @@ pub(crate) struct Endpoints {
     /// The provider of scenarios that name none.
     default: Provider,
     by_provider: Vec<(Provider, Endpoint)>,
-    _simulated: Option<MockServer>,
+    simulated: Option<MockServer>,
 }
 
 impl Endpoints {
@@ -112,8 +117,13 @@ impl Endpoints {
         Ok(Endpoints {
             default,
             by_provider,
-            _simulated: simulated,
+            simulated,
         })
+    }
+
+    /// Requests the simulated endpoint received so far, when this run started one.
+    pub fn simulated_requests(&self) -> Option<u64> {
+        self.simulated.as_ref().map(MockServer::requests_received)
     }
 
     /// The endpoint `scenario` measures.

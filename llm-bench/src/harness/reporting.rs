@@ -25,7 +25,7 @@ pub(crate) fn write_all(
     root: &Path,
     plots: bool,
     exporters: &[Box<dyn Exporter>],
-    this_run: &[String],
+    origin: &crate::store::RunOrigin,
 ) -> Result<Written> {
     let runs = store::latest_runs(root)?;
     // Owned comparisons and baselines first; the inputs borrow them.
@@ -62,7 +62,7 @@ pub(crate) fn write_all(
     let ours: Vec<ReportInput<'_>> = inputs
         .iter()
         .copied()
-        .filter(|i| this_run.contains(&i.run.scenario.id))
+        .filter(|i| i.run.origin.as_ref() == Some(origin))
         .collect();
     if !ours.is_empty() {
         report::append_github_step_summary(

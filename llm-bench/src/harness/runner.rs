@@ -1,9 +1,11 @@
-//! Runs one scenario: warm-up, then the measured requests, at a fixed concurrency
-//! (closed loop), each invocation under a time limit, isolated from panics.
+//! Runs one scenario: its setup, the warm-up, then the measured requests, at a fixed
+//! concurrency (closed loop), each invocation under a time limit, isolated from panics. A
+//! scenario stops early after too many failed requests in a row, or at once on a
+//! configuration error, with one message instead of one per request.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -12,9 +14,9 @@ use tokio::sync::watch;
 
 use crate::context::{Ctx, ScenarioEnv};
 use crate::cost::{Budget, Price};
-use crate::error::Error;
-use crate::metrics::{Metric, MetricHistogram, RequestSample};
-use crate::scenario::Scenario;
+use crate::error::{Error, ErrorClass, TimeoutPhase};
+use crate::metrics::{Metric, MetricHistogram, RequestError, RequestSample};
+use crate::scenario::{Scenario, ScenarioFn};
 
 /// How many requests of a run keep their full token arrival timeline.
 const TIMELINES_KEPT: u32 = 5;
@@ -26,6 +28,8 @@ pub(crate) struct Plan {
     pub warmup: u32,
     pub concurrency: u32,
     pub timeout: Duration,
+    /// Stop after this many failed requests in a row (0: never).
+    pub max_consecutive_failures: u32,
 }
 
 /// How requests are priced, and the budget they spend (shared by the whole bench run).
@@ -58,6 +62,68 @@ impl Costing {
     }
 }
 
+/// What a scenario is doing right now, for progress output: updated by the workers, read
+/// by whoever shows progress.
+#[derive(Debug, Default)]
+pub(crate) struct Live {
+    warming_up: std::sync::atomic::AtomicBool,
+    total: AtomicU32,
+    done: AtomicU32,
+    in_flight: AtomicU32,
+    failed: AtomicU32,
+    /// TTFT of every successful measured request so far.
+    ttft_ns: Mutex<Vec<u64>>,
+}
+
+impl Live {
+    /// True while the warm-up runs.
+    pub fn warming_up(&self) -> bool {
+        self.warming_up.load(Ordering::Relaxed)
+    }
+    /// Measured requests asked for.
+    pub fn total(&self) -> u32 {
+        self.total.load(Ordering::Relaxed)
+    }
+    /// Measured requests finished.
+    pub fn done(&self) -> u32 {
+        self.done.load(Ordering::Relaxed)
+    }
+    /// Requests running now.
+    pub fn in_flight(&self) -> u32 {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+    /// Measured requests that failed.
+    pub fn failed(&self) -> u32 {
+        self.failed.load(Ordering::Relaxed)
+    }
+    /// The median TTFT of the successful measured requests so far.
+    pub fn ttft_p50_ns(&self) -> Option<u64> {
+        let mut values = self
+            .ttft_ns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if values.is_empty() {
+            return None;
+        }
+        let mid = values.len() / 2;
+        Some(*values.select_nth_unstable(mid).1)
+    }
+
+    fn finished(&self, sample: &RequestSample) {
+        if let (true, Some(ttft)) = (sample.is_ok(), sample.ttft_ns) {
+            self.ttft_ns
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(ttft);
+        }
+        if !sample.is_ok() {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// What one phase produced.
 #[derive(Debug)]
 pub(crate) struct PhaseOutcome {
@@ -74,20 +140,119 @@ pub(crate) struct PhaseOutcome {
     pub interrupted: bool,
     /// True when the cost budget stopped the phase before every request ran.
     pub budget_exhausted: bool,
+    /// Why the scenario stopped before every request ran, when it did so on its own: too
+    /// many failures in a row, a configuration error, a failed setup.
+    pub stopped_early: Option<String>,
+    /// True when a configuration error stopped the scenario.
+    pub config_error: bool,
     /// The name of the tokenizer that counted output tokens (see [`crate::tokens`]).
     pub tokenizer: &'static str,
 }
 
-/// Runs `plan.warmup` discarded requests, then `plan.samples` measured ones.
+/// Counts failed requests in a row across the warm-up and the measured phase, and decides
+/// when the scenario stops.
+#[derive(Debug)]
+struct FailureWatch {
+    limit: u32,
+    in_a_row: AtomicU32,
+    /// Why the scenario stops; set once.
+    reason: Mutex<Option<String>>,
+    /// The scenario stops for a configuration error.
+    config_error: std::sync::atomic::AtomicBool,
+    /// Tells the invocations in flight to give up.
+    abort: watch::Sender<bool>,
+}
+
+impl FailureWatch {
+    fn new(limit: u32) -> Self {
+        FailureWatch {
+            limit,
+            in_a_row: AtomicU32::new(0),
+            reason: Mutex::new(None),
+            config_error: Default::default(),
+            abort: watch::channel(false).0,
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        *self.abort.borrow()
+    }
+
+    fn stop(&self, reason: String) {
+        let mut slot = self.reason.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(reason);
+        }
+        self.abort.send_replace(true);
+    }
+
+    /// Notes a finished request: a configuration error stops the scenario at once (every
+    /// request would fail the same way), and so do `limit` failures in a row.
+    fn finished(&self, error: Option<&RequestError>) {
+        let Some(error) = error else {
+            self.in_a_row.store(0, Ordering::Relaxed);
+            return;
+        };
+        if error.class == ErrorClass::Config {
+            self.config_error.store(true, Ordering::Relaxed);
+            self.stop(format!(
+                "stopped at the first configuration error (every request would fail the same way): {}",
+                error.message
+            ));
+            return;
+        }
+        let n = self.in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.limit > 0 && n >= self.limit {
+            self.stop(format!(
+                "stopped after {n} failed requests in a row (the last: {}: {})",
+                error.class, error.message
+            ));
+        }
+    }
+
+    fn reason(&self) -> Option<String> {
+        self.reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Runs the scenario's setup (if any) once, then `plan.warmup` discarded requests, then
+/// `plan.samples` measured ones. `on_sample` is called after every measured request, with
+/// `live` already updated.
 pub(crate) async fn run_scenario(
     scenario: &'static Scenario,
     env: Arc<ScenarioEnv>,
     plan: Plan,
     costing: &Costing,
     stop: watch::Receiver<bool>,
-    progress: impl Fn(u32, u32) + Send + Sync + 'static,
+    live: Arc<Live>,
+    on_sample: impl Fn(&Live) + Send + Sync + 'static,
 ) -> PhaseOutcome {
+    let failures = Arc::new(FailureWatch::new(plan.max_consecutive_failures));
+    let nothing = |stopped_early: Option<String>| PhaseOutcome {
+        samples: Vec::new(),
+        itl: MetricHistogram::new(Metric::Itl),
+        itl_per_token: None,
+        wall_time_ns: 0,
+        interrupted: false,
+        budget_exhausted: false,
+        stopped_early,
+        config_error: false,
+        tokenizer: env.tokenizer.name(),
+    };
+    if let Some(setup) = scenario.setup {
+        if let Err(e) = run_setup(setup, env.clone(), plan.timeout).await {
+            return nothing(Some(format!(
+                "its setup failed: {}: {}",
+                e.class, e.message
+            )));
+        }
+    }
+    live.total.store(plan.samples, Ordering::Relaxed);
     if plan.warmup > 0 {
+        live.warming_up.store(true, Ordering::Relaxed);
         let warm = run_phase(
             scenario,
             env.clone(),
@@ -96,10 +261,13 @@ pub(crate) async fn run_scenario(
             true,
             costing,
             stop.clone(),
-            |_, _| {},
+            &failures,
+            Arc::new(Live::default()),
+            |_| {},
         )
         .await;
-        if warm.interrupted || warm.budget_exhausted {
+        live.warming_up.store(false, Ordering::Relaxed);
+        if warm.interrupted || warm.budget_exhausted || warm.stopped_early.is_some() {
             return PhaseOutcome {
                 samples: Vec::new(),
                 ..warm
@@ -114,9 +282,34 @@ pub(crate) async fn run_scenario(
         false,
         costing,
         stop,
-        progress,
+        &failures,
+        live,
+        on_sample,
     )
     .await
+}
+
+/// Calls the scenario's setup once, untimed, under the invocation time limit.
+async fn run_setup(
+    setup: ScenarioFn,
+    env: Arc<ScenarioEnv>,
+    timeout: Duration,
+) -> Result<(), RequestError> {
+    let mut ctx = Ctx::new(env, 0, true, false);
+    let call = AssertUnwindSafe(setup(&mut ctx)).catch_unwind();
+    let error = match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(Ok(()))) => return Ok(()),
+        Ok(Ok(Err(e))) => e,
+        Ok(Err(panic)) => Error::Scenario(format!("it panicked: {}", panic_message(&panic))),
+        Err(_) => Error::Timeout {
+            phase: TimeoutPhase::Total,
+            limit: timeout,
+        },
+    };
+    Err(RequestError {
+        class: error.class(),
+        message: error.describe(),
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -128,24 +321,27 @@ async fn run_phase(
     warmup: bool,
     costing: &Costing,
     stop: watch::Receiver<bool>,
-    progress: impl Fn(u32, u32) + Send + Sync + 'static,
+    failures: &Arc<FailureWatch>,
+    live: Arc<Live>,
+    on_sample: impl Fn(&Live) + Send + Sync + 'static,
 ) -> PhaseOutcome {
     let next = Arc::new(AtomicU32::new(0));
-    let done = Arc::new(AtomicU32::new(0));
-    let progress = Arc::new(progress);
+    let on_sample = Arc::new(on_sample);
     let run_start = Instant::now();
     let tokenizer = env.tokenizer.name();
     let workers = plan.concurrency.clamp(1, count.max(1));
     let mut handles = Vec::with_capacity(workers as usize);
     for _ in 0..workers {
-        let (env, next, done, progress, mut stop, costing) = (
+        let (env, next, live, on_sample, mut stop, costing, failures) = (
             env.clone(),
             next.clone(),
-            done.clone(),
-            progress.clone(),
+            live.clone(),
+            on_sample.clone(),
             stop.clone(),
             costing.clone(),
+            failures.clone(),
         );
+        let mut abort = failures.abort.subscribe();
         handles.push(tokio::spawn(async move {
             let mut samples = Vec::new();
             let mut itl = ItlHistograms::default();
@@ -154,6 +350,9 @@ async fn run_phase(
             loop {
                 if *stop.borrow() {
                     interrupted = true;
+                    break;
+                }
+                if failures.stopped() {
                     break;
                 }
                 if costing.exhausted() {
@@ -166,21 +365,31 @@ async fn run_phase(
                 }
                 let keep_arrivals = !warmup && index < TIMELINES_KEPT;
                 let mut ctx = Ctx::new(env.clone(), index, warmup, keep_arrivals);
+                live.in_flight.fetch_add(1, Ordering::Relaxed);
                 let finished = tokio::select! {
                     biased;
-                    _ = stop.wait_for(|stopped| *stopped) => false,
-                    () = invoke(scenario, &mut ctx, plan.timeout) => true,
+                    _ = stop.wait_for(|stopped| *stopped) => Some(true),
+                    _ = abort.wait_for(|aborted| *aborted) => Some(false),
+                    () = invoke(scenario, &mut ctx, plan.timeout) => None,
                 };
-                if !finished {
-                    interrupted = true;
-                    break;
+                live.in_flight.fetch_sub(1, Ordering::Relaxed);
+                match finished {
+                    Some(true) => {
+                        interrupted = true;
+                        break;
+                    }
+                    // Cut off because the scenario stops: not a measurement.
+                    Some(false) => break,
+                    None => {}
                 }
                 let mut sample = ctx
                     .into_recorder()
                     .finish(index, run_start, |gap, tokens| itl.record(gap, tokens));
                 costing.charge(&mut sample);
+                failures.finished(sample.error.as_ref());
+                live.finished(&sample);
                 samples.push(sample);
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1, count);
+                on_sample(&live);
             }
             (samples, itl, interrupted, budget_exhausted)
         }));
@@ -203,6 +412,9 @@ async fn run_phase(
         }
     }
     samples.sort_by_key(|s| s.index);
+    let stopped_early = failures
+        .reason()
+        .filter(|_| samples.len() < count as usize || warmup);
     PhaseOutcome {
         samples,
         itl: itl.per_event,
@@ -210,6 +422,8 @@ async fn run_phase(
         wall_time_ns: run_start.elapsed().as_nanos() as u64,
         interrupted,
         budget_exhausted,
+        stopped_early,
+        config_error: failures.config_error.load(Ordering::Relaxed),
         tokenizer,
     }
 }
@@ -380,6 +594,7 @@ mod tests {
             warmup: 0,
             concurrency,
             timeout: Duration::from_secs(10),
+            max_consecutive_failures: 0,
         }
     }
 
@@ -403,7 +618,16 @@ mod tests {
             warmup: 1,
             ..plan(7, 1)
         };
-        let out = run_scenario(s, env, plan, &Costing::default(), stop, |_, _| {}).await;
+        let out = run_scenario(
+            s,
+            env,
+            plan,
+            &Costing::default(),
+            stop,
+            Arc::new(Live::default()),
+            |_| {},
+        )
+        .await;
         let truth = server.truth();
         assert_eq!(out.samples.len(), 7);
         assert_eq!(truth.len(), 8, "one warm-up and seven measured requests");
@@ -459,7 +683,8 @@ mod tests {
             },
             &Costing::default(),
             stop,
-            |_, _| {},
+            Arc::new(Live::default()),
+            |_| {},
         )
         .await;
         let indices: Vec<u32> = out.samples.iter().map(|s| s.index).collect();
@@ -487,7 +712,16 @@ mod tests {
         let env = env_for(&server).await;
         let (_tx, stop) = watch::channel(false);
         let s = scenario("multi", tracked_multi_token_chunks);
-        let out = run_scenario(s, env, plan(3, 1), &Costing::default(), stop, |_, _| {}).await;
+        let out = run_scenario(
+            s,
+            env,
+            plan(3, 1),
+            &Costing::default(),
+            stop,
+            Arc::new(Live::default()),
+            |_| {},
+        )
+        .await;
         assert_eq!(out.tokenizer, "estimate");
         // 2 gaps per request, per event; 3 + 1 per token.
         assert_eq!(out.itl.len(), 6);
@@ -563,7 +797,16 @@ mod tests {
         let env = env_for(&server).await;
         let (_tx, stop) = watch::channel(false);
         let s = scenario("single", twenty_tokens);
-        let out = run_scenario(s, env, plan(2, 1), &Costing::default(), stop, |_, _| {}).await;
+        let out = run_scenario(
+            s,
+            env,
+            plan(2, 1),
+            &Costing::default(),
+            stop,
+            Arc::new(Live::default()),
+            |_| {},
+        )
+        .await;
         assert!(out
             .samples
             .iter()
@@ -588,7 +831,8 @@ mod tests {
             plan(2, 1),
             &Costing::default(),
             stop.clone(),
-            |_, _| {},
+            Arc::new(Live::default()),
+            |_| {},
         )
         .await;
         assert_eq!(
@@ -610,7 +854,8 @@ mod tests {
             quick,
             &Costing::default(),
             stop.clone(),
-            |_, _| {},
+            Arc::new(Live::default()),
+            |_| {},
         )
         .await;
         assert_eq!(
@@ -624,7 +869,8 @@ mod tests {
             plan(1, 1),
             &Costing::default(),
             stop,
-            |_, _| {},
+            Arc::new(Live::default()),
+            |_| {},
         )
         .await;
         let e = out.samples[0].error.as_ref().unwrap();
@@ -643,8 +889,8 @@ mod tests {
         let server = MockServer::start(profile).await.unwrap();
         let env = env_for(&server).await;
         let (tx, stop) = watch::channel(false);
-        let progress = move |done: u32, _| {
-            if done == 3 {
+        let progress = move |live: &Live| {
+            if live.done() == 3 {
                 let _ = tx.send(true);
             }
         };
@@ -654,6 +900,7 @@ mod tests {
             plan(50, 1),
             &Costing::default(),
             stop,
+            Arc::new(Live::default()),
             progress,
         )
         .await;
@@ -683,7 +930,8 @@ mod tests {
             plan(20, 1),
             &costing,
             stop,
-            |_, _| {},
+            Arc::new(Live::default()),
+            |_| {},
         )
         .await;
         assert!(out.budget_exhausted);

@@ -76,6 +76,7 @@ pub(crate) fn stored_run(
         wall_time_ns: outcome.wall_time_ns,
         interrupted: outcome.interrupted,
         stopped_by_budget: outcome.budget_exhausted,
+        stopped_early: outcome.stopped_early.clone(),
         cost_usd: outcome
             .samples
             .iter()

@@ -213,18 +213,26 @@ impl MetricHistogram {
         self.hist.is_empty()
     }
 
+    /// A value in the metric's unit from the histogram's scale.
+    fn unscale(&self, v: f64) -> f64 {
+        if self.metric.is_duration() {
+            v
+        } else {
+            v / TPS_SCALE
+        }
+    }
+
+    /// The value at quantile `q` (0 to 1), or `None` when nothing was recorded.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        (!self.hist.is_empty()).then(|| self.unscale(self.hist.value_at_quantile(q) as f64))
+    }
+
     /// The summary, or `None` when nothing was recorded.
     pub fn summary(&self) -> Option<Summary> {
         if self.hist.is_empty() {
             return None;
         }
-        let unscale = |v: f64| {
-            if self.metric.is_duration() {
-                v
-            } else {
-                v / TPS_SCALE
-            }
-        };
+        let unscale = |v: f64| self.unscale(v);
         let q = |p: f64| unscale(self.hist.value_at_quantile(p) as f64);
         Some(Summary {
             count: self.hist.len(),

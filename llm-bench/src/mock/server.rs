@@ -47,6 +47,8 @@ struct Shared {
     ids: AtomicU64,
     truth: TruthStore,
     in_flight: AtomicUsize,
+    /// Requests received since the server started.
+    received: AtomicU64,
     model: String,
     closing: watch::Receiver<bool>,
 }
@@ -81,6 +83,7 @@ struct InFlight(Arc<Shared>);
 impl InFlight {
     fn new(shared: &Arc<Shared>) -> Self {
         shared.in_flight.fetch_add(1, Ordering::SeqCst);
+        shared.received.fetch_add(1, Ordering::SeqCst);
         InFlight(Arc::clone(shared))
     }
 }
@@ -153,6 +156,7 @@ impl MockServerBuilder {
             ids: AtomicU64::new(0),
             truth: TruthStore::new(self.truth_capacity),
             in_flight: AtomicUsize::new(0),
+            received: AtomicU64::new(0),
             model: self.model,
             closing: closing_rx,
         });
@@ -335,6 +339,11 @@ impl MockServer {
     /// How many records were dropped because the truth store was full.
     pub fn truth_evicted(&self) -> u64 {
         self.shared.truth.evicted()
+    }
+
+    /// Requests received since the server started, answered or not (every API path).
+    pub fn requests_received(&self) -> u64 {
+        self.shared.received.load(Ordering::SeqCst)
     }
 
     /// Requests being answered right now (a stream counts until its body is dropped).

@@ -162,6 +162,7 @@ pub fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
         wall_time_ns,
         interrupted: false,
         stopped_by_budget: false,
+        stopped_early: None,
         cost_usd: None,
         samples,
         itl_histogram: itl.buckets(),

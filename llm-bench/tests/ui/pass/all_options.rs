@@ -111,6 +111,7 @@ fn main() {
             model: None,
             gate: None,
             provider: None,
+            ..llm_bench::scenario::ScenarioConfig::DEFAULT
         }
     );
     assert_eq!(all[1].config, Default::default());

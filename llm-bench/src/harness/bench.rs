@@ -1,0 +1,515 @@
+//! Bench mode (`cargo bench`): everything that can be checked is checked for every selected
+//! scenario before the first request; then each scenario is measured, judged, stored and
+//! printed.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use tokio::sync::watch;
+
+use crate::context::ScenarioEnv;
+use crate::cost::Price;
+use crate::harness::baseline;
+use crate::harness::cli::Args;
+use crate::harness::console;
+use crate::harness::endpoint::{Endpoint, Endpoints};
+use crate::harness::gate::{self, Judgement};
+use crate::harness::progress::{Mode, Progress};
+use crate::harness::runner::{self, Costing};
+use crate::harness::settings::{ScenarioSettings, Settings};
+use crate::harness::summarize;
+use crate::harness::Status;
+use crate::metrics::Metric;
+use crate::scenario::Scenario;
+use crate::store::{self, EndpointInfo, RunOrigin, StoredRun};
+
+/// What a scenario is compared with, decided before it runs.
+pub(crate) enum BaselineChoice {
+    /// Nothing to compare with; the note says why, when it is worth saying.
+    Nothing { note: Option<String> },
+    /// The stored baseline to compare with.
+    Compare { name: String, run: Box<StoredRun> },
+}
+
+/// A scenario ready to run: its settings, endpoint and baseline, all checked.
+pub(crate) struct Prepared<'e> {
+    pub scenario: &'static Scenario,
+    pub endpoint: &'e Endpoint,
+    pub settings: ScenarioSettings,
+    pub info: EndpointInfo,
+    pub price: Option<Price>,
+    pub baseline: BaselineChoice,
+}
+
+/// Checks every selected scenario before any request is sent: its settings, its endpoint,
+/// the price `--max-cost` needs, the baseline it is compared with (present, and measured
+/// against the same endpoint, model and concurrency), and that no scenario's folder
+/// collides with another's runs. Returns every problem found, not only the first.
+pub(crate) fn preflight<'e>(
+    args: &Args,
+    settings: &Settings,
+    selected: &[&'static Scenario],
+    registered: &[&'static Scenario],
+    endpoints: &'e Endpoints,
+) -> Result<Vec<Prepared<'e>>, Vec<String>> {
+    let mut errors = Vec::new();
+    if let Err(e) = check_layout(registered, &baselines_in_use(args)) {
+        errors.push(e);
+    }
+    let mut prepared = Vec::new();
+    for &scenario in selected {
+        let id = scenario.id();
+        let scenario_settings = match settings.for_scenario(args, scenario, true) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let endpoint = match endpoints.for_scenario(scenario) {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(e.to_string());
+                continue;
+            }
+        };
+        let info = endpoint.info(scenario.config.model);
+        let price = info
+            .model
+            .as_deref()
+            .and_then(|m| settings.pricing.price(m));
+        if settings.budget.is_some() && price.is_none() {
+            errors.push(format!(
+                "--max-cost cannot be enforced for `{id}`: no price for model `{}`; add it to a pricing file (--pricing)",
+                info.model.as_deref().unwrap_or("unknown")
+            ));
+        }
+        let concurrency = scenario_settings.plan.concurrency;
+        let baseline = match choose_baseline(args, settings, &id, &info, concurrency) {
+            Ok(choice) => choice,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        prepared.push(Prepared {
+            scenario,
+            endpoint,
+            settings: scenario_settings,
+            info,
+            price,
+            baseline,
+        });
+    }
+    if errors.is_empty() {
+        Ok(prepared)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The baseline names this run reads or writes.
+fn baselines_in_use(args: &Args) -> Vec<String> {
+    let mut names: Vec<String> = [
+        args.baseline_to_save(),
+        args.baseline_to_compare().map(|(name, _)| name),
+        args.load_baseline.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::to_string)
+    .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Fails when one scenario's folder would be another's run folder: `a/new` beside `a`, or
+/// `a/main` beside `a` while baseline `main` is in use (the attribute refuses the fixed
+/// names; baseline names are only known now).
+pub(crate) fn check_layout(
+    scenarios: &[&'static Scenario],
+    baselines: &[String],
+) -> Result<(), String> {
+    let ids: Vec<String> = scenarios.iter().map(|s| s.id()).collect();
+    for id in &ids {
+        if id == "report" || id.starts_with("report/") {
+            return Err(format!(
+                "scenario `{id}` would be stored inside the report folder (target/llm-bench/report): rename its group or name"
+            ));
+        }
+        for other in &ids {
+            let Some(last) = other
+                .strip_prefix(id.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+            else {
+                continue;
+            };
+            let clash = [store::NEW_DIR, store::CHANGE_DIR]
+                .into_iter()
+                .map(str::to_string)
+                .chain(baselines.iter().cloned())
+                .find(|dir| dir.eq_ignore_ascii_case(last));
+            if let Some(dir) = clash {
+                return Err(format!(
+                    "scenario `{other}` would be stored where scenario `{id}` keeps its `{dir}` run; rename one of them or choose another baseline name"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What `id` is compared with, or why the run must not start.
+fn choose_baseline(
+    args: &Args,
+    settings: &Settings,
+    id: &str,
+    endpoint: &EndpointInfo,
+    concurrency: u32,
+) -> Result<BaselineChoice, String> {
+    let Some((name, required)) = args.baseline_to_compare() else {
+        return Ok(BaselineChoice::Nothing { note: None });
+    };
+    let base = match store::load_baseline(&settings.root, id, name) {
+        Ok(Some(base)) => base,
+        Ok(None) if required => {
+            let stored = store::baseline_names(&settings.root, id).unwrap_or_default();
+            let hint = if stored.is_empty() {
+                "it has none; save one with --save-baseline".to_string()
+            } else {
+                format!("it has {}", stored.join(", "))
+            };
+            return Err(format!(
+                "scenario `{id}` has no stored baseline `{name}` ({hint})"
+            ));
+        }
+        Ok(None) => {
+            return Ok(BaselineChoice::Nothing {
+                note: Some(format!("no baseline `{name}` yet: nothing to compare")),
+            })
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    match baseline::incomparable(endpoint, concurrency, &base) {
+        Some(reason) if !args.force_compare && args.discard_baseline => {
+            Ok(BaselineChoice::Nothing {
+                note: Some(format!("not compared with baseline `{name}`: {reason}")),
+            })
+        }
+        Some(reason) if !args.force_compare => Err(format!(
+            "`{id}` is not compared with baseline `{name}`: {reason}; pass --force-compare to compare them anyway, or --discard-baseline to run without comparing"
+        )),
+        _ => Ok(BaselineChoice::Compare {
+            name: name.to_string(),
+            run: Box::new(base),
+        }),
+    }
+}
+
+/// The environment of one scenario's invocations: its endpoint's client (with the
+/// scenario's connection limit), model and time limits.
+pub(crate) fn scenario_env(
+    scenario: &Scenario,
+    endpoint: &Endpoint,
+    settings: &ScenarioSettings,
+) -> crate::Result<Arc<ScenarioEnv>> {
+    let client = endpoint
+        .client
+        .with_connect_timeout(settings.limits.connect)?;
+    let env = ScenarioEnv::new(client, scenario.config.model.map(str::to_string))
+        .with_limits(settings.limits);
+    Ok(Arc::new(env))
+}
+
+/// The warning for a tracked scenario that measured something other than the simulated
+/// endpoint it was given.
+pub(crate) fn unreached_warning(
+    id: &str,
+    env: &ScenarioEnv,
+    endpoint: &Endpoint,
+    endpoints: &Endpoints,
+    requests_before: Option<u64>,
+) -> Option<String> {
+    let before = requests_before?;
+    let after = endpoints.simulated_requests()?;
+    let tracked = env.tracked.load(std::sync::atomic::Ordering::Relaxed);
+    (tracked && after == before && endpoint.is_simulated()).then(|| {
+        format!(
+            "warning: no request reached the simulated endpoint while `{id}` ran; if its client calls an API, point it at ctx.client().base_url() (see README)"
+        )
+    })
+}
+
+/// Measures, judges, stores and prints every prepared scenario.
+pub(crate) async fn bench_all(
+    args: &Args,
+    settings: &Settings,
+    prepared: Vec<Prepared<'_>>,
+    endpoints: &Endpoints,
+    origin: &RunOrigin,
+    stop: watch::Receiver<bool>,
+) -> Status {
+    let mut status = Status::default();
+    for p in prepared {
+        let id = p.scenario.id();
+        let env = match scenario_env(p.scenario, p.endpoint, &p.settings) {
+            Ok(env) => env,
+            Err(e) => {
+                eprintln!("error: `{id}`: {e}");
+                status.usage = true;
+                break;
+            }
+        };
+        let costing = Costing {
+            price: p.price,
+            budget: settings.budget.clone(),
+        };
+        let plan = p.settings.plan;
+        let requests_before = endpoints.simulated_requests();
+        let started = SystemTime::now();
+        let (progress, live) = Progress::start(&id, &plan, Mode::detect(args.quiet));
+        let outcome = runner::run_scenario(
+            p.scenario,
+            env.clone(),
+            plan,
+            &costing,
+            stop.clone(),
+            live,
+            progress.on_sample(),
+        )
+        .await;
+        drop(progress);
+        if let Some(warning) = unreached_warning(&id, &env, p.endpoint, endpoints, requests_before)
+        {
+            eprintln!("{warning}");
+        }
+        let config_error = outcome.config_error;
+        let mut run = summarize::stored_run(
+            p.scenario,
+            p.info.clone(),
+            plan,
+            started,
+            outcome,
+            &settings.stats,
+        );
+        run.origin = Some(origin.clone());
+        run.thresholds = gate::check_thresholds(&run, &p.settings.thresholds);
+        if !run.samples.is_empty() || run.stopped_early.is_some() {
+            if let Err(e) = store::save_new(&settings.root, &run) {
+                eprintln!("error: {e}");
+                status.failed = true;
+            }
+        }
+        judge_and_print(
+            args,
+            settings,
+            &run,
+            p.baseline,
+            &p.settings.gate,
+            &mut status,
+        );
+        save_baseline_if_sound(args, settings, &run, &mut status);
+        if let Some(reason) = &run.stopped_early {
+            eprintln!("error: `{id}` {reason}");
+            status.failed = true;
+            // A configuration error is the user's to fix, like a bad flag.
+            status.usage |= config_error;
+        }
+        if run.interrupted {
+            status.interrupted = true;
+            break;
+        }
+        if run.stopped_by_budget || settings.budget.as_ref().is_some_and(|b| b.exhausted()) {
+            status.budget_exhausted = true;
+            break;
+        }
+        if run.stopped_early.is_none() && run.samples.iter().all(|x| !x.is_ok()) {
+            eprintln!("error: every request of `{id}` failed");
+            status.failed = true;
+        }
+    }
+    status
+}
+
+/// Why `run` must not replace a baseline, or `None` when it may.
+pub(crate) fn unsound_for_baseline(run: &StoredRun, max_error_rate: f64) -> Option<String> {
+    if run.interrupted {
+        return Some("this run was interrupted".into());
+    }
+    if run.stopped_by_budget {
+        return Some("the cost budget stopped this run".into());
+    }
+    if let Some(reason) = &run.stopped_early {
+        return Some(format!("this run {reason}"));
+    }
+    let total = run.samples.len();
+    let failed = run.samples.iter().filter(|s| !s.is_ok()).count();
+    if total == failed {
+        return Some("no request of this run succeeded".into());
+    }
+    let share = failed as f64 / total as f64;
+    (share > max_error_rate).then(|| {
+        format!(
+            "{failed} of {total} requests failed ({:.1}%, more than the {:.1}% a comparison accepts)",
+            share * 100.0,
+            max_error_rate * 100.0
+        )
+    })
+}
+
+/// Saves `run` as the baseline the arguments name, unless it is not a sound baseline.
+fn save_baseline_if_sound(args: &Args, settings: &Settings, run: &StoredRun, status: &mut Status) {
+    let Some(name) = args.baseline_to_save() else {
+        return;
+    };
+    if let Some(why) = unsound_for_baseline(run, settings.stats.max_error_rate) {
+        println!("  baseline `{name}` kept: {why}\n");
+        return;
+    }
+    match store::save_baseline(&settings.root, run, name) {
+        Ok(path) if !args.quiet => println!("  saved as baseline `{name}`: {}\n", path.display()),
+        Ok(_) => {}
+        Err(e) => {
+            eprintln!("error: {e}");
+            status.failed = true;
+        }
+    }
+}
+
+/// `--load-baseline NAME`: re-analyses stored samples with the current settings; no
+/// request is sent and no endpoint is needed.
+pub(crate) fn analyse_stored(
+    args: &Args,
+    settings: &Settings,
+    selected: &[&'static Scenario],
+) -> Status {
+    let mut status = Status::default();
+    let Some(name) = args.load_baseline.as_deref() else {
+        return status;
+    };
+    for &s in selected {
+        let id = s.id();
+        let scenario_settings = match settings.for_scenario(args, s, true) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("error: {e}");
+                status.usage = true;
+                continue;
+            }
+        };
+        let mut run = match store::load_baseline(&settings.root, &id, name) {
+            Ok(Some(run)) => run,
+            Ok(None) => {
+                eprintln!("error: scenario `{id}` has no stored baseline `{name}`");
+                status.usage = true;
+                continue;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                status.usage = true;
+                continue;
+            }
+        };
+        run.estimates = baseline::estimates_for(&run.samples, &settings.stats);
+        run.thresholds = gate::check_thresholds(&run, &scenario_settings.thresholds);
+        let choice =
+            match choose_baseline(args, settings, &id, &run.endpoint, run.settings.concurrency) {
+                Ok(choice) => choice,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    status.usage = true;
+                    continue;
+                }
+            };
+        judge_and_print(
+            args,
+            settings,
+            &run,
+            choice,
+            &scenario_settings.gate,
+            &mut status,
+        );
+    }
+    status
+}
+
+/// Compares `run` with its baseline choice, stores the comparison, judges the run and
+/// prints its block (or its one line with `--quiet`).
+fn judge_and_print(
+    args: &Args,
+    settings: &Settings,
+    run: &StoredRun,
+    choice: BaselineChoice,
+    gate: &[Metric],
+    status: &mut Status,
+) {
+    let id = &run.scenario.id;
+    let (comparison, note) = match choice {
+        BaselineChoice::Compare { name, run: base } => (
+            Some(baseline::compare_runs(
+                run,
+                &base,
+                &name,
+                gate,
+                &settings.stats,
+            )),
+            None,
+        ),
+        BaselineChoice::Nothing { note } => (None, note),
+    };
+    let stored = match &comparison {
+        Some(c) => store::save_comparison(&settings.root, c).map(|_| ()),
+        None => store::remove_comparison(&settings.root, id),
+    };
+    if let Err(e) = stored {
+        eprintln!("error: {e}");
+        status.failed = true;
+    }
+    let judgement = Judgement::of(run, comparison.as_ref());
+    status.regressed |= judgement.regressed();
+    status.breached |= judgement.breached();
+    status.inconclusive |= judgement.inconclusive();
+    if args.quiet {
+        println!("{}", quiet_line(run, &judgement));
+        return;
+    }
+    print!(
+        "{}",
+        console::scenario_block(run, comparison.as_ref(), &settings.stats)
+    );
+    if let Some(note) = note {
+        println!("  {note}");
+    }
+    for line in judgement.lines() {
+        println!("  {line}");
+    }
+    println!(
+        "  stored: {}",
+        store::scenario_dir(&settings.root, id).display()
+    );
+}
+
+fn quiet_line(run: &StoredRun, judgement: &Judgement) -> String {
+    let p50 = |m: Metric| {
+        run.summary
+            .get(&m)
+            .map(|s| console::format_duration_ns(s.p50))
+            .unwrap_or_else(|| "-".into())
+    };
+    let mut line = format!(
+        "{}: TTFT p50 {}  TPOT p50 {}  E2E p50 {}  ({} samples, {} failed)  {}",
+        run.scenario.id,
+        p50(Metric::Ttft),
+        p50(Metric::Tpot),
+        p50(Metric::E2e),
+        run.samples.len(),
+        run.errors.values().sum::<u64>(),
+        judgement.word()
+    );
+    if let Some(first) = judgement.breached.first().or(judgement.undecided.first()) {
+        line.push_str(": ");
+        line.push_str(first);
+    }
+    line
+}
