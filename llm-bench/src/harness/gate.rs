@@ -104,6 +104,8 @@ pub(crate) struct Judgement {
     pub undecided: Vec<String>,
     /// Breached thresholds, each with the figure: `p95 ttft < 800ms: 912.0 ms`.
     pub breached: Vec<String>,
+    /// How many thresholds were checked.
+    pub thresholds: usize,
 }
 
 impl Judgement {
@@ -133,6 +135,7 @@ impl Judgement {
                 }
             }
         }
+        judgement.thresholds = run.thresholds.len();
         for t in &run.thresholds {
             match t.outcome {
                 ThresholdOutcome::Breached => judgement
@@ -173,6 +176,8 @@ impl Judgement {
             "REGRESSED"
         } else if self.inconclusive() {
             "INCONCLUSIVE"
+        } else if !self.compared && self.thresholds > 0 {
+            "thresholds met"
         } else if !self.compared {
             "not compared"
         } else if !self.improved.is_empty() {
@@ -184,6 +189,10 @@ impl Judgement {
 
     /// The closing lines of a scenario's block: the verdict with what decided it.
     pub fn lines(&self) -> Vec<String> {
+        if !self.compared && self.thresholds == 0 {
+            // Nothing was judged; the block already says why nothing was compared.
+            return Vec::new();
+        }
         let labels = |ms: &[Metric]| ms.iter().map(|m| m.label()).collect::<Vec<_>>().join(", ");
         let mut lines = Vec::new();
         let mut head = format!("verdict: {}", self.word());
