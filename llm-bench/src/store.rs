@@ -16,6 +16,38 @@
 //! the old one: a reader (or the next run after a crash) sees the old file or the new one,
 //! never a part. A baseline is only replaced by a complete, successful run (the harness's
 //! rule), so a run that fails midway leaves the good baseline in place.
+//!
+//! # Which runs a report shows
+//!
+//! One store is often shared: several bench targets, earlier `cargo bench` invocations,
+//! scenarios since deleted. So every stored run carries its [`RunOrigin`]: the invocation
+//! that stored it and its bench target. Every bench binary that one `cargo bench` starts
+//! computes the same invocation id, from its parent cargo process (its pid and start time),
+//! or from `LLM_BENCH_INVOCATION` when that is set (CI can set it to the job's id); a binary
+//! run by hand has an id of its own. Each bench-mode run also writes its target's manifest,
+//! `<root>/.targets/<bench target>.json`, with the invocation and every scenario id the
+//! target registers:
+//!
+//! ```text
+//! <root>/.targets/<bench target>.json           scenarios a target has, and its last invocation
+//! ```
+//!
+//! After each run the summary, the HTML index, the exports and `$GITHUB_STEP_SUMMARY` are
+//! written from the same selection of the latest runs (`new/`):
+//!
+//! - runs of this invocation (of any of its bench targets) are the report: counted in the
+//!   headline, in the main table, exported. `$GITHUB_STEP_SUMMARY` gets one section per
+//!   bench target, so the sections of one invocation together are the summary's rows;
+//! - runs of an earlier invocation whose target's manifest still lists their scenario are
+//!   shown apart as "not run this time", with the date they ran, never counted nor
+//!   exported;
+//! - runs with no origin (stored before llm-bench recorded it), runs whose target's
+//!   manifest does not list them (deleted or renamed scenarios) and runs of a target with no
+//!   manifest are left out.
+//!
+//! `--prune` removes every stored result (`new/`, `change/`, every baseline) of the
+//! scenarios the running bench target stored and no longer registers (see the `prune`
+//! module; results stored before origins were recorded are never pruned).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -27,6 +59,16 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorClass, Result};
 use crate::metrics::{Metric, RequestSample, Summary};
 use crate::stats::{Comparison, Estimates};
+
+mod manifest;
+mod origin;
+mod prune;
+mod selection;
+
+pub(crate) use manifest::record_target;
+pub(crate) use origin::current_origin;
+pub(crate) use prune::prune;
+pub(crate) use selection::select_runs;
 
 /// The `schema` field of a stored run.
 pub const RUN_SCHEMA: &str = "llm-bench/run";
@@ -165,9 +207,11 @@ pub struct StoredRun {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunOrigin {
     /// Identifies one `cargo bench` invocation: every bench binary that one invocation
-    /// starts computes the same id (see [`crate::store`]).
+    /// starts computes the same id (`LLM_BENCH_INVOCATION` when set, else from the parent
+    /// cargo process; see [`crate::store`]).
     pub invocation: String,
-    /// The bench target's name (`latency` for `benches/latency.rs`).
+    /// The bench target's name (`latency` for `benches/latency.rs`): the executable's name
+    /// without cargo's hash.
     pub bench_target: String,
 }
 
@@ -266,23 +310,6 @@ pub struct BaselineBundle {
     pub baseline: String,
     /// One stored run per scenario.
     pub runs: Vec<StoredRun>,
-}
-
-/// The origin of runs stored by this process (placeholder until invocations are detected:
-/// `LLM_BENCH_INVOCATION`, else this process).
-pub(crate) fn current_origin() -> RunOrigin {
-    let invocation = std::env::var("LLM_BENCH_INVOCATION")
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| format!("pid-{}", std::process::id()));
-    let bench_target = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .unwrap_or_default();
-    RunOrigin {
-        invocation,
-        bench_target,
-    }
 }
 
 /// Checks a baseline name: a single, plain directory name that is not a reserved one.
@@ -592,6 +619,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub(crate) mod tests {
     use super::*;
 
+    /// A minimal stored run of `id` (no samples), with no origin.
     pub(crate) fn sample_run(id: &str) -> StoredRun {
         StoredRun {
             schema: RUN_SCHEMA.into(),

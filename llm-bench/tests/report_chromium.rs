@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use llm_bench::report::{write_html, ReportInput};
+use llm_bench::report::{write_html, ReportInput, ReportSet};
 use report_common::{options, regressed_comparison, run, EVIL};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -108,7 +108,7 @@ fn chromium_shows_every_scenario_and_verdict() {
         ReportInput::new(&evil),
         ReportInput::new(&plain),
     ];
-    let files = write_html(dir.path(), &inputs, &options(true)).unwrap();
+    let files = write_html(dir.path(), &ReportSet::new(&inputs), &options(true)).unwrap();
 
     let dom = dump_dom(&files.index);
     assert!(dom.contains("llm-bench report"), "{dom}");

@@ -5,8 +5,9 @@ mod report_common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use llm_bench::report::{write_html, ReportFiles, ReportInput};
-use report_common::{options, regressed_comparison, run, EVIL};
+use llm_bench::report::{write_html, ReportFiles, ReportInput, ReportSet};
+use llm_bench::store::ThresholdOutcome;
+use report_common::{options, regressed_comparison, run, stored_by, threshold, EVIL};
 
 /// Writes a report of three scenarios (one compared with a baseline, one whose id, model
 /// and error messages hold markup) into a fresh directory.
@@ -28,7 +29,7 @@ fn write_report(plots: bool) -> (tempfile::TempDir, ReportFiles) {
         ReportInput::new(&evil),
         ReportInput::new(&plain),
     ];
-    let files = write_html(dir.path(), &inputs, &options(plots)).unwrap();
+    let files = write_html(dir.path(), &ReportSet::new(&inputs), &options(plots)).unwrap();
     (dir, files)
 }
 
@@ -303,7 +304,7 @@ fn page_names_do_not_collide() {
         ReportInput::new(&b),
         ReportInput::new(&c),
     ];
-    let files = write_html(dir.path(), &inputs, &options(true)).unwrap();
+    let files = write_html(dir.path(), &ReportSet::new(&inputs), &options(true)).unwrap();
     let names: Vec<_> = files
         .pages
         .iter()
@@ -324,9 +325,112 @@ fn page_names_do_not_collide() {
 fn a_run_where_every_request_failed_still_reports() {
     let dir = tempfile::tempdir().unwrap();
     let r = run("down", 4, 10, &[0, 1, 2, 3]);
-    let files = write_html(dir.path(), &[ReportInput::new(&r)], &options(true)).unwrap();
+    let files = write_html(
+        dir.path(),
+        &ReportSet::new(&[ReportInput::new(&r)]),
+        &options(true),
+    )
+    .unwrap();
     let page = fs::read_to_string(&files.pages[0]).unwrap();
     assert!(page.contains("No successful request"));
     assert!(page.contains("id=\"chart-errors\""));
     assert!(page.contains("id=\"chart-latency-over-time\""));
+}
+
+#[test]
+fn thresholds_are_tabled_and_a_breach_fails_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = run("gate/ttft", 6, 900, &[]);
+    r.thresholds = vec![
+        threshold("p95 ttft < 800ms", "912.0 ms", ThresholdOutcome::Breached),
+        threshold("errors < 1%", "0.0%", ThresholdOutcome::Passed),
+        threshold("p99 itl < 50ms", "-", ThresholdOutcome::NoData),
+        threshold(&format!("odd {EVIL}"), EVIL, ThresholdOutcome::Passed),
+    ];
+    let plain = run("plain", 3, 10, &[]);
+    let inputs = [ReportInput::new(&r), ReportInput::new(&plain)];
+    let files = write_html(dir.path(), &ReportSet::new(&inputs), &options(false)).unwrap();
+
+    let verdict = "threshold breached: p95 ttft &lt; 800ms (912.0 ms)";
+    let index = fs::read_to_string(&files.index).unwrap();
+    assert!(
+        index.contains("<strong>1 of 2 scenarios breached a threshold.</strong>"),
+        "{index}"
+    );
+    assert!(
+        index.contains(&format!(
+            "<span class=\"badge verdict regressed\">{verdict}</span>"
+        )),
+        "{index}"
+    );
+    assert!(!index.contains("id=\"not-run\""), "nothing is shown apart");
+
+    let page = fs::read_to_string(&files.pages[0]).unwrap();
+    assert!(page.contains(verdict), "{page}");
+    let table = &page[page.find("id=\"thresholds\"").expect("a thresholds table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    for row in [
+        "<td><code>p95 ttft &lt; 800ms</code></td><td class=\"num\">912.0 ms</td><td class=\"regressed\">breached</td>",
+        "<td><code>errors &lt; 1%</code></td><td class=\"num\">0.0%</td><td class=\"improved\">passed</td>",
+        "<td><code>p99 itl &lt; 50ms</code></td><td class=\"num\">-</td><td class=\"inconclusive\">no data</td>",
+    ] {
+        assert!(table.contains(row), "no row {row} in {table}");
+    }
+    assert!(!page.to_ascii_lowercase().contains("<script"), "escaped");
+    // A scenario without thresholds has no such table.
+    let plain_page = fs::read_to_string(&files.pages[1]).unwrap();
+    assert!(!plain_page.contains("id=\"thresholds\""));
+}
+
+#[test]
+fn older_results_have_a_table_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = stored_by(run("chat/now", 6, 50, &[]), "inv-2", "latency", 0);
+    let old = stored_by(run("chat/old", 6, 50, &[]), "inv-1", "latency", 3);
+    let cmp = regressed_comparison("main");
+    let this_run = [ReportInput::new(&now)];
+    let not_run = [ReportInput {
+        run: &old,
+        baseline: None,
+        comparison: Some(&cmp),
+    }];
+    let report = ReportSet {
+        this_run: &this_run,
+        not_run: &not_run,
+        bench_target: None,
+    };
+    let files = write_html(dir.path(), &report, &options(false)).unwrap();
+    assert_eq!(files.pages.len(), 2);
+    let index = fs::read_to_string(&files.index)
+        .unwrap()
+        .replace("&#x2F;", "/");
+    let (main, apart) = index.split_at(index.find("id=\"not-run\"").expect("a table apart"));
+    assert!(
+        main.contains("1 scenario run this time · 1 not run this time"),
+        "{main}"
+    );
+    assert!(
+        main.contains("<strong>1 scenario ran, none compared with a baseline.</strong>"),
+        "the older regression is not counted: {main}"
+    );
+    assert!(
+        main.contains(">chat/now<") && !main.contains("chat/old"),
+        "{main}"
+    );
+    assert!(!main.contains("verdict regressed"), "{main}");
+    assert!(
+        apart.contains("href=\"chat_old/index.html\">chat/old<"),
+        "{apart}"
+    );
+    assert!(apart.contains("<td>latency</td>"), "{apart}");
+    assert!(
+        apart.contains("<td>2024-02-26 12:34:56 UTC</td>"),
+        "{apart}"
+    );
+    let page = fs::read_to_string(&files.pages[1]).unwrap();
+    assert!(
+        page.contains("Not run this time: these are the latest results, stored by an earlier run on 2024-02-26 12:34:56 UTC (bench target latency)."),
+        "{page}"
+    );
+    assert!(page.contains("latency (invocation inv-1)"), "{page}");
 }

@@ -104,6 +104,32 @@ pub fn write_exports(
     Ok(written)
 }
 
+/// Removes from `dir` the files of the export formats not in `written` (the paths
+/// [`write_exports`] just wrote there): left from an earlier run, they would describe other
+/// scenarios than this run's. Returns the files removed.
+pub(crate) fn remove_unwritten_exports(
+    dir: &Path,
+    written: &[PathBuf],
+) -> Result<Vec<PathBuf>, ReportError> {
+    let mut removed = Vec::new();
+    for e in EXPORT_NAMES.iter().filter_map(|name| exporter(name)) {
+        let path = dir.join(e.file_name());
+        if written.contains(&path) {
+            continue;
+        }
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed.push(path),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => {
+                return Err(
+                    crate::Error::io(format!("could not remove {}", path.display()), err).into(),
+                )
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// A metric's median with its bootstrap interval, in report units (ms, or tokens/s): the
 /// run's stored estimate when it has one, else computed from its samples with the default
 /// [`StatsConfig`]. `None` when no request has a value.

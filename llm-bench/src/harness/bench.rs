@@ -379,10 +379,14 @@ fn save_baseline_if_sound(args: &Args, settings: &Settings, run: &StoredRun, sta
 
 /// `--load-baseline NAME`: re-analyses stored samples with the current settings; no
 /// request is sent and no endpoint is needed.
+///
+/// As criterion does, the re-analysed run becomes the latest run (`new/`), so the report
+/// shows it.
 pub(crate) fn analyse_stored(
     args: &Args,
     settings: &Settings,
     selected: &[&'static Scenario],
+    origin: &RunOrigin,
 ) -> Status {
     let mut status = Status::default();
     let Some(name) = args.load_baseline.as_deref() else {
@@ -413,6 +417,11 @@ pub(crate) fn analyse_stored(
         };
         run.estimates = baseline::estimates_for(&run.samples, &settings.stats);
         run.thresholds = gate::check_thresholds(&run, &scenario_settings.thresholds);
+        run.origin = Some(origin.clone());
+        if let Err(e) = store::save_new(&settings.root, &run) {
+            eprintln!("error: {e}");
+            status.failed = true;
+        }
         let choice =
             match choose_baseline(args, settings, &id, &run.endpoint, run.settings.concurrency) {
                 Ok(choice) => choice,

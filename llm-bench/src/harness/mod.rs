@@ -141,9 +141,20 @@ async fn run_selected(
             }
         }
     }
+    if args.bench_mode() && args.prune {
+        if let Err(e) = prune(&settings, registered) {
+            eprintln!("error: --prune: {e}");
+            return EXIT_FAILED;
+        }
+    }
     if args.bench_mode() && args.load_baseline.is_some() {
         // Re-analysis of stored samples: no request is sent, so no endpoint is needed.
-        let status = bench::analyse_stored(args, &settings, selected);
+        let origin = store::current_origin();
+        if let Err(e) = store::record_target(&settings.root, &origin, &ids(registered)) {
+            eprintln!("error: {e}");
+            return EXIT_FAILED;
+        }
+        let status = bench::analyse_stored(args, &settings, selected, &origin);
         return finish_bench(args, &settings, status);
     }
     let endpoints = match endpoint::Endpoints::resolve(selected).await {
@@ -167,8 +178,33 @@ async fn run_selected(
         }
     };
     let origin = store::current_origin();
+    if let Err(e) = store::record_target(&settings.root, &origin, &ids(registered)) {
+        eprintln!("error: {e}");
+        return EXIT_FAILED;
+    }
     let status = bench::bench_all(args, &settings, prepared, &endpoints, &origin, stop_rx).await;
     finish_bench(args, &settings, status)
+}
+
+/// The ids of `scenarios`.
+fn ids(scenarios: &[&'static Scenario]) -> Vec<String> {
+    scenarios.iter().map(|s| s.id()).collect()
+}
+
+/// `--prune`: removes the stored results of scenarios this bench target no longer has.
+fn prune(settings: &Settings, registered: &[&'static Scenario]) -> crate::Result<()> {
+    let origin = store::current_origin();
+    let removed = store::prune(&settings.root, &origin, &ids(registered))?;
+    if removed.is_empty() {
+        println!(
+            "llm-bench: --prune: bench target `{}` stored no scenario it no longer has",
+            origin.bench_target
+        );
+    }
+    for id in removed {
+        println!("llm-bench: --prune: removed the stored results of `{id}` (no longer in bench target `{}`)", origin.bench_target);
+    }
+    Ok(())
 }
 
 /// How a bench run went, over all scenarios.

@@ -1,12 +1,15 @@
-//! After a bench run: the HTML report, the Markdown summary and the exports, all read from
-//! the store (so every scenario stored there is shown, whichever bench binary ran it).
+//! After a bench run: the HTML report, the Markdown summary, `$GITHUB_STEP_SUMMARY` and the
+//! exports, all read from the store and all from one selection of its runs
+//! ([`store::select_runs`]): the scenarios this `cargo bench` invocation ran, whichever of
+//! its bench binaries ran them, counted and exported; older results of scenarios that still
+//! exist shown apart as "not run this time"; everything else left out.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::export::{self, Exporter};
-use crate::report::{self, ReportComparison, ReportInput, ReportOptions};
-use crate::store::{self, StoredRun};
+use crate::report::{self, ReportComparison, ReportInput, ReportOptions, ReportSet};
+use crate::store::{self, RunOrigin, StoredRun};
 
 /// Directory of the report, under the store's root.
 pub(crate) const REPORT_DIR: &str = "report";
@@ -18,62 +21,293 @@ pub(crate) struct Written {
     pub exports: Vec<PathBuf>,
 }
 
+/// A stored run with what its report needs besides: its comparison and baseline run.
+struct Loaded {
+    run: StoredRun,
+    comparison: Option<ReportComparison>,
+    baseline: Option<StoredRun>,
+}
+
+impl Loaded {
+    fn input(&self) -> ReportInput<'_> {
+        ReportInput {
+            run: &self.run,
+            baseline: self.baseline.as_ref(),
+            comparison: self.comparison.as_ref(),
+        }
+    }
+}
+
 /// Writes `<root>/report/index.html` (+ a page per scenario), `<root>/report/summary.md`
-/// and the requested exports; appends the summary of `this_run` (the scenarios this binary
-/// ran) to `$GITHUB_STEP_SUMMARY` when that is set.
+/// and the requested exports for the invocation of `origin`, and removes the pages, charts
+/// and export files earlier runs left there that this report does not have. Appends this
+/// bench target's scenarios of the invocation, under a heading naming the target, to
+/// `$GITHUB_STEP_SUMMARY` when that is set, so the sections the binaries of one invocation
+/// append together hold the rows of `summary.md`.
 pub(crate) fn write_all(
     root: &Path,
     plots: bool,
     exporters: &[Box<dyn Exporter>],
-    origin: &crate::store::RunOrigin,
+    origin: &RunOrigin,
 ) -> Result<Written> {
-    let runs = store::latest_runs(root)?;
-    // Owned comparisons and baselines first; the inputs borrow them.
-    let mut extras: Vec<(Option<ReportComparison>, Option<StoredRun>)> = Vec::new();
-    for run in &runs {
-        let comparison = store::load_comparison(root, &run.scenario.id)?;
-        let baseline = match &comparison {
-            Some(c) => store::load_baseline(root, &run.scenario.id, &c.baseline)?,
-            None => None,
-        };
-        let view = comparison.map(|c| {
-            ReportComparison::from_parts(
-                &c.baseline,
-                c.metrics.iter().map(|(m, x)| (*m, x)),
-                &c.gated,
-                c.regressed,
-            )
-        });
-        extras.push((view, baseline));
-    }
-    let inputs: Vec<ReportInput<'_>> = runs
-        .iter()
-        .zip(&extras)
-        .map(|(run, (comparison, baseline))| ReportInput {
-            run,
-            baseline: baseline.as_ref(),
-            comparison: comparison.as_ref(),
-        })
-        .collect();
+    write_report(
+        root,
+        exporters,
+        origin,
+        &ReportOptions::detect(plots),
+        report::github_step_summary_path().as_deref(),
+    )
+}
+
+/// [`write_all`] with its options and the step summary file (`None`: none) given.
+fn write_report(
+    root: &Path,
+    exporters: &[Box<dyn Exporter>],
+    origin: &RunOrigin,
+    opts: &ReportOptions,
+    step_summary: Option<&Path>,
+) -> Result<Written> {
+    let selection = store::select_runs(root, origin)?;
+    let this_run = load_all(root, selection.this_run)?;
+    let not_run = load_all(root, selection.not_run)?;
+    let this_inputs: Vec<ReportInput<'_>> = this_run.iter().map(Loaded::input).collect();
+    let not_run_inputs: Vec<ReportInput<'_>> = not_run.iter().map(Loaded::input).collect();
+    let whole = ReportSet {
+        this_run: &this_inputs,
+        not_run: &not_run_inputs,
+        bench_target: None,
+    };
+
     let dir = root.join(REPORT_DIR);
-    let files = report::write_html(&dir, &inputs, &ReportOptions::detect(plots))?;
+    let files = report::write_html(&dir, &whole, opts)?;
+    report::remove_stale_pages(&dir, &files)?;
     let summary = dir.join(report::SUMMARY_FILE);
-    report::write_markdown(&summary, &inputs)?;
-    let ours: Vec<ReportInput<'_>> = inputs
+    report::write_markdown(&summary, &whole)?;
+
+    let ours: Vec<ReportInput<'_>> = this_inputs
         .iter()
         .copied()
-        .filter(|i| i.run.origin.as_ref() == Some(origin))
+        .filter(|i| {
+            i.run
+                .origin
+                .as_ref()
+                .is_some_and(|o| o.bench_target == origin.bench_target)
+        })
         .collect();
     if !ours.is_empty() {
-        report::append_github_step_summary(
-            report::github_step_summary_path().as_deref(),
-            &report::render_markdown(&ours),
-        )?;
+        let section = ReportSet {
+            this_run: &ours,
+            not_run: &[],
+            bench_target: Some(&origin.bench_target),
+        };
+        report::append_github_step_summary(step_summary, &report::render_markdown(&section))?;
     }
-    let exports = export::write_exports(&dir, exporters, &inputs)?;
+
+    let exports = export::write_exports(&dir, exporters, &this_inputs)?;
+    export::remove_unwritten_exports(&dir, &exports)?;
     Ok(Written {
         index: files.index,
         summary,
         exports,
     })
+}
+
+/// Each run with its stored comparison and the baseline run it names.
+fn load_all(root: &Path, runs: Vec<StoredRun>) -> Result<Vec<Loaded>> {
+    runs.into_iter()
+        .map(|run| {
+            let stored = store::load_comparison(root, &run.scenario.id)?;
+            let baseline = match &stored {
+                Some(c) => store::load_baseline(root, &run.scenario.id, &c.baseline)?,
+                None => None,
+            };
+            let comparison = stored.map(|c| {
+                ReportComparison::from_parts(
+                    &c.baseline,
+                    c.metrics.iter().map(|(m, x)| (*m, x)),
+                    &c.gated,
+                    c.regressed,
+                )
+            });
+            Ok(Loaded {
+                run,
+                comparison,
+                baseline,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+    use crate::store::tests::sample_run;
+    use crate::store::{ThresholdOutcome, ThresholdResult};
+
+    fn origin(invocation: &str, target: &str) -> RunOrigin {
+        RunOrigin {
+            invocation: invocation.into(),
+            bench_target: target.into(),
+        }
+    }
+
+    fn store_run(root: &Path, id: &str, from: Option<&RunOrigin>) -> StoredRun {
+        let mut run = sample_run(id);
+        run.origin = from.cloned();
+        store::save_new(root, &run).unwrap();
+        run
+    }
+
+    fn opts() -> ReportOptions {
+        ReportOptions {
+            plots: false,
+            git_commit: None,
+            generated_at: "2024-03-01 09:00:00 UTC".into(),
+        }
+    }
+
+    /// The text of `html` before the "Not run this time" table, and from it on.
+    fn split_index(html: &str) -> (&str, &str) {
+        html.split_at(html.find("id=\"not-run\"").unwrap_or(html.len()))
+    }
+
+    /// A store shared with an earlier invocation and with deleted scenarios; then the two
+    /// bench targets of invocation `now` run one after the other, as cargo starts them.
+    #[test]
+    fn reports_count_this_invocation_only_and_list_older_results_apart() {
+        let home = tempfile::tempdir().unwrap();
+        let root = home.path();
+        let step = root.join("step_summary.md");
+        let earlier = origin("earlier", "latency");
+        let latency = origin("now", "latency");
+        let throughput = origin("now", "throughput");
+        let exporters = export::parse_export_list("json,csv").unwrap();
+
+        // The earlier invocation ran chat/stale, chat/deleted and the throughput target's
+        // tp/old (whose target has no manifest yet); a run stored before origins existed.
+        store_run(root, "chat/stale", Some(&earlier));
+        store_run(root, "chat/deleted", Some(&earlier));
+        store_run(root, "tp/old", Some(&origin("earlier", "throughput")));
+        store_run(root, "legacy", None);
+        // A page and an export left by an earlier report.
+        fs::create_dir_all(root.join("report/chat_deleted")).unwrap();
+        fs::write(root.join("report/chat_deleted/index.html"), "old").unwrap();
+        fs::write(root.join("report/bencher.json"), "{}").unwrap();
+
+        // First binary: `latency` registers chat/a and chat/stale (chat/deleted is gone)
+        // and runs chat/a; chat/a breaches a threshold.
+        store::record_target(root, &latency, &["chat/a".into(), "chat/stale".into()]).unwrap();
+        let mut a = sample_run("chat/a");
+        a.origin = Some(latency.clone());
+        a.thresholds = vec![ThresholdResult {
+            threshold: "p95 ttft < 800ms".into(),
+            observed: Some(912e6),
+            observed_text: "912.0 ms".into(),
+            outcome: ThresholdOutcome::Breached,
+        }];
+        store::save_new(root, &a).unwrap();
+        let w = write_report(root, &exporters, &latency, &opts(), Some(&step)).unwrap();
+        assert_eq!(w.exports.len(), 2);
+
+        // Second binary of the same invocation: `throughput` runs tp/x.
+        store::record_target(root, &throughput, &["tp/x".into()]).unwrap();
+        store_run(root, "tp/x", Some(&throughput));
+        let w = write_report(root, &exporters, &throughput, &opts(), Some(&step)).unwrap();
+
+        // summary.md: both targets' scenarios in the headline and the table; chat/stale
+        // apart; the deleted, the unlisted and the legacy scenarios nowhere.
+        let summary = fs::read_to_string(&w.summary).unwrap();
+        assert!(
+            summary.contains("**1 of 2 scenarios breached a threshold.**"),
+            "{summary}"
+        );
+        let (table, apart) = summary.split_at(summary.find("<details>").expect("a section"));
+        assert!(
+            table.contains("| chat/a |") && table.contains("| tp/x |"),
+            "{summary}"
+        );
+        assert!(table.contains("threshold breached: p95 ttft &lt; 800ms (912.0 ms)"));
+        assert!(!table.contains("stale"), "{summary}");
+        assert!(apart.contains("1 scenario not run this time"), "{summary}");
+        assert!(apart.contains("- chat/stale (latency, ran "), "{summary}");
+        for gone in ["deleted", "tp/old", "legacy"] {
+            assert!(!summary.contains(gone), "{gone} in\n{summary}");
+        }
+
+        // index.html agrees.
+        let index = fs::read_to_string(&w.index).unwrap().replace("&#x2F;", "/");
+        let (main, apart) = split_index(&index);
+        assert!(
+            main.contains("1 of 2 scenarios breached a threshold."),
+            "{index}"
+        );
+        assert!(
+            main.contains(">chat/a<") && main.contains(">tp/x<"),
+            "{index}"
+        );
+        assert!(!main.contains("chat/stale"), "{index}");
+        assert!(apart.contains(">chat/stale<"), "{index}");
+        for gone in ["deleted", "tp/old", "legacy"] {
+            assert!(!index.contains(gone), "{gone} in\n{index}");
+        }
+        // Pages: one per scenario shown (the older one says so), the stale page removed.
+        let page = |slug: &str| root.join("report").join(slug).join("index.html");
+        assert!(page("chat_a").is_file() && page("tp_x").is_file());
+        let stale_page = fs::read_to_string(page("chat_stale")).unwrap();
+        assert!(stale_page.contains("Not run this time"), "{stale_page}");
+        assert!(!root.join("report/chat_deleted").exists());
+
+        // Exports: this run's scenarios only; an unrequested old export is gone.
+        let json = fs::read_to_string(root.join("report/llm-bench.json")).unwrap();
+        assert!(json.contains("chat/a") && json.contains("tp/x"), "{json}");
+        assert!(
+            !json.contains("chat/stale") && !json.contains("legacy"),
+            "{json}"
+        );
+        let csv = fs::read_to_string(root.join("report/requests.csv")).unwrap();
+        assert!(!csv.contains("stale"), "{csv}");
+        assert!(!root.join("report/bencher.json").exists());
+
+        // $GITHUB_STEP_SUMMARY: one section per binary, each its own scenarios; together
+        // the rows of summary.md.
+        let step = fs::read_to_string(&step).unwrap();
+        let sections: Vec<&str> = step.split("## llm-bench results").skip(1).collect();
+        assert_eq!(sections.len(), 2, "{step}");
+        assert!(sections[0].starts_with(": latency\n"), "{step}");
+        assert!(sections[0].contains("| chat/a |") && !sections[0].contains("tp/x"));
+        assert!(sections[1].starts_with(": throughput\n"), "{step}");
+        assert!(sections[1].contains("| tp/x |") && !sections[1].contains("chat/a"));
+        assert!(!step.contains("stale"), "{step}");
+        let rows = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter(|l| l.starts_with("| ") && !l.starts_with("| scenario |"))
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(rows(&step), rows(&summary));
+    }
+
+    #[test]
+    fn a_run_by_hand_of_one_target_shows_the_other_targets_apart() {
+        let home = tempfile::tempdir().unwrap();
+        let root = home.path();
+        let first = origin("cargo-1-100", "latency");
+        store::record_target(root, &first, &["a".into()]).unwrap();
+        store_run(root, "a", Some(&first));
+        let other = origin("cargo-1-100", "throughput");
+        store::record_target(root, &other, &["b".into()]).unwrap();
+        store_run(root, "b", Some(&other));
+
+        // Later, only `latency` runs, in an invocation of its own.
+        let later = origin("pid-7-900", "latency");
+        store::record_target(root, &later, &["a".into()]).unwrap();
+        store_run(root, "a", Some(&later));
+        let w = write_report(root, &[], &later, &opts(), None).unwrap();
+        let summary = fs::read_to_string(&w.summary).unwrap();
+        assert!(summary.contains("**1 scenario ran, none compared with a baseline.**"));
+        assert!(summary.contains("| a |"), "{summary}");
+        assert!(summary.contains("- b (throughput, ran "), "{summary}");
+    }
 }

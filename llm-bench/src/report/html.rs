@@ -9,11 +9,11 @@ use tera::{Context, Tera};
 use super::charts::{scenario_charts, Chart};
 use super::format::{format_ms, format_num, format_p, format_percent, format_unix_ms};
 use super::{
-    scenario_verdict, ReportFiles, ReportInput, ReportOptions, Result, CLOCK_DEFINITION,
-    METRIC_DEFINITIONS,
+    headline, scenario_verdict, ReportFiles, ReportInput, ReportOptions, ReportSet, Result,
+    CLOCK_DEFINITION, METRIC_DEFINITIONS,
 };
 use crate::metrics::Metric;
-use crate::store::{write_atomic, StoredRun};
+use crate::store::{write_atomic, StoredRun, ThresholdOutcome};
 
 // The templates live in the workspace's top-level `templates/`; `llm-bench/templates` is a
 // symlink to it, so they are inside the package that `cargo package` builds.
@@ -55,19 +55,23 @@ pub fn page_dir_name(scenario_id: &str) -> String {
     }
 }
 
-/// Writes the HTML report into `dir`: `dir/index.html`, and for each scenario
-/// `dir/<page_dir_name>/index.html` plus its charts as `.svg` files beside it (unless
-/// `opts.plots` is false). Two ids with the same page name get `-2`, `-3`, … suffixes.
-pub fn write_html(
-    dir: &Path,
-    inputs: &[ReportInput<'_>],
-    opts: &ReportOptions,
-) -> Result<ReportFiles> {
+/// Writes the HTML report into `dir`: `dir/index.html` (the headline and a table of this
+/// run's scenarios, then a table of those not run this time), and for each scenario of
+/// either list `dir/<page_dir_name>/index.html` plus its charts as `.svg` files beside it
+/// (unless `opts.plots` is false). Two ids with the same page name get `-2`, `-3`, …
+/// suffixes.
+pub fn write_html(dir: &Path, report: &ReportSet<'_>, opts: &ReportOptions) -> Result<ReportFiles> {
     let tera = templates()?;
     let mut files = ReportFiles::default();
     let mut used = HashSet::new();
-    let mut rows = Vec::with_capacity(inputs.len());
-    for input in inputs {
+    let mut rows = Vec::with_capacity(report.this_run.len());
+    let mut stale_rows = Vec::with_capacity(report.not_run.len());
+    let all = report
+        .this_run
+        .iter()
+        .map(|i| (i, false))
+        .chain(report.not_run.iter().map(|i| (i, true)));
+    for (input, not_run) in all {
         let base = page_dir_name(&input.run.scenario.id);
         let mut slug = base.clone();
         let mut k = 1;
@@ -86,7 +90,7 @@ pub fn write_html(
             write_atomic(&path, chart.svg.as_bytes())?;
             files.charts.push(path);
         }
-        let row = IndexRow::new(input, format!("{slug}/index.html"));
+        let row = IndexRow::new(input, format!("{slug}/index.html"), not_run);
         let mut ctx = common_context(opts, "../index.html");
         ctx.insert("title", &input.run.scenario.id);
         ctx.insert("row", &row);
@@ -95,16 +99,22 @@ pub fn write_html(
         let path = page_dir.join("index.html");
         write_atomic(&path, html.as_bytes())?;
         files.pages.push(path);
-        rows.push(row);
+        if not_run {
+            stale_rows.push(row);
+        } else {
+            rows.push(row);
+        }
     }
     let mut ctx = common_context(opts, "index.html");
     ctx.insert("title", "llm-bench report");
+    ctx.insert("headline", &headline(report.this_run));
     ctx.insert("rows", &rows);
+    ctx.insert("stale_rows", &stale_rows);
     ctx.insert(
         "any_comparison",
-        &inputs.iter().any(|i| i.comparison.is_some()),
+        &report.this_run.iter().any(|i| i.comparison.is_some()),
     );
-    ctx.insert("endpoints", &distinct_endpoints(inputs));
+    ctx.insert("endpoints", &distinct_endpoints(report.this_run));
     let html = tera.render("index.html", &ctx)?;
     let index = dir.join("index.html");
     write_atomic(&index, html.as_bytes())?;
@@ -190,14 +200,20 @@ struct IndexRow {
     verdict: String,
     verdict_class: String,
     interrupted: bool,
+    /// True for a scenario not run this time (an older result, listed apart).
+    not_run: bool,
+    /// When the run started.
+    ran_at: String,
+    /// The bench target that stored it (`–` when not recorded).
+    bench_target: String,
 }
 
 impl IndexRow {
-    fn new(input: &ReportInput<'_>, href: String) -> Self {
+    fn new(input: &ReportInput<'_>, href: String, not_run: bool) -> Self {
         let run = input.run;
         let total = run.samples.len() as u64;
         let failed = run.samples.iter().filter(|s| !s.is_ok()).count() as u64;
-        let (status, verdict) = scenario_verdict(input);
+        let verdict = scenario_verdict(input);
         let changes = input
             .comparison
             .map(|c| {
@@ -221,9 +237,15 @@ impl IndexRow {
             e2e: p50(run, Metric::E2e),
             tps: p50(run, Metric::TokensPerSecond),
             changes,
-            verdict,
-            verdict_class: status.map_or("nobaseline", |s| s.css_class()).into(),
+            verdict_class: verdict.css_class().into(),
+            verdict: verdict.text,
             interrupted: run.interrupted,
+            not_run,
+            ran_at: format_unix_ms(run.started_at_unix_ms),
+            bench_target: run
+                .origin
+                .as_ref()
+                .map_or_else(|| "–".into(), |o| o.bench_target.clone()),
         }
     }
 }
@@ -231,6 +253,7 @@ impl IndexRow {
 #[derive(Serialize)]
 struct ScenarioPage {
     measured: Vec<Term>,
+    thresholds: Vec<ThresholdRow>,
     stats: Vec<StatRow>,
     comparison: Option<ComparisonView>,
     charts: Vec<ChartView>,
@@ -268,6 +291,30 @@ struct ComparisonRow {
     verdict: String,
     class: String,
     gated: bool,
+}
+
+#[derive(Serialize)]
+struct ThresholdRow {
+    threshold: String,
+    observed: String,
+    outcome: String,
+    class: String,
+}
+
+impl ThresholdRow {
+    fn of(t: &crate::store::ThresholdResult) -> Self {
+        let (outcome, class) = match t.outcome {
+            ThresholdOutcome::Passed => ("passed", "improved"),
+            ThresholdOutcome::Breached => ("breached", "regressed"),
+            ThresholdOutcome::NoData => ("no data", "inconclusive"),
+        };
+        ThresholdRow {
+            threshold: t.threshold.clone(),
+            observed: t.observed_text.clone(),
+            outcome: outcome.into(),
+            class: class.into(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -373,6 +420,12 @@ impl ScenarioPage {
         if let Some(commit) = &opts.git_commit {
             measured.push(term("git commit", commit.clone()));
         }
+        if let Some(origin) = &run.origin {
+            measured.push(term(
+                "bench target",
+                format!("{} (invocation {})", origin.bench_target, origin.invocation),
+            ));
+        }
         if let Some(b) = input.baseline {
             measured.push(term(
                 "baseline run",
@@ -464,6 +517,7 @@ impl ScenarioPage {
             .collect();
         ScenarioPage {
             measured,
+            thresholds: run.thresholds.iter().map(ThresholdRow::of).collect(),
             stats,
             comparison,
             charts: charts

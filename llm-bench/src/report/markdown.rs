@@ -1,12 +1,13 @@
-//! The Markdown summary: one table row per scenario, sized for a PR comment and for
+//! The Markdown summary: a headline, one table row per scenario of this run, and a
+//! collapsed list of the scenarios not run this time, sized for a PR comment and for
 //! `$GITHUB_STEP_SUMMARY`.
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::format::{format_ms, format_num, format_percent};
-use super::{scenario_verdict, ChangeStatus, ReportInput, Result};
+use super::format::{format_ms, format_num, format_percent, format_unix_ms};
+use super::{headline, scenario_verdict, ChangeStatus, ReportInput, ReportSet, Result};
 use crate::metrics::Metric;
 use crate::store::write_atomic;
 use crate::Error;
@@ -56,57 +57,26 @@ fn emoji(status: Option<ChangeStatus>) -> &'static str {
     }
 }
 
-/// The summary as Markdown: a heading, one table row per scenario (TTFT, TPOT and E2E p50,
-/// change of the gated metrics, verdict) and a line naming the baselines.
-pub fn render_markdown(inputs: &[ReportInput<'_>]) -> String {
-    let regressed = inputs
-        .iter()
-        .filter(|i| scenario_verdict(i).0 == Some(ChangeStatus::Regressed))
-        .count();
-    let mut out = String::from("## llm-bench results\n\n");
-    if regressed > 0 {
-        let s = if regressed == 1 { "" } else { "s" };
-        out.push_str(&format!("**{regressed} scenario{s} regressed.**\n\n"));
-    }
-    out.push_str(
-        "| scenario | ok / requests | TTFT p50 | TPOT p50 | E2E p50 | change (gated, median) | verdict |\n\
-         |---|--:|--:|--:|--:|---|---|\n",
-    );
+/// The summary as Markdown: a heading (naming the bench target when the report is limited
+/// to one), the headline counts of this run, one table row per scenario of this run (TTFT,
+/// TPOT and E2E p50, change of the gated metrics, verdict), a collapsed list of the
+/// scenarios not run this time, and a line naming the baselines.
+pub fn render_markdown(report: &ReportSet<'_>) -> String {
+    let inputs = report.this_run;
+    let mut out = match report.bench_target {
+        Some(target) => format!("## llm-bench results: {}\n\n", cell(target)),
+        None => String::from("## llm-bench results\n\n"),
+    };
+    out.push_str(&format!("**{}**\n\n", headline(inputs)));
     let mut left_out = 0usize;
-    for input in inputs {
-        let run = input.run;
-        let total = run.samples.len();
-        let ok = run.samples.iter().filter(|s| s.is_ok()).count();
-        let (status, verdict) = scenario_verdict(input);
-        let change = input
-            .comparison
-            .map(|c| {
-                let parts: Vec<String> = c
-                    .deciding()
-                    .map(|m| format!("{} {}", m.metric.label(), format_percent(m.median_change)))
-                    .collect();
-                if parts.is_empty() {
-                    "–".to_string()
-                } else {
-                    parts.join(", ")
-                }
-            })
-            .unwrap_or_else(|| "–".into());
-        let interrupted = if run.interrupted {
-            " (interrupted)"
-        } else {
-            ""
-        };
-        let row = format!(
-            "| {}{interrupted} | {ok} / {total} | {} | {} | {} | {} | {}{} |\n",
-            cell(&run.scenario.id),
-            p50(input, Metric::Ttft),
-            p50(input, Metric::Tpot),
-            p50(input, Metric::E2e),
-            cell(&change),
-            emoji(status),
-            cell(&verdict),
+    if !inputs.is_empty() {
+        out.push_str(
+            "| scenario | ok / requests | TTFT p50 | TPOT p50 | E2E p50 | change (gated, median) | verdict |\n\
+             |---|--:|--:|--:|--:|---|---|\n",
         );
+    }
+    for input in inputs {
+        let row = table_row(input);
         if out.len() + row.len() > MAX_BYTES {
             left_out += 1;
         } else {
@@ -116,6 +86,13 @@ pub fn render_markdown(inputs: &[ReportInput<'_>]) -> String {
     if left_out > 0 {
         out.push_str(&format!(
             "\n{left_out} more scenarios are left out to fit a PR comment; see the HTML report.\n"
+        ));
+    }
+    if !report.not_run.is_empty() {
+        out.push('\n');
+        out.push_str(&not_run_section(
+            report.not_run,
+            MAX_BYTES.saturating_sub(out.len()),
         ));
     }
     let mut baselines: Vec<&str> = inputs
@@ -138,10 +115,83 @@ pub fn render_markdown(inputs: &[ReportInput<'_>]) -> String {
     out
 }
 
+/// One row of the table.
+fn table_row(input: &ReportInput<'_>) -> String {
+    let run = input.run;
+    let total = run.samples.len();
+    let ok = run.samples.iter().filter(|s| s.is_ok()).count();
+    let verdict = scenario_verdict(input);
+    let change = input
+        .comparison
+        .map(|c| {
+            let parts: Vec<String> = c
+                .deciding()
+                .map(|m| format!("{} {}", m.metric.label(), format_percent(m.median_change)))
+                .collect();
+            if parts.is_empty() {
+                "–".to_string()
+            } else {
+                parts.join(", ")
+            }
+        })
+        .unwrap_or_else(|| "–".into());
+    let interrupted = if run.interrupted {
+        " (interrupted)"
+    } else {
+        ""
+    };
+    format!(
+        "| {}{interrupted} | {ok} / {total} | {} | {} | {} | {} | {}{} |\n",
+        cell(&run.scenario.id),
+        p50(input, Metric::Ttft),
+        p50(input, Metric::Tpot),
+        p50(input, Metric::E2e),
+        cell(&change),
+        emoji(verdict.status),
+        cell(&verdict.text),
+    )
+}
+
+/// The scenarios not run this time, collapsed: one line each (id, bench target, when it
+/// ran), within `budget` bytes.
+fn not_run_section(not_run: &[ReportInput<'_>], budget: usize) -> String {
+    let n = not_run.len();
+    let s = if n == 1 { "" } else { "s" };
+    let mut out = format!(
+        "<details><summary>{n} scenario{s} not run this time (earlier results, not counted above)</summary>\n\n"
+    );
+    let end = "</details>\n";
+    let mut left_out = 0usize;
+    for input in not_run {
+        let run = input.run;
+        let target = run
+            .origin
+            .as_ref()
+            .map_or_else(|| "–".to_string(), |o| cell(&o.bench_target));
+        let line = format!(
+            "- {} ({target}, ran {})\n",
+            cell(&run.scenario.id),
+            format_unix_ms(run.started_at_unix_ms)
+        );
+        // Room for this line, the closing tag and a line counting what is left out.
+        if out.len() + line.len() + end.len() + 80 > budget {
+            left_out += 1;
+        } else {
+            out.push_str(&line);
+        }
+    }
+    if left_out > 0 {
+        out.push_str(&format!("- … and {left_out} more; see the HTML report.\n"));
+    }
+    out.push('\n');
+    out.push_str(end);
+    out
+}
+
 /// Writes the summary to `path` (normally `<report dir>/summary.md`) and returns it, to
 /// pass on to [`append_github_step_summary`].
-pub fn write_markdown(path: &Path, inputs: &[ReportInput<'_>]) -> Result<String> {
-    let md = render_markdown(inputs);
+pub fn write_markdown(path: &Path, report: &ReportSet<'_>) -> Result<String> {
+    let md = render_markdown(report);
     write_atomic(path, md.as_bytes())?;
     Ok(md)
 }

@@ -12,11 +12,18 @@
 //!   `$GITHUB_STEP_SUMMARY`.
 //! - [`charts`]: the SVG charts (plotters, SVG backend, no font backend needed).
 //!
+//! A report is a [`ReportSet`]: the scenarios of this run, which the headline counts and the
+//! main tables list, and older results of scenarios not run this time, listed apart and
+//! never counted (which stored runs go where is the store's rule, see [`crate::store`]).
+//! Both the index and the summary take each scenario's verdict from [`scenario_verdict`]
+//! and their headline from the same counts.
+//!
 //! Templates are the tera files of the workspace's top-level `templates/` folder, embedded
 //! at build time (autoescape on: scenario names, model names and error messages are
 //! escaped).
 
 pub mod charts;
+mod cleanup;
 mod format;
 mod html;
 mod markdown;
@@ -27,8 +34,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::Metric;
 use crate::stats::{Comparison, Verdict};
-use crate::store::StoredRun;
+use crate::store::{StoredRun, ThresholdOutcome};
 
+pub(crate) use cleanup::remove_stale_pages;
 pub use format::{format_ms, format_percent, format_unix_ms};
 pub use html::{page_dir_name, write_html};
 pub use markdown::{
@@ -113,6 +121,30 @@ impl<'a> ReportInput<'a> {
             run,
             baseline: None,
             comparison: None,
+        }
+    }
+}
+
+/// What one report shows: the scenarios of this run, and older results shown apart.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportSet<'a> {
+    /// The scenarios this run measured: the headline counts them, the main table lists
+    /// them.
+    pub this_run: &'a [ReportInput<'a>],
+    /// Scenarios that still exist but were not run this time, with their latest (older)
+    /// results: listed apart with the date they ran, never counted in the headline.
+    pub not_run: &'a [ReportInput<'a>],
+    /// The bench target the report is limited to, named in the Markdown heading (one
+    /// binary's section of `$GITHUB_STEP_SUMMARY`); `None` for a whole run.
+    pub bench_target: Option<&'a str>,
+}
+
+impl<'a> ReportSet<'a> {
+    /// A report of `this_run` only: nothing shown apart, no bench target named.
+    pub fn new(this_run: &'a [ReportInput<'a>]) -> Self {
+        ReportSet {
+            this_run,
+            ..ReportSet::default()
         }
     }
 }
@@ -310,16 +342,166 @@ impl ReportComparison {
     }
 }
 
-/// A scenario's verdict as shown in the index and the summary: its class (`None` without a
-/// baseline) and its text.
-pub fn scenario_verdict(input: &ReportInput<'_>) -> (Option<ChangeStatus>, String) {
-    match input.comparison {
-        Some(c) => {
-            let status = c.overall();
-            (Some(status), status.as_str().to_string())
-        }
-        None => (None, "no baseline".to_string()),
+/// A scenario's verdict as the index and the summary show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioVerdict {
+    /// Its class, for colour and counting: `Regressed` when a gated metric regressed or a
+    /// threshold was breached (the scenario fails); else `Inconclusive` when the
+    /// comparison or a threshold could not tell; else the comparison's class; `NoChange`
+    /// without a baseline when every threshold passed; `None` with neither a baseline nor
+    /// a threshold.
+    pub status: Option<ChangeStatus>,
+    /// True when the comparison with the baseline regressed.
+    pub regressed: bool,
+    /// True when a threshold was breached.
+    pub breached: bool,
+    /// The verdict in words: `regressed`, `threshold breached: p95 ttft < 800ms
+    /// (912.0 ms)`, `inconclusive: <why>`, `improved`, `no change`, `thresholds met`,
+    /// `no baseline`.
+    pub text: String,
+}
+
+impl ScenarioVerdict {
+    /// CSS class of the verdict in the HTML report.
+    pub fn css_class(&self) -> &'static str {
+        self.status.map_or("nobaseline", ChangeStatus::css_class)
     }
+}
+
+/// A scenario's verdict as shown in the index and the summary: from its comparison with the
+/// baseline, if any, and its thresholds (see [`ScenarioVerdict::status`] for the order).
+pub fn scenario_verdict(input: &ReportInput<'_>) -> ScenarioVerdict {
+    let thresholds = &input.run.thresholds;
+    let comparison = input.comparison.map(|c| (c, c.overall()));
+    let regressed = matches!(comparison, Some((_, ChangeStatus::Regressed)));
+    let breached: Vec<String> = thresholds
+        .iter()
+        .filter(|t| t.outcome == ThresholdOutcome::Breached)
+        .map(|t| format!("{} ({})", t.threshold, t.observed_text))
+        .collect();
+    let verdict = |status, text: String| ScenarioVerdict {
+        status,
+        regressed,
+        breached: !breached.is_empty(),
+        text,
+    };
+
+    let mut failures = Vec::new();
+    if regressed {
+        failures.push("regressed".to_string());
+    }
+    if !breached.is_empty() {
+        let s = if breached.len() == 1 { "" } else { "s" };
+        failures.push(format!("threshold{s} breached: {}", breached.join("; ")));
+    }
+    if !failures.is_empty() {
+        return verdict(Some(ChangeStatus::Regressed), failures.join("; "));
+    }
+
+    let mut reasons = Vec::new();
+    if let Some((c, ChangeStatus::Inconclusive)) = comparison {
+        reasons.push(inconclusive_reason(c));
+    }
+    let no_data: Vec<&str> = thresholds
+        .iter()
+        .filter(|t| t.outcome == ThresholdOutcome::NoData)
+        .map(|t| t.threshold.as_str())
+        .collect();
+    if !no_data.is_empty() {
+        reasons.push(format!("no data to check {}", no_data.join(", ")));
+    }
+    if !reasons.is_empty() {
+        let text = format!("inconclusive: {}", reasons.join("; "));
+        return verdict(Some(ChangeStatus::Inconclusive), text);
+    }
+
+    match comparison {
+        Some((_, status)) if thresholds.is_empty() => verdict(Some(status), status.as_str().into()),
+        Some((_, status)) => verdict(Some(status), format!("{}, thresholds met", status.as_str())),
+        None if thresholds.is_empty() => verdict(None, "no baseline".into()),
+        None => verdict(Some(ChangeStatus::NoChange), "thresholds met".into()),
+    }
+}
+
+/// Why an inconclusive comparison could not tell, in words: the reasons of its deciding
+/// inconclusive metrics (named by metric when they differ).
+fn inconclusive_reason(c: &ReportComparison) -> String {
+    let mut reasons: Vec<(&str, &str)> = Vec::new();
+    for m in c
+        .deciding()
+        .filter(|m| m.status == ChangeStatus::Inconclusive)
+    {
+        let reason = m
+            .verdict
+            .strip_prefix("inconclusive")
+            .map(|r| r.trim_start_matches([':', ' ']))
+            .unwrap_or(&m.verdict);
+        let reason = if reason.is_empty() {
+            "no reason recorded"
+        } else {
+            reason
+        };
+        reasons.push((m.metric.label(), reason));
+    }
+    let first = match reasons.first() {
+        None => return "no metric was compared".to_string(),
+        Some((_, r)) => *r,
+    };
+    if reasons.iter().all(|(_, r)| *r == first) {
+        return first.to_string();
+    }
+    let parts: Vec<String> = reasons
+        .iter()
+        .map(|(metric, r)| format!("{metric}: {r}"))
+        .collect();
+    parts.join("; ")
+}
+
+/// The headline of a report: what its scenarios' verdicts add up to, e.g. `2 of 5
+/// scenarios regressed, 1 breached a threshold, 1 inconclusive.` A scenario that regressed
+/// and breached a threshold is counted in both.
+pub(crate) fn headline(inputs: &[ReportInput<'_>]) -> String {
+    let n = inputs.len();
+    if n == 0 {
+        return "No scenario ran in this invocation.".to_string();
+    }
+    let verdicts: Vec<ScenarioVerdict> = inputs.iter().map(scenario_verdict).collect();
+    let count = |f: &dyn Fn(&ScenarioVerdict) -> bool| verdicts.iter().filter(|v| f(v)).count();
+    let regressed = count(&|v| v.regressed);
+    let breached = count(&|v| v.breached);
+    let inconclusive = count(&|v| v.status == Some(ChangeStatus::Inconclusive));
+    let improved = count(&|v| v.status == Some(ChangeStatus::Improved));
+    let judged = count(&|v| v.status.is_some());
+    let scenarios = if n == 1 { "scenario" } else { "scenarios" };
+    if judged == 0 {
+        return format!("{n} {scenarios} ran, none compared with a baseline.");
+    }
+    let any_thresholds = inputs.iter().any(|i| !i.run.thresholds.is_empty());
+    let mut parts = Vec::new();
+    if regressed > 0 || breached == 0 {
+        let what = if regressed == 0 && any_thresholds {
+            "regressed or breached a threshold"
+        } else {
+            "regressed"
+        };
+        parts.push(format!("{regressed} of {n} {scenarios} {what}"));
+    }
+    if breached > 0 {
+        if parts.is_empty() {
+            parts.push(format!(
+                "{breached} of {n} {scenarios} breached a threshold"
+            ));
+        } else {
+            parts.push(format!("{breached} breached a threshold"));
+        }
+    }
+    if inconclusive > 0 {
+        parts.push(format!("{inconclusive} inconclusive"));
+    }
+    if improved > 0 {
+        parts.push(format!("{improved} improved"));
+    }
+    format!("{}.", parts.join(", "))
 }
 
 /// Errors of report and export writing.

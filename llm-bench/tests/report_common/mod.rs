@@ -10,7 +10,8 @@ use llm_bench::metrics::{
 use llm_bench::report::{ChangeStatus, MetricChange, ReportComparison, ReportOptions};
 use llm_bench::stats::{Estimate, Estimates, Interval};
 use llm_bench::store::{
-    EndpointInfo, RunSettings, ScenarioInfo, StoredRun, Throughput, RUN_SCHEMA, RUN_SCHEMA_VERSION,
+    EndpointInfo, RunOrigin, RunSettings, ScenarioInfo, StoredRun, ThresholdOutcome,
+    ThresholdResult, Throughput, RUN_SCHEMA, RUN_SCHEMA_VERSION,
 };
 use llm_bench::ErrorClass;
 
@@ -223,5 +224,43 @@ pub fn options(plots: bool) -> ReportOptions {
         plots,
         git_commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
         generated_at: "2024-03-01 09:00:00 UTC".into(),
+    }
+}
+
+/// `run` as stored by bench target `target` of invocation `invocation`, started `days_ago`
+/// days before the fixed start of [`run`].
+pub fn stored_by(mut run: StoredRun, invocation: &str, target: &str, days_ago: u64) -> StoredRun {
+    run.origin = Some(RunOrigin {
+        invocation: invocation.into(),
+        bench_target: target.into(),
+    });
+    run.started_at_unix_ms -= days_ago * 86_400_000;
+    run
+}
+
+/// A checked threshold.
+pub fn threshold(text: &str, observed_text: &str, outcome: ThresholdOutcome) -> ThresholdResult {
+    ThresholdResult {
+        threshold: text.into(),
+        observed: (observed_text != "-").then_some(1.0),
+        observed_text: observed_text.into(),
+        outcome,
+    }
+}
+
+/// A comparison whose only (gated) metric, TTFT, is inconclusive for lack of samples.
+pub fn inconclusive_comparison(baseline: &str) -> ReportComparison {
+    ReportComparison {
+        baseline: baseline.into(),
+        metrics: vec![MetricChange {
+            metric: Metric::Ttft,
+            median_change: 0.03,
+            median_change_interval: None,
+            p_value: 0.5,
+            status: ChangeStatus::Inconclusive,
+            verdict: "inconclusive: only 3 samples in the baseline (need 10)".into(),
+            gated: true,
+        }],
+        regressed: false,
     }
 }
