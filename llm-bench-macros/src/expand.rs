@@ -1,14 +1,15 @@
 //! Code generation: the user's function stays as written, and a `const _: () = { ... };`
-//! block next to it registers the scenario with `inventory`.
+//! block next to it registers the scenario with `inventory` (once per `args` value).
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
-use syn::{Ident, Item, ItemFn};
+use syn::{Expr, ExprPath, Ident, Item, ItemFn};
 
 use crate::doc::description;
-use crate::options::Options;
-use crate::signature::{self, ENTRY_NAME};
+use crate::options::{combine, Options};
+use crate::rules::names::{check_id_part, is_reserved};
+use crate::signature::{self, Checked, ENTRY_NAME, SETUP_NAME};
 
 /// Expands `#[llm_bench(args)] item`. On error, the item is emitted unchanged next to the
 /// errors, so that the rest of the crate still sees the function.
@@ -35,89 +36,227 @@ fn try_expand(args: TokenStream, item: &TokenStream) -> syn::Result<TokenStream>
         (Ok(options), Ok(checked), None) => (options, checked),
         (options, checked, twice) => {
             let errors = [options.err(), checked.err(), twice].into_iter().flatten();
-            return Err(errors
-                .reduce(|mut all, next| {
-                    all.combine(next);
-                    all
-                })
-                .expect("at least one of them failed"));
+            return Err(combine(errors).expect("at least one of them failed"));
         }
     };
+    let mismatches = [
+        args_match_parameters(&options, &checked),
+        default_name(&options, &checked),
+    ];
+    if let Some(error) = combine(mismatches.into_iter().flatten()) {
+        return Err(error);
+    }
     Ok(registration(&function, &options, &checked))
 }
 
-/// The `const _` block that registers the scenario.
-fn registration(
-    function: &ItemFn,
-    options: &Options,
-    checked: &signature::Checked<'_>,
-) -> TokenStream {
-    let ident = checked.ident;
-    let name = options
-        .name
-        .clone()
-        .unwrap_or_else(|| ident.unraw().to_string());
-    let group = optional_str(options.group.as_deref());
-    let model = optional_str(options.model.as_deref());
-    let gate = optional_str(options.gate.as_deref());
-    let provider = optional_str(options.provider.as_deref());
-    let samples = optional(options.samples);
-    let warmup = optional(options.warmup);
-    let concurrency = optional(options.concurrency);
-    let timeout_ms = optional(options.timeout_ms);
-    let description = description(&function.attrs);
-    let line = line_of(ident);
+/// An error when `args` and the function's second parameter do not go together: each
+/// needs the other.
+fn args_match_parameters(options: &Options, checked: &Checked<'_>) -> Option<syn::Error> {
+    let name = checked.ident.unraw();
+    match (&options.args, checked.value_param) {
+        (Some(args), None) => {
+            let ty = args.first().map_or("usize", |arg| arg.kind.type_hint());
+            Some(syn::Error::new(
+                checked.params_span,
+                format!(
+                    "`args` passes each value to the scenario as a second parameter, but `{name}` takes only the context: add one, e.g. `async fn {name}(ctx: &mut Ctx, value: {ty})`"
+                ),
+            ))
+        }
+        (None, Some(param)) => Some(syn::Error::new_spanned(
+            param,
+            "a #[llm_bench] scenario's second parameter takes its value from `args`, which is not given: add e.g. `#[llm_bench(args = [128, 1024])]`, one scenario per value, or remove the parameter",
+        )),
+        _ => None,
+    }
+}
+
+/// An error when the scenario takes its name from the function (no `name = "..."`) and
+/// that name breaks the rules of `name` (a reserved or non-ASCII name), at the name.
+fn default_name(options: &Options, checked: &Checked<'_>) -> Option<syn::Error> {
+    if options.name.is_some() {
+        return None;
+    }
+    let name = checked.ident.unraw().to_string();
+    let message = check_id_part("name", &name).err()?;
+    let message = if is_reserved(&name) {
+        format!("the scenario takes its name from the function, and {message}")
+    } else {
+        format!(
+            "the scenario takes its name from the function, and {message}; give it another with `name = \"...\"`"
+        )
+    };
+    Some(syn::Error::new(checked.ident.span(), message))
+}
+
+/// The `const _` block that registers the scenario: its setup entry function, if any, and
+/// one entry function and one `inventory` submission per registration.
+fn registration(function: &ItemFn, options: &Options, checked: &Checked<'_>) -> TokenStream {
     // `#[cfg]` attributes written below `#[llm_bench]` still apply to the function; they
     // must apply to its registration too.
     let cfgs = function
         .attrs
         .iter()
         .filter(|attr| attr.path().is_ident("cfg"));
+    let setup_fn = options.setup.as_ref().map(|path| {
+        let name = Ident::new(SETUP_NAME, Span::call_site());
+        entry_fn(&name, setup_call(&path.0))
+    });
+    let setup = optional(
+        setup_fn
+            .as_ref()
+            .map(|_| Ident::new(SETUP_NAME, Span::call_site())),
+    );
+    let fields = scenario_fields(function, options, checked);
 
-    let entry = Ident::new(ENTRY_NAME, Span::call_site());
-    // The context parameter is hygienic (a function named `ctx` stays reachable), and the
-    // argument is located at the user's parameter type, so that a type mismatch
-    // (`ctx: &mut String`) is reported there.
-    let ctx = Ident::new("ctx", Span::mixed_site());
-    let argument = Ident::new("ctx", Span::mixed_site().located_at(checked.param_ty_span));
-    // The call is wrapped in a block located at the return type: an unsupported one
-    // (`-> u32`) fails the `ScenarioOutput` bound of `into_scenario_future`, and rustc then
-    // points at the return type. A future that is not `Send` is reported there too.
-    let call = quote_spanned! {checked.output_span=>
-        ::llm_bench::__private::into_scenario_future({ #ident(#argument) })
-    };
+    let mut items = Vec::new();
+    match &options.args {
+        None => {
+            let entry = Ident::new(ENTRY_NAME, Span::call_site());
+            items.push(entry_fn(&entry, scenario_call(checked, None)));
+            items.push(submission(&fields, &optional_str(None), 0, &setup, &entry));
+        }
+        Some(args) => {
+            for (index, arg) in args.iter().enumerate() {
+                let entry = format_ident!("{ENTRY_NAME}_{index}");
+                items.push(entry_fn(&entry, scenario_call(checked, Some(&arg.value.0))));
+                let value = optional_str(Some(&arg.text));
+                let index = u32::try_from(index).unwrap_or(u32::MAX);
+                items.push(submission(&fields, &value, index, &setup, &entry));
+            }
+        }
+    }
 
+    // Every config field is written out and `..DEFAULT` still follows (for fields added
+    // later), which clippy's `needless_update` would flag in the user's crate.
     quote! {
         #(#cfgs)*
+        #[allow(clippy::needless_update)]
         const _: () = {
-            #[allow(unused_braces)]
-            fn #entry(#ctx: &mut ::llm_bench::__private::Ctx) -> ::llm_bench::__private::ScenarioFuture<'_> {
-                #call
-            }
-            ::llm_bench::__private::inventory::submit! {
-                ::llm_bench::__private::Scenario {
-                    name: #name,
-                    group: #group,
-                    module_path: ::core::module_path!(),
-                    file: ::core::file!(),
-                    line: #line,
-                    description: #description,
-                    config: ::llm_bench::__private::ScenarioConfig {
-                        samples: #samples,
-                        warmup: #warmup,
-                        concurrency: #concurrency,
-                        timeout_ms: #timeout_ms,
-                        model: #model,
-                        gate: #gate,
-                        provider: #provider,
-                        ..::llm_bench::__private::ScenarioConfig::DEFAULT
-                    },
-                    arg: ::core::option::Option::None,
-                    setup: ::core::option::Option::None,
-                    run: #entry,
-                }
-            }
+            #setup_fn
+            #(#items)*
         };
+    }
+}
+
+/// The fields every registration of the function shares, from `name` to `config`.
+fn scenario_fields(function: &ItemFn, options: &Options, checked: &Checked<'_>) -> TokenStream {
+    let name = options
+        .name
+        .clone()
+        .unwrap_or_else(|| checked.ident.unraw().to_string());
+    let group = optional_str(options.group.as_deref());
+    let description = description(&function.attrs);
+    let line = line_of(checked.ident);
+    let config = config(options);
+    quote! {
+        name: #name,
+        group: #group,
+        module_path: ::core::module_path!(),
+        file: ::core::file!(),
+        line: #line,
+        description: #description,
+        config: #config,
+    }
+}
+
+/// The `ScenarioConfig` of the options, starting from its `DEFAULT` so that settings added
+/// to the library later need no change here.
+fn config(options: &Options) -> TokenStream {
+    let samples = optional(options.samples);
+    let warmup = optional(options.warmup);
+    let concurrency = optional(options.concurrency);
+    let timeout_ms = optional(options.timeout_ms);
+    let model = optional_str(options.model.as_deref());
+    let gate = optional_str(options.gate.as_deref());
+    let provider = optional_str(options.provider.as_deref());
+    let threshold = optional_str(options.threshold.as_deref());
+    let connect_timeout_ms = optional(options.connect_timeout_ms);
+    let first_byte_timeout_ms = optional(options.first_byte_timeout_ms);
+    let first_token_timeout_ms = optional(options.first_token_timeout_ms);
+    let idle_timeout_ms = optional(options.idle_timeout_ms);
+    let max_consecutive_failures = optional(options.max_consecutive_failures);
+    quote! {
+        ::llm_bench::__private::ScenarioConfig {
+            samples: #samples,
+            warmup: #warmup,
+            concurrency: #concurrency,
+            timeout_ms: #timeout_ms,
+            model: #model,
+            gate: #gate,
+            provider: #provider,
+            threshold: #threshold,
+            connect_timeout_ms: #connect_timeout_ms,
+            first_byte_timeout_ms: #first_byte_timeout_ms,
+            first_token_timeout_ms: #first_token_timeout_ms,
+            idle_timeout_ms: #idle_timeout_ms,
+            max_consecutive_failures: #max_consecutive_failures,
+            ..::llm_bench::__private::ScenarioConfig::DEFAULT
+        }
+    }
+}
+
+/// One `inventory` submission of a `Scenario`.
+fn submission(
+    fields: &TokenStream,
+    arg: &TokenStream,
+    arg_index: u32,
+    setup: &TokenStream,
+    entry: &Ident,
+) -> TokenStream {
+    quote! {
+        ::llm_bench::__private::inventory::submit! {
+            ::llm_bench::__private::Scenario {
+                #fields
+                arg: #arg,
+                arg_index: #arg_index,
+                setup: #setup,
+                run: #entry,
+            }
+        }
+    }
+}
+
+/// A function of the `ScenarioFn` type whose body is `call`, with the context parameter
+/// `ctx` (hygienic: a function named `ctx` stays reachable).
+fn entry_fn(name: &Ident, call: TokenStream) -> TokenStream {
+    let ctx = Ident::new("ctx", Span::mixed_site());
+    quote! {
+        #[allow(unused_braces)]
+        fn #name(#ctx: &mut ::llm_bench::__private::Ctx) -> ::llm_bench::__private::ScenarioFuture<'_> {
+            #call
+        }
+    }
+}
+
+/// The call of the scenario function, with the `args` value if there is one.
+///
+/// The context argument is located at the user's parameter type, so that a type mismatch
+/// (`ctx: &mut String`) is reported there; the value keeps the literal's own span, so that
+/// a mismatch with the value parameter is reported at the literal. The call is wrapped in
+/// a block located at the return type: an unsupported one (`-> u32`) fails the
+/// `ScenarioOutput` bound of `into_scenario_future`, and rustc then points at the return
+/// type. A future that is not `Send` is reported there too.
+fn scenario_call(checked: &Checked<'_>, value: Option<&Expr>) -> TokenStream {
+    let ident = checked.ident;
+    let argument = Ident::new("ctx", Span::mixed_site().located_at(checked.param_ty_span));
+    let value = value.map(|value| quote!(, #value));
+    quote_spanned! {checked.output_span=>
+        ::llm_bench::__private::into_scenario_future({ #ident(#argument #value) })
+    }
+}
+
+/// The call of the `setup` function, located at the last segment of its path (the
+/// function's name), where rustc then reports a wrong signature or return type.
+fn setup_call(path: &ExprPath) -> TokenStream {
+    let span = path
+        .path
+        .segments
+        .last()
+        .map_or_else(Span::call_site, |segment| segment.ident.span());
+    let argument = Ident::new("ctx", Span::mixed_site().located_at(span));
+    quote_spanned! {span=>
+        ::llm_bench::__private::into_scenario_future({ #path(#argument) })
     }
 }
 
@@ -290,5 +429,151 @@ mod tests {
             ),
         );
         assert!(out.contains("reserved"), "{out}");
+    }
+
+    #[test]
+    fn registers_once_per_arg() {
+        let out = expanded(
+            quote!(args = [128, -1, "short"], group = "g"),
+            quote!(
+                async fn prompt_len(ctx: &mut Ctx, len: usize) -> llm_bench::Result<()> {
+                    Ok(())
+                }
+            ),
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert_eq!(out.matches("inventory :: submit !").count(), 3, "{out}");
+        for piece in [
+            "fn __llm_bench_entry_0",
+            "fn __llm_bench_entry_1",
+            "fn __llm_bench_entry_2",
+            "{ prompt_len (ctx , 128) }",
+            "{ prompt_len (ctx , - 1) }",
+            "{ prompt_len (ctx , \"short\") }",
+            "arg : :: core :: option :: Option :: Some (\"128\")",
+            "arg : :: core :: option :: Option :: Some (\"-1\")",
+            "arg : :: core :: option :: Option :: Some (\"short\")",
+            "run : __llm_bench_entry_2",
+            "setup : :: core :: option :: Option :: None",
+        ] {
+            assert!(out.contains(piece), "missing `{piece}` in {out}");
+        }
+        assert!(!out.contains("fn __llm_bench_entry ("), "{out}");
+    }
+
+    #[test]
+    fn registers_the_setup_function() {
+        let out = expanded(
+            quote!(setup = fixtures::prepare),
+            quote!(
+                async fn chat(ctx: &mut Ctx) {}
+            ),
+        );
+        for piece in [
+            "fn __llm_bench_setup (ctx : & mut :: llm_bench :: __private :: Ctx) -> :: llm_bench :: __private :: ScenarioFuture < '_ >",
+            ":: llm_bench :: __private :: into_scenario_future ({ fixtures :: prepare (ctx) })",
+            "setup : :: core :: option :: Option :: Some (__llm_bench_setup)",
+            "arg : :: core :: option :: Option :: None",
+            "run : __llm_bench_entry",
+        ] {
+            assert!(out.contains(piece), "missing `{piece}` in {out}");
+        }
+        let out = expanded(
+            quote!(setup = prepare, args = [1, 2]),
+            quote!(
+                async fn chat(ctx: &mut Ctx, n: u8) {}
+            ),
+        );
+        assert_eq!(out.matches("fn __llm_bench_setup").count(), 1, "{out}");
+        assert_eq!(out.matches("Some (__llm_bench_setup)").count(), 2, "{out}");
+    }
+
+    #[test]
+    fn fills_every_config_field() {
+        let out = expanded(
+            quote!(
+                threshold = "p95 ttft<800ms",
+                connect_timeout = "1s",
+                first_byte_timeout = "2s",
+                first_token_timeout = "3s",
+                idle_timeout = "4s",
+                max_consecutive_failures = 5
+            ),
+            quote!(
+                async fn chat(ctx: &mut Ctx) {}
+            ),
+        );
+        for piece in [
+            "threshold : :: core :: option :: Option :: Some (\"p95 ttft < 800ms\")",
+            "connect_timeout_ms : :: core :: option :: Option :: Some (1000u64)",
+            "first_byte_timeout_ms : :: core :: option :: Option :: Some (2000u64)",
+            "first_token_timeout_ms : :: core :: option :: Option :: Some (3000u64)",
+            "idle_timeout_ms : :: core :: option :: Option :: Some (4000u64)",
+            "max_consecutive_failures : :: core :: option :: Option :: Some (5u32)",
+            ".. :: llm_bench :: __private :: ScenarioConfig :: DEFAULT",
+        ] {
+            assert!(out.contains(piece), "missing `{piece}` in {out}");
+        }
+    }
+
+    #[test]
+    fn args_and_the_value_parameter_go_together() {
+        let out = expanded(
+            quote!(args = ["a", "b"]),
+            quote!(
+                async fn prompt(ctx: &mut Ctx) {}
+            ),
+        );
+        assert!(
+            out.contains("add one, e.g. `async fn prompt(ctx: &mut Ctx, value: &str)`"),
+            "{out}"
+        );
+        let out = expanded(
+            quote!(),
+            quote!(
+                async fn prompt(ctx: &mut Ctx, len: usize) {}
+            ),
+        );
+        assert!(
+            out.contains("takes its value from `args`, which is not given"),
+            "{out}"
+        );
+        let out = expanded(
+            quote!(args = [1]),
+            quote!(
+                async fn prompt(ctx: &mut Ctx, len: usize, extra: u8) {}
+            ),
+        );
+        assert!(out.contains("at most two parameters"), "{out}");
+        let out = expanded(
+            quote!(args = [1]),
+            quote!(
+                async fn prompt(ctx: &mut Ctx, len: impl Into<usize>) {}
+            ),
+        );
+        assert!(out.contains("cannot be `impl Trait`"), "{out}");
+        assert!(!out.contains("submit"), "{out}");
+    }
+
+    #[test]
+    fn the_function_name_follows_the_name_rules() {
+        let out = expanded(
+            quote!(),
+            quote!(
+                async fn report(ctx: &mut Ctx) {}
+            ),
+        );
+        assert!(
+            out.contains("the scenario takes its name from the function, and `name` is reserved"),
+            "{out}"
+        );
+        assert!(!out.contains("submit"), "{out}");
+        let out = expanded(
+            quote!(name = "daily"),
+            quote!(
+                async fn report(ctx: &mut Ctx) {}
+            ),
+        );
+        assert!(!out.contains("compile_error"), "{out}");
     }
 }

@@ -4,65 +4,67 @@ use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
-use syn::{Expr, ExprLit, ExprUnary, Lit, LitStr, Token, UnOp};
+use syn::{Expr, ExprLit, ExprPath, ExprUnary, Lit, LitStr, Token, UnOp};
 
+use crate::args::{self, Arg, Code};
 use crate::rules::duration::parse_timeout_ms;
+use crate::rules::names::{check_id_part, GATE_METRICS, PROVIDER_NAMES};
 use crate::rules::suggest::closest;
+use crate::rules::threshold::parse_thresholds;
+use crate::signature::RESERVED_PREFIX;
 
 /// Every option the attribute accepts, in the order the docs list them.
 pub(crate) const OPTION_NAMES: &[&str] = &[
     "name",
     "group",
+    "args",
+    "setup",
     "samples",
     "warmup",
     "concurrency",
     "timeout",
+    "connect_timeout",
+    "first_byte_timeout",
+    "first_token_timeout",
+    "idle_timeout",
+    "max_consecutive_failures",
     "model",
     "gate",
+    "threshold",
     "provider",
 ];
 
-/// Metric names `gate` accepts (the metrics whose regression fails the build).
-pub(crate) const GATE_METRICS: &[&str] = &[
-    "ttfb",
-    "ttft",
-    "ttfo",
-    "itl",
-    "itl_per_token",
-    "tpot",
-    "e2e",
-    "tokens_per_second",
+/// The options whose value is a duration string (`"30s"`).
+const DURATION_OPTIONS: &[&str] = &[
+    "timeout",
+    "connect_timeout",
+    "first_byte_timeout",
+    "first_token_timeout",
+    "idle_timeout",
 ];
-
-/// Providers `provider` accepts (the canonical names of `llm_bench::Provider::from_name`;
-/// `generic` needs a spec file, so only the environment can select it).
-pub(crate) const PROVIDER_NAMES: &[&str] = &[
-    "openai",
-    "openai_responses",
-    "openai_completions",
-    "azure",
-    "anthropic",
-    "gemini",
-    "cohere",
-    "cohere_v1",
-    "ollama",
-    "tgi",
-];
-
-/// Longest accepted `name` or `group`, in bytes.
-const MAX_ID_LEN: usize = 100;
 
 /// The options given in the attribute; `None` means "not given".
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Options {
     pub(crate) name: Option<String>,
     pub(crate) group: Option<String>,
+    /// `args = [...]`: one registration per value, in the order written.
+    pub(crate) args: Option<Vec<Arg>>,
+    /// `setup = path`: the function run once per scenario id before its warm-up.
+    pub(crate) setup: Option<Code<ExprPath>>,
     pub(crate) samples: Option<u32>,
     pub(crate) warmup: Option<u32>,
     pub(crate) concurrency: Option<u32>,
     pub(crate) timeout_ms: Option<u64>,
+    pub(crate) connect_timeout_ms: Option<u64>,
+    pub(crate) first_byte_timeout_ms: Option<u64>,
+    pub(crate) first_token_timeout_ms: Option<u64>,
+    pub(crate) idle_timeout_ms: Option<u64>,
+    pub(crate) max_consecutive_failures: Option<u32>,
     pub(crate) model: Option<String>,
     pub(crate) gate: Option<String>,
+    /// The thresholds in their normal form, joined with `", "`.
+    pub(crate) threshold: Option<String>,
     pub(crate) provider: Option<String>,
 }
 
@@ -77,10 +79,7 @@ impl Options {
         if let Err(error) = parser.parse2(args) {
             errors.push(error);
         }
-        match errors.into_iter().reduce(|mut all, next| {
-            all.combine(next);
-            all
-        }) {
+        match combine(errors) {
             Some(error) => Err(error),
             None => Ok(options),
         }
@@ -124,23 +123,49 @@ impl Options {
         }
         seen.push(key.clone());
         let value: Expr = meta.value()?.parse()?;
-        let result = match key.as_str() {
-            "name" => id_part(&key, &value).map(|v| self.name = Some(v)),
-            "group" => id_part(&key, &value).map(|v| self.group = Some(v)),
-            "samples" => integer(&key, &value, 1).map(|v| self.samples = Some(v)),
-            "warmup" => integer(&key, &value, 0).map(|v| self.warmup = Some(v)),
-            "concurrency" => integer(&key, &value, 1).map(|v| self.concurrency = Some(v)),
-            "timeout" => timeout(&value).map(|v| self.timeout_ms = Some(v)),
-            "model" => model(&value).map(|v| self.model = Some(v)),
-            "gate" => gate(&value).map(|v| self.gate = Some(v)),
-            "provider" => provider(&value).map(|v| self.provider = Some(v)),
-            _ => unreachable!("every name in OPTION_NAMES is handled"),
-        };
-        if let Err(error) = result {
+        if let Err(error) = self.set(&key, &value) {
             errors.push(error);
         }
         Ok(())
     }
+
+    /// Checks `value` for the option `key` (one of [`OPTION_NAMES`]) and stores it.
+    fn set(&mut self, key: &str, value: &Expr) -> syn::Result<()> {
+        match key {
+            "name" => id_part(key, value).map(|v| self.name = Some(v)),
+            "group" => id_part(key, value).map(|v| self.group = Some(v)),
+            "args" => args::parse(value).map(|v| self.args = Some(v)),
+            "setup" => setup(value).map(|v| self.setup = Some(v)),
+            "samples" => integer(key, value, 1).map(|v| self.samples = Some(v)),
+            "warmup" => integer(key, value, 0).map(|v| self.warmup = Some(v)),
+            "concurrency" => integer(key, value, 1).map(|v| self.concurrency = Some(v)),
+            "timeout" => duration(key, value).map(|v| self.timeout_ms = Some(v)),
+            "connect_timeout" => duration(key, value).map(|v| self.connect_timeout_ms = Some(v)),
+            "first_byte_timeout" => {
+                duration(key, value).map(|v| self.first_byte_timeout_ms = Some(v))
+            }
+            "first_token_timeout" => {
+                duration(key, value).map(|v| self.first_token_timeout_ms = Some(v))
+            }
+            "idle_timeout" => duration(key, value).map(|v| self.idle_timeout_ms = Some(v)),
+            "max_consecutive_failures" => {
+                integer(key, value, 0).map(|v| self.max_consecutive_failures = Some(v))
+            }
+            "model" => model(value).map(|v| self.model = Some(v)),
+            "gate" => gate(value).map(|v| self.gate = Some(v)),
+            "threshold" => threshold(value).map(|v| self.threshold = Some(v)),
+            "provider" => provider(value).map(|v| self.provider = Some(v)),
+            _ => unreachable!("every name in OPTION_NAMES is handled"),
+        }
+    }
+}
+
+/// All the errors as one (`None` when there are none).
+pub(crate) fn combine(errors: impl IntoIterator<Item = syn::Error>) -> Option<syn::Error> {
+    errors.into_iter().reduce(|mut all, next| {
+        all.combine(next);
+        all
+    })
 }
 
 /// Consumes the value of an option that is being reported, so parsing can go on.
@@ -166,28 +191,50 @@ fn unknown_option_message(key: Option<&str>) -> String {
     let Some(key) = key else {
         return format!("unknown #[llm_bench] option (the options are {valid})");
     };
-    let hint = match key {
+    let hint = known_mistake(key)
+        .or_else(|| closest(key, OPTION_NAMES).map(|near| format!(": did you mean `{near}`?")))
+        .unwrap_or_default();
+    format!("unknown #[llm_bench] option `{key}`{hint} (the options are {valid})")
+}
+
+/// The hint for an option name that users are known to reach for: another tool's name for
+/// an option, or an option's name with a unit (`idle_timeout_ms`).
+fn known_mistake(key: &str) -> Option<String> {
+    if let Some(stem) = key.strip_suffix("_ms") {
+        if DURATION_OPTIONS.contains(&stem) {
+            return Some(format!(": did you mean `{stem} = \"30s\"`?"));
+        }
+    }
+    let near = match key {
         "description" | "desc" | "doc" => {
-            ": the description is the first paragraph of the function's `///` doc comment"
-                .to_owned()
-        }
-        "iterations" | "iters" | "requests" | "runs" | "sample_size" | "n" => {
-            ": did you mean `samples`?".to_owned()
-        }
-        "parallelism" | "parallel" | "workers" | "threads" => {
-            ": did you mean `concurrency`?".to_owned()
+            return Some(
+                ": the description is the first paragraph of the function's `///` doc comment"
+                    .to_owned(),
+            )
         }
         "endpoint" | "url" | "base_url" | "host" | "api_key" | "key" => {
-            ": the endpoint and key come from the environment (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, ...) or from a `Client` of your own passed to `ctx.stream_with`; `provider = \"...\"` chooses the API".to_owned()
+            return Some(": the endpoint and key come from the environment (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, ...) or from a `Client` of your own passed to `ctx.stream_with`; `provider = \"...\"` chooses the API".to_owned())
         }
-        "timeout_ms" | "time_limit" | "deadline" => {
-            ": did you mean `timeout = \"30s\"`?".to_owned()
+        "time_limit" | "deadline" | "request_timeout" => {
+            return Some(": did you mean `timeout = \"30s\"`?".to_owned())
         }
-        _ => closest(key, OPTION_NAMES)
-            .map(|near| format!(": did you mean `{near}`?"))
-            .unwrap_or_default(),
+        "iterations" | "iters" | "requests" | "runs" | "sample_size" | "n" => "samples",
+        "parallelism" | "parallel" | "workers" | "threads" => "concurrency",
+        "connect" | "connection_timeout" | "connect_time" | "dial_timeout" => "connect_timeout",
+        "first_byte" | "ttfb_timeout" | "header_timeout" | "headers_timeout"
+        | "response_timeout" => "first_byte_timeout",
+        "first_token" | "ttft_timeout" | "first_event_timeout" => "first_token_timeout",
+        "idle" | "idle_time" | "read_timeout" | "stall_timeout" | "itl_timeout"
+        | "inter_token_timeout" | "stream_timeout" => "idle_timeout",
+        "max_failures" | "max_errors" | "consecutive_failures" | "max_consecutive_errors"
+        | "fail_fast" | "stop_after_failures" => "max_consecutive_failures",
+        "thresholds" | "slo" | "slos" | "assert" | "limits" | "budget" => "threshold",
+        "arg" | "params" | "parameters" | "values" | "inputs" | "cases" | "parametrize"
+        | "parameterize" => "args",
+        "before" | "before_all" | "init" | "prepare" | "setup_fn" | "fixture" => "setup",
+        _ => return None,
     };
-    format!("unknown #[llm_bench] option `{key}`{hint} (the options are {valid})")
+    Some(format!(": did you mean `{near}`?"))
 }
 
 /// A value that fits the option, for messages.
@@ -195,12 +242,16 @@ fn example(key: &str) -> &'static str {
     match key {
         "name" => "\"support\"",
         "group" => "\"chat\"",
+        "args" => "[128, 1024, 8192]",
+        "setup" => "prepare",
         "samples" => "40",
         "warmup" => "5",
         "concurrency" => "4",
-        "timeout" => "\"30s\"",
+        "max_consecutive_failures" => "10",
         "gate" => "\"ttft,tpot\"",
+        "threshold" => "\"p95 ttft < 800ms, errors < 1%\"",
         "provider" => "\"anthropic\"",
+        key if DURATION_OPTIONS.contains(&key) => "\"30s\"",
         _ => "\"gpt-4o-mini\"",
     }
 }
@@ -231,53 +282,10 @@ fn string<'a>(key: &str, value: &'a Expr) -> syn::Result<&'a LitStr> {
 }
 
 /// A `name` or `group`: it becomes a directory under `target/llm-bench/` and a filter
-/// word on the command line, so it is kept to a portable set of characters.
+/// word on the command line, so it must follow [`check_id_part`].
 fn id_part(key: &str, value: &Expr) -> syn::Result<String> {
     let lit = string(key, value)?;
     check_id_part(key, &lit.value()).map_err(|message| syn::Error::new_spanned(lit, message))
-}
-
-/// Checks a `name` or `group` value; the error is the message for the user.
-pub(crate) fn check_id_part(key: &str, text: &str) -> Result<String, String> {
-    if text.is_empty() {
-        return Err(format!("`{key}` must not be empty"));
-    }
-    if text.len() > MAX_ID_LEN {
-        return Err(format!(
-            "`{key}` is {} bytes long; the limit is {MAX_ID_LEN}",
-            text.len()
-        ));
-    }
-    if let Some(bad) = text
-        .chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' ')))
-    {
-        let shown = if bad.is_control() {
-            bad.escape_default().to_string()
-        } else {
-            bad.to_string()
-        };
-        let hint = if bad == '/' && key == "name" {
-            "; to put scenarios in a group, use `group = \"...\"`"
-        } else {
-            ""
-        };
-        return Err(format!(
-            "`{key}` may contain only ASCII letters, digits, `_`, `-`, `.` and spaces \
-             (it names a directory under target/llm-bench/), not `{shown}`{hint}"
-        ));
-    }
-    if text.starts_with(['.', ' ']) || text.ends_with(['.', ' ']) {
-        return Err(format!(
-            "`{key}` must not start or end with `.` or a space (it names a directory)"
-        ));
-    }
-    if text.starts_with('-') {
-        return Err(format!(
-            "`{key}` must not start with `-` (it would read as a command-line flag)"
-        ));
-    }
-    Ok(text.to_owned())
 }
 
 /// An integer option, at least `min`, that fits in a `u32`.
@@ -329,15 +337,15 @@ fn integer(key: &str, value: &Expr, min: u32) -> syn::Result<u32> {
     }
 }
 
-/// `timeout = "30s"`, in milliseconds.
-fn timeout(value: &Expr) -> syn::Result<u64> {
+/// A duration option (`timeout = "30s"`, `idle_timeout = "5s"`, ...), in milliseconds.
+fn duration(key: &str, value: &Expr) -> syn::Result<u64> {
     let number = match value {
         Expr::Lit(ExprLit {
             lit: Lit::Str(text),
             ..
         }) => {
             return parse_timeout_ms(&text.value()).map_err(|message| {
-                syn::Error::new_spanned(text, format!("invalid `timeout`: {message}"))
+                syn::Error::new_spanned(text, format!("invalid `{key}`: {message}"))
             });
         }
         Expr::Lit(ExprLit {
@@ -352,9 +360,64 @@ fn timeout(value: &Expr) -> syn::Result<u64> {
     Err(syn::Error::new_spanned(
         value,
         format!(
-            "expected a duration string with a unit (`ms`, `s` or `m`): write `timeout = \"{number}s\"`"
+            "expected a duration string with a unit (`ms`, `s` or `m`): write `{key} = \"{number}s\"`"
         ),
     ))
+}
+
+/// `setup = path::to::prepare`: the path of the function to run before the warm-up.
+fn setup(value: &Expr) -> syn::Result<Code<ExprPath>> {
+    let error = |message: String| Err(syn::Error::new_spanned(value, message));
+    match value {
+        Expr::Path(path) if path.attrs.is_empty() => {
+            let shadowed = path.qself.is_none()
+                && path
+                    .path
+                    .get_ident()
+                    .is_some_and(|ident| ident.unraw().to_string().starts_with(RESERVED_PREFIX));
+            if shadowed {
+                return error(format!(
+                    "names starting with `{RESERVED_PREFIX}` are reserved for the code #[llm_bench] generates; rename the setup function"
+                ));
+            }
+            Ok(Code(path.clone()))
+        }
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) => {
+            let shown = syn::parse_str::<syn::Path>(&text.value())
+                .map(|path| quote::ToTokens::to_token_stream(&path).to_string().replace(' ', ""))
+                .unwrap_or_else(|_| example("setup").to_owned());
+            error(format!(
+                "expected the path of a function, not a string: write `setup = {shown}`, without quotes"
+            ))
+        }
+        Expr::Call(call) if matches!(*call.func, Expr::Path(_)) => {
+            let func = &call.func;
+            let shown = quote::quote!(#func).to_string().replace(' ', "");
+            error(format!(
+                "write the function's path without calling it: `setup = {shown}` (the harness calls it with the `&mut Ctx`)"
+            ))
+        }
+        Expr::Closure(_) | Expr::Async(_) | Expr::Block(_) => error(
+            "`setup` takes the path of an `async fn prepare(ctx: &mut Ctx)` written elsewhere, not a closure or block: write `setup = prepare`".to_owned(),
+        ),
+        _ => error(
+            "expected the path of an `async fn prepare(ctx: &mut Ctx)`, such as `setup = prepare` or `setup = common::prepare`".to_owned(),
+        ),
+    }
+}
+
+/// `threshold = "p95 ttft < 800ms, errors < 1%"`, checked with the harness's own grammar and
+/// stored in its normal form (`p95 ttft < 800ms, errors < 1%`).
+fn threshold(value: &Expr) -> syn::Result<String> {
+    let lit = string("threshold", value)?;
+    let thresholds = parse_thresholds(&lit.value()).map_err(|message| {
+        syn::Error::new_spanned(lit, format!("invalid `threshold`: {message}"))
+    })?;
+    let texts: Vec<&str> = thresholds.iter().map(|t| t.text.as_str()).collect();
+    Ok(texts.join(", "))
 }
 
 /// `model = "..."`: any non-empty string.
@@ -428,7 +491,7 @@ fn provider(value: &Expr) -> syn::Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{check_id_part, Options};
+    use super::Options;
     use quote::quote;
 
     fn parse(tokens: proc_macro2::TokenStream) -> Result<Options, String> {
@@ -458,22 +521,186 @@ mod tests {
             model = "gpt-4o-mini",
             gate = "E2E, ttft,e2e,",
             provider = "Cohere-V1",
+            args = [128, 1024],
+            setup = common::prepare,
+            threshold = "P95 TTFT < 800 ms,errors<1%",
+            connect_timeout = "5s",
+            first_byte_timeout = "10s",
+            first_token_timeout = "15s",
+            idle_timeout = "500ms",
+            max_consecutive_failures = 0,
         ))
         .unwrap();
+        let args = options.args.as_ref().unwrap();
+        assert_eq!(
+            args.iter().map(|a| a.text.as_str()).collect::<Vec<_>>(),
+            ["128", "1024"]
+        );
+        assert_eq!(
+            format!("{:?}", options.setup.as_ref().unwrap()),
+            "`common :: prepare`"
+        );
         assert_eq!(
             options,
             Options {
                 name: Some("support v2".into()),
                 group: Some("chat".into()),
+                args: options.args.clone(),
+                setup: options.setup.clone(),
                 samples: Some(40),
                 warmup: Some(0),
                 concurrency: Some(4),
                 timeout_ms: Some(2_500),
+                connect_timeout_ms: Some(5_000),
+                first_byte_timeout_ms: Some(10_000),
+                first_token_timeout_ms: Some(15_000),
+                idle_timeout_ms: Some(500),
+                max_consecutive_failures: Some(0),
                 model: Some("gpt-4o-mini".into()),
                 gate: Some("e2e,ttft".into()),
+                threshold: Some("p95 ttft < 800ms, errors < 1%".into()),
                 provider: Some("cohere_v1".into()),
             }
         );
+    }
+
+    #[test]
+    fn threshold_is_checked_and_normalised() {
+        let options = parse(quote!(
+            threshold = "median e2e <= 2s , tokens_per_second > 40,"
+        ));
+        assert_eq!(
+            options.unwrap().threshold.as_deref(),
+            Some("p50 e2e <= 2s, p50 tokens_per_second > 40")
+        );
+        let err = parse(quote!(threshold = "p95 tft < 800ms")).unwrap_err();
+        assert!(
+            err.starts_with("invalid `threshold`: threshold `p95 tft < 800ms`: unknown metric `tft`: did you mean `ttft`?"),
+            "{err}"
+        );
+        let err = parse(quote!(threshold = "")).unwrap_err();
+        assert!(err.contains("no threshold given"), "{err}");
+        let err = parse(quote!(threshold = 800)).unwrap_err();
+        assert!(err.contains("expected a string"), "{err}");
+    }
+
+    #[test]
+    fn phase_timeouts_are_durations() {
+        let err = parse(quote!(idle_timeout = 5)).unwrap_err();
+        assert!(err.contains("write `idle_timeout = \"5s\"`"), "{err}");
+        let err = parse(quote!(connect_timeout = "5 sec")).unwrap_err();
+        assert!(
+            err.starts_with("invalid `connect_timeout`: unknown unit `sec`"),
+            "{err}"
+        );
+        let err = parse(quote!(first_byte_timeout = "0s")).unwrap_err();
+        assert!(err.contains("greater than zero"), "{err}");
+        let err = parse(quote!(first_token_timeout)).unwrap_err();
+        assert!(
+            err.contains("write `first_token_timeout = \"30s\"`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn max_consecutive_failures_is_a_count() {
+        let options = parse(quote!(max_consecutive_failures = 25)).unwrap();
+        assert_eq!(options.max_consecutive_failures, Some(25));
+        let err = parse(quote!(max_consecutive_failures = -1)).unwrap_err();
+        assert!(
+            err.contains("`max_consecutive_failures` cannot be negative"),
+            "{err}"
+        );
+        let err = parse(quote!(max_consecutive_failures = "3")).unwrap_err();
+        assert!(
+            err.contains("write `max_consecutive_failures = 3`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn setup_is_a_path() {
+        let options = parse(quote!(setup = prepare)).unwrap();
+        assert_eq!(format!("{:?}", options.setup.unwrap()), "`prepare`");
+        let options = parse(quote!(setup = super::fixtures::prepare)).unwrap();
+        assert_eq!(
+            format!("{:?}", options.setup.unwrap()),
+            "`super :: fixtures :: prepare`"
+        );
+        let err = parse(quote!(setup = "fixtures::prepare")).unwrap_err();
+        assert!(
+            err.contains("not a string: write `setup = fixtures::prepare`, without quotes"),
+            "{err}"
+        );
+        let err = parse(quote!(setup = prepare(ctx))).unwrap_err();
+        assert!(
+            err.contains("without calling it: `setup = prepare`"),
+            "{err}"
+        );
+        let err = parse(quote!(setup = |ctx| async {})).unwrap_err();
+        assert!(err.contains("not a closure or block"), "{err}");
+        let err = parse(quote!(setup = 3)).unwrap_err();
+        assert!(err.contains("expected the path of an `async fn"), "{err}");
+        let err = parse(quote!(setup = __llm_bench_setup)).unwrap_err();
+        assert!(err.contains("reserved"), "{err}");
+    }
+
+    #[test]
+    fn args_are_parsed_in_order() {
+        let options = parse(quote!(args = ["short", "long prompt"])).unwrap();
+        let texts: Vec<String> = options.args.unwrap().into_iter().map(|a| a.text).collect();
+        assert_eq!(texts, ["short", "long prompt"]);
+        let err = parse(quote!(args = [LEN])).unwrap_err();
+        assert!(
+            err.contains("constants and expressions are not supported"),
+            "{err}"
+        );
+        let err = parse(quote!(args = [])).unwrap_err();
+        assert!(err.contains("at least one value"), "{err}");
+    }
+
+    #[test]
+    fn reserved_names() {
+        let err = parse(quote!(name = "Report")).unwrap_err();
+        assert!(err.starts_with("`name` is reserved"), "{err}");
+        assert!(err.contains("`name = \"Report_1\"`"), "{err}");
+        let err = parse(quote!(group = "base")).unwrap_err();
+        assert!(err.starts_with("`group` is reserved"), "{err}");
+        let err = parse(quote!(args = [1, "change"])).unwrap_err();
+        assert!(
+            err.starts_with("the `args` value \"change\" is reserved"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn new_options_suggest_for_typos() {
+        for (typo, option) in [
+            ("idle", "idle_timeout"),
+            ("connect", "connect_timeout"),
+            ("first_token", "first_token_timeout"),
+            ("ttfb_timeout", "first_byte_timeout"),
+            ("idle_timout", "idle_timeout"),
+            ("max_failures", "max_consecutive_failures"),
+            ("thresholds", "threshold"),
+            ("params", "args"),
+            ("arg", "args"),
+            ("before_all", "setup"),
+        ] {
+            let key = quote::format_ident!("{}", typo);
+            let err = parse(quote!(#key = 1)).unwrap_err();
+            assert!(
+                err.contains(&format!("did you mean `{option}`?")),
+                "{typo}: {err}"
+            );
+        }
+        let err = parse(quote!(idle_timeout_ms = 500)).unwrap_err();
+        assert!(
+            err.contains("did you mean `idle_timeout = \"30s\"`?"),
+            "{err}"
+        );
+        let err = parse(quote!(timeout_ms = 500)).unwrap_err();
+        assert!(err.contains("did you mean `timeout = \"30s\"`?"), "{err}");
     }
 
     #[test]
@@ -581,36 +808,5 @@ mod tests {
             parse(quote!(r#name = "x")).unwrap().name.as_deref(),
             Some("x")
         );
-    }
-
-    #[test]
-    fn id_parts() {
-        assert!(check_id_part("name", "support-v2.1 fast_path").is_ok());
-        assert!(check_id_part("name", "")
-            .unwrap_err()
-            .contains("must not be empty"));
-        assert!(check_id_part("name", "a/b")
-            .unwrap_err()
-            .contains("group = "));
-        assert!(check_id_part("group", "a/b")
-            .unwrap_err()
-            .contains("not `/`"));
-        assert!(check_id_part("name", "a:b").is_err());
-        assert!(check_id_part("name", "a\\b").is_err());
-        assert!(check_id_part("name", "caf\u{e9}").is_err());
-        assert!(check_id_part("name", "tab\there")
-            .unwrap_err()
-            .contains("`\\t`"));
-        assert!(check_id_part("name", "..")
-            .unwrap_err()
-            .contains("start or end"));
-        assert!(check_id_part("name", ".hidden").is_err());
-        assert!(check_id_part("name", "trailing ").is_err());
-        assert!(check_id_part("name", "-flag")
-            .unwrap_err()
-            .contains("command-line flag"));
-        assert!(check_id_part("name", &"x".repeat(101))
-            .unwrap_err()
-            .contains("limit is 100"));
     }
 }

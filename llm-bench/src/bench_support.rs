@@ -74,6 +74,7 @@ static MEASURED: crate::scenario::Scenario = crate::scenario::Scenario {
     description: "",
     config: crate::scenario::ScenarioConfig::DEFAULT,
     arg: None,
+    arg_index: 0,
     setup: None,
     run: stream_short_answer,
 };

@@ -100,6 +100,9 @@ pub struct Scenario {
     /// For a parameterised scenario (`args = [...]`), the value this registration passes,
     /// as written (`128`, `short`); the id then ends with `/<arg>`.
     pub arg: Option<&'static str>,
+    /// The position of [`Scenario::arg`] in the attribute's `args` list (0 without
+    /// `args`): scenarios of one function run in the order their values are written.
+    pub arg_index: u32,
     /// Runs once before the warm-up (`setup = path`); its failure skips the scenario.
     pub setup: Option<ScenarioFn>,
     /// The function to call, once per request.
@@ -124,11 +127,18 @@ impl Scenario {
     }
 }
 
-/// Every scenario linked into this binary, sorted by module path, file and line.
+/// Every scenario linked into this binary, sorted by module path, file and line (and the
+/// values of a parameterised scenario as written).
 pub fn registered() -> Vec<&'static Scenario> {
     let mut all: Vec<&'static Scenario> = inventory::iter::<Scenario>.into_iter().collect();
     all.sort_by(|a, b| {
-        (a.module_path, a.file, a.line, a.name).cmp(&(b.module_path, b.file, b.line, b.name))
+        (a.module_path, a.file, a.line, a.name, a.arg_index).cmp(&(
+            b.module_path,
+            b.file,
+            b.line,
+            b.name,
+            b.arg_index,
+        ))
     });
     all
 }

@@ -284,19 +284,8 @@ mod tests {
     use crate::providers::openai::ChatRequest;
     use crate::scenario::ScenarioConfig;
 
-    /// Every name the attribute's `provider` accepts (llm-bench-macros' `PROVIDER_NAMES`).
-    const ATTRIBUTE_PROVIDERS: [&str; 10] = [
-        "openai",
-        "openai_responses",
-        "openai_completions",
-        "azure",
-        "anthropic",
-        "gemini",
-        "cohere",
-        "cohere_v1",
-        "ollama",
-        "tgi",
-    ];
+    /// Every name the attribute's `provider` accepts (the rule the attribute checks).
+    const ATTRIBUTE_PROVIDERS: &[&str] = crate::rules::names::PROVIDER_NAMES;
 
     fn scenario_speaking(provider: &'static str) -> &'static Scenario {
         fn run(_: &mut crate::Ctx) -> crate::scenario::ScenarioFuture<'_> {
@@ -314,6 +303,7 @@ mod tests {
                 ..ScenarioConfig::default()
             },
             arg: None,
+            arg_index: 0,
             setup: None,
             run,
         }))

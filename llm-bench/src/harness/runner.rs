@@ -574,6 +574,7 @@ mod tests {
             description: "",
             config: ScenarioConfig::default(),
             arg: None,
+            arg_index: 0,
             setup: None,
             run,
         }))

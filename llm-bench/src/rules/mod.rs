@@ -9,5 +9,6 @@
 #![allow(dead_code)]
 
 pub(crate) mod duration;
+pub(crate) mod names;
 pub(crate) mod suggest;
 pub(crate) mod threshold;
