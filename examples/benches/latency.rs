@@ -1,7 +1,6 @@
 //! How a team benchmarks its support bot. Run with `cargo bench -p llm-bench-examples`.
 
 use llm_bench::prelude::*;
-use llm_bench_examples::SupportBot;
 
 /// The question as the product sends it, through llm-bench's built-in client.
 #[llm_bench(samples = 20, concurrency = 2)]
@@ -12,14 +11,19 @@ async fn support_answer(ctx: &mut Ctx) -> llm_bench::Result<()> {
 }
 
 /// The same question through the team's own client: llm-bench times the stream it yields.
+/// The bot is pointed at the endpoint this scenario measures (the simulated one unless one
+/// is configured) and at its model; a client that ignored them would call whatever API it
+/// is configured for.
 #[llm_bench(samples = 20)]
 async fn support_answer_own_client(ctx: &mut Ctx) -> llm_bench::Result<()> {
-    let model = ctx.model().unwrap_or("llm-bench-mock").to_string();
-    let bot = SupportBot::new(ctx.client().base_url(), model);
+    let bot = my_app::SupportBot::new(
+        ctx.client().base_url(),
+        ctx.model().unwrap_or("llm-bench-mock"),
+    );
     let answer = bot
         .answer("How do I reset my password?")
         .await
-        .map_err(llm_bench::Error::scenario)?;
+        .map_err(llm_bench::Error::other)?;
     ctx.track(answer).await?;
     Ok(())
 }

@@ -2,18 +2,18 @@
 //! OpenAI-compatible endpoint with its own HTTP client. `benches/latency.rs` shows how the
 //! team benchmarks it with llm-bench, both through llm-bench's built-in client and by timing
 //! the stream this code produces.
+//!
+//! The library is named `my_app` (`[lib] name` in Cargo.toml), so that benchmarks and the
+//! documentation's snippets call it as `my_app::SupportBot`.
 
 use futures_util::{Stream, StreamExt};
 
 /// Errors of the support bot.
 #[derive(Debug, thiserror::Error)]
 pub enum BotError {
-    /// The HTTP request failed.
-    #[error("request failed: {0}")]
+    /// The HTTP request failed, or the endpoint answered with an error status.
+    #[error("request failed")]
     Http(#[from] reqwest::Error),
-    /// The endpoint answered with an error status.
-    #[error("endpoint answered {0}")]
-    Status(u16),
     /// A chunk was not the JSON we expect.
     #[error("bad chunk: {0}")]
     BadChunk(String),
@@ -60,10 +60,8 @@ impl SupportBot {
             .header("content-type", "application/json")
             .body(body.to_string())
             .send()
-            .await?;
-        if !response.status().is_success() {
-            return Err(BotError::Status(response.status().as_u16()));
-        }
+            .await?
+            .error_for_status()?;
         // A deliberately simple SSE reader, as app code often has: split on newlines, keep
         // `data:` lines, pick the text out of each chunk.
         let mut pending = String::new();
@@ -100,6 +98,47 @@ fn text_of_line(line: &str) -> Option<Result<String, BotError>> {
     (!text.is_empty()).then(|| Ok(text.to_string()))
 }
 
+// The documentation's snippets, compiled and run by `cargo test` as doctests of this crate:
+// each Markdown page below becomes the doc comment of an item that exists only under
+// `cfg(doctest)`, so rustdoc tests its ```rust blocks (```rust,no_run ones are compiled but
+// not run) and they can call this crate as `my_app::...`. A page added to `docs/` needs a
+// line here.
+
+// README.md
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
+// docs/scenarios.md
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/scenarios.md")]
+pub struct ScenariosDoctests;
+
+// docs/cli.md
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/cli.md")]
+pub struct CliDoctests;
+
+// docs/providers.md
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/providers.md")]
+pub struct ProvidersDoctests;
+
+// docs/statistics.md
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/statistics.md")]
+pub struct StatisticsDoctests;
+
+// docs/report.md
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/report.md")]
+pub struct ReportDoctests;
+
+// docs/ci.md
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/ci.md")]
+pub struct CiDoctests;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +150,45 @@ mod tests {
         assert!(text_of_line("data: [DONE]").is_none());
         assert!(text_of_line(": keep-alive").is_none());
         assert!(text_of_line(r#"data: {"choices":[{"delta":{"role":"assistant"}}]}"#).is_none());
+    }
+
+    /// What the README promises of `.map_err(llm_bench::Error::other)`: the cause chain is
+    /// kept, and a refused connection counts as `connect`.
+    #[tokio::test]
+    async fn a_refused_connection_keeps_its_cause_and_class() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let bot = SupportBot::new(format!("http://127.0.0.1:{port}/v1"), "m");
+        let err = match bot.answer("hi").await {
+            Ok(_) => panic!("nothing listens on port {port}"),
+            Err(e) => llm_bench::Error::other(e),
+        };
+        assert_eq!(err.class(), llm_bench::ErrorClass::Connect);
+        let line = err.describe();
+        assert!(line.starts_with("request failed: "), "{line}");
+        assert!(line.to_lowercase().contains("refused"), "{line}");
+    }
+
+    /// An error status counts as `http_status`.
+    #[tokio::test]
+    async fn an_error_status_counts_as_http_status() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let answer = "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\n\r\n";
+            socket.write_all(answer.as_bytes()).await.unwrap();
+        });
+        let bot = SupportBot::new(format!("http://127.0.0.1:{port}/v1"), "m");
+        let err = match bot.answer("hi").await {
+            Ok(_) => panic!("the endpoint answers 429"),
+            Err(e) => llm_bench::Error::other(e),
+        };
+        assert_eq!(err.class(), llm_bench::ErrorClass::HttpStatus);
+        assert!(err.describe().contains("429"), "{}", err.describe());
     }
 }
