@@ -247,6 +247,28 @@ impl Ctx {
         }
     }
 
+    /// Runs `work`, timing it as the span `name`: a named part of the invocation (retrieval,
+    /// reranking, a tool call) reported beside TTFT, so a pipeline shows where its time
+    /// goes. Returns what `work` returns. A span does not move the request clock.
+    ///
+    /// ```no_run
+    /// # use llm_bench::prelude::*;
+    /// # async fn retrieve(q: &str) -> llm_bench::Result<String> { Ok(q.into()) }
+    /// #[llm_bench]
+    /// async fn rag(ctx: &mut Ctx) -> llm_bench::Result<()> {
+    ///     let passages = ctx.span("retrieval", retrieve("reset password")).await?;
+    ///     ctx.stream(ChatRequest::new(passages).max_tokens(64)).await?;
+    ///     Ok(())
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub async fn span<F: IntoFuture>(&mut self, name: impl Into<String>, work: F) -> F::Output {
+        let start = Instant::now();
+        let output = work.await;
+        self.rec.span(name.into(), start, Instant::now());
+        output
+    }
+
     /// Reports the usage your own client received, so that [`Ctx::track`]ed requests count
     /// output tokens from the API rather than from the number of items.
     pub fn report_usage(&mut self, usage: Usage) {

@@ -184,6 +184,10 @@ pub struct StoredRun {
     pub itl_per_token_histogram: Vec<(u64, u64)>,
     /// Summary per metric (only metrics with values).
     pub summary: BTreeMap<Metric, Summary>,
+    /// Summary per span name ([`crate::Ctx::span`]): each successful request's total time
+    /// in the spans of that name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub spans: BTreeMap<String, Summary>,
     /// Bootstrap estimates per metric, over one value per successful request (ITL: each
     /// request's median gap).
     #[serde(default)]
@@ -654,6 +658,7 @@ pub(crate) mod tests {
             itl_histogram: vec![(10, 2)],
             itl_per_token_histogram: vec![],
             summary: BTreeMap::new(),
+            spans: BTreeMap::new(),
             estimates: BTreeMap::new(),
             errors: BTreeMap::new(),
             throughput: Throughput {

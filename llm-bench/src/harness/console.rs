@@ -85,7 +85,14 @@ pub(crate) fn scenario_block(
             "", "count", "mean", "p50", "p90", "p99", "max"
         );
         for (metric, s) in &run.summary {
-            let _ = writeln!(out, "{}", metric_row(*metric, s));
+            let _ = writeln!(out, "{}", metric_row(metric.label(), *metric, s));
+        }
+        for (name, s) in &run.spans {
+            let _ = writeln!(
+                out,
+                "{}",
+                metric_row(&format!("span {name}"), Metric::E2e, s)
+            );
         }
     }
     if let Some(line) = tokens_line(run) {
@@ -203,10 +210,10 @@ fn verdict_words(v: &Verdict) -> String {
     }
 }
 
-fn metric_row(metric: Metric, s: &Summary) -> String {
+/// One row of the figures table; `label` may be longer than the column (a span's name).
+fn metric_row(label: &str, metric: Metric, s: &Summary) -> String {
     format!(
-        "  {:<9}{:>7}{:>12}{:>12}{:>12}{:>12}{:>12}",
-        metric.label(),
+        "  {label:<9}{:>7}{:>12}{:>12}{:>12}{:>12}{:>12}",
         s.count,
         format_value(metric, s.mean),
         format_value(metric, s.p50),

@@ -560,6 +560,16 @@ mod tests {
         })
     }
 
+    /// A span of 20 ms, then a tracked stream of one item.
+    fn with_a_span(ctx: &mut Ctx) -> ScenarioFuture<'_> {
+        into_scenario_future(async move {
+            ctx.span("retrieval", tokio::time::sleep(Duration::from_millis(20)))
+                .await;
+            let items = futures_util::stream::iter([Ok::<_, std::io::Error>("answer")]);
+            ctx.track(items).await.map(|_| ())
+        })
+    }
+
     fn times_nothing(_: &mut Ctx) -> ScenarioFuture<'_> {
         into_scenario_future(async move {})
     }
@@ -740,6 +750,35 @@ mod tests {
         let itl = run.summary[&Metric::Itl].p50;
         let per_token = run.summary[&Metric::ItlPerToken].p50;
         assert!(per_token < itl, "{per_token} vs {itl}");
+    }
+
+    #[tokio::test]
+    async fn spans_are_timed_per_request_and_summarised() {
+        let server = MockServer::start(LatencyProfile::default()).await.unwrap();
+        let env = env_for(&server).await;
+        let (_tx, stop) = watch::channel(false);
+        let s = scenario("spans", with_a_span);
+        let live = Arc::new(Live::default());
+        let out = run_scenario(s, env, plan(3, 1), &Costing::default(), stop, live, |_| {}).await;
+        for sample in &out.samples {
+            assert!(sample.is_ok(), "{:?}", sample.error);
+            assert_eq!(sample.spans.len(), 1);
+            assert_eq!(sample.spans[0].name, "retrieval");
+            let ns = sample.span_ns("retrieval").unwrap();
+            assert!(ns >= 20_000_000, "{ns}");
+            // the tracked stream's clock started with the invocation, before the span
+            assert!(sample.ttft_ns.unwrap() >= ns);
+        }
+        let run = stored(s, plan(3, 1), out);
+        let summary = run.spans["retrieval"];
+        assert_eq!(summary.count, 3);
+        assert!(summary.p50 >= 20e6, "{summary:?}");
+        let block = crate::harness::console::scenario_block(
+            &run,
+            None,
+            &crate::stats::StatsConfig::default(),
+        );
+        assert!(block.contains("  span retrieval      3"), "{block}");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::harness::baseline::{estimates_for, reported_metrics};
 use crate::harness::runner::{PhaseOutcome, Plan};
-use crate::metrics::{histogram_of, Metric};
+use crate::metrics::{histogram_of, Metric, MetricHistogram, RequestSample, Summary};
 use crate::scenario::Scenario;
 use crate::stats::StatsConfig;
 use crate::store::{
@@ -35,6 +35,7 @@ pub(crate) fn stored_run(
             summary.insert(metric, s);
         }
     }
+    let spans = span_summaries(&outcome.samples);
     let mut errors = BTreeMap::new();
     for e in outcome.samples.iter().filter_map(|s| s.error.as_ref()) {
         *errors.entry(e.class).or_insert(0u64) += 1;
@@ -86,6 +87,7 @@ pub(crate) fn stored_run(
         itl_per_token_histogram,
         samples: outcome.samples,
         summary,
+        spans,
         estimates,
         errors,
         throughput: Throughput {
@@ -95,4 +97,28 @@ pub(crate) fn stored_run(
         origin: None,
         thresholds: Vec::new(),
     }
+}
+
+/// For each span name, the summary of each successful request's total time in it.
+fn span_summaries(samples: &[RequestSample]) -> BTreeMap<String, Summary> {
+    let mut names: Vec<&str> = samples
+        .iter()
+        .flat_map(|s| s.spans.iter().map(|span| span.name.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let mut h = MetricHistogram::new(Metric::E2e);
+            for total in samples
+                .iter()
+                .filter(|s| s.is_ok())
+                .filter_map(|s| s.span_ns(name))
+            {
+                h.record(total as f64);
+            }
+            h.summary().map(|summary| (name.to_string(), summary))
+        })
+        .collect()
 }

@@ -156,6 +156,7 @@ mod tests {
             arrivals_ns: None,
             error: None,
             cost_usd: None,
+            spans: Vec::new(),
         }
     }
 

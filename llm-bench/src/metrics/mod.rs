@@ -10,5 +10,5 @@ mod summary;
 
 pub use accounting::TokenAccounting;
 pub(crate) use recorder::Recorder;
-pub use sample::{RequestError, RequestSample, TokenSource};
+pub use sample::{RequestError, RequestSample, SpanTiming, TokenSource};
 pub use summary::{histogram_of, Metric, MetricHistogram, Summary};

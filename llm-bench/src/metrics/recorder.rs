@@ -8,7 +8,7 @@ use quanta::Instant;
 
 use crate::delta::{Delta, Usage};
 use crate::error::Error;
-use crate::metrics::sample::{RequestError, RequestSample, TokenSource};
+use crate::metrics::sample::{RequestError, RequestSample, SpanTiming, TokenSource};
 use crate::tokens::Tokenizer;
 
 /// The timeline of one request.
@@ -34,6 +34,8 @@ pub struct Recorder {
     error: Option<RequestError>,
     /// The error was noted by [`Recorder::fail_provisionally`].
     provisional_error: bool,
+    /// Named parts of the invocation ([`crate::Ctx::span`]).
+    spans: Vec<SpanTiming>,
     timed_streams: u32,
 }
 
@@ -57,6 +59,7 @@ impl Recorder {
             usage: None,
             error: None,
             provisional_error: false,
+            spans: Vec::new(),
             timed_streams: 0,
         }
     }
@@ -176,6 +179,17 @@ impl Recorder {
         }
     }
 
+    /// A named part of the invocation ran from `start` to `end`.
+    pub fn span(&mut self, name: String, start: Instant, end: Instant) {
+        let since_invocation =
+            |t: Instant| t.saturating_duration_since(self.invoked_at).as_nanos() as u64;
+        self.spans.push(SpanTiming {
+            name,
+            start_ns: since_invocation(start),
+            duration_ns: end.saturating_duration_since(start).as_nanos() as u64,
+        });
+    }
+
     /// True once an output event was recorded.
     #[inline]
     pub fn has_output(&self) -> bool {
@@ -254,6 +268,7 @@ impl Recorder {
             arrivals_ns: self.arrivals_ns,
             error: self.error,
             cost_usd: None,
+            spans: self.spans,
         }
     }
 }

@@ -26,6 +26,17 @@ pub struct RequestError {
     pub message: String,
 }
 
+/// A named part of an invocation timed with [`Ctx::span`](crate::Ctx::span).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpanTiming {
+    /// The span's name.
+    pub name: String,
+    /// When it began, in nanoseconds since the invocation started.
+    pub start_ns: u64,
+    /// How long it took, in nanoseconds.
+    pub duration_ns: u64,
+}
+
 /// The measurements of one request (one scenario invocation). Durations are nanoseconds.
 ///
 /// Definitions (DESIGN §4, printed in the README): `ttft_ns` is start to the first event
@@ -73,6 +84,10 @@ pub struct RequestSample {
     /// What the request cost in USD, when its model has a price (see [`crate::cost`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_usd: Option<f64>,
+    /// The named parts of the invocation timed with [`Ctx::span`](crate::Ctx::span), in
+    /// the order they ended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<SpanTiming>,
 }
 
 impl RequestSample {
@@ -98,6 +113,15 @@ impl RequestSample {
     pub fn tokens_per_second(&self) -> Option<f64> {
         let (e2e, tokens) = (self.e2e_ns?, self.output_tokens?);
         (e2e > 0).then(|| tokens as f64 * 1e9 / e2e as f64)
+    }
+
+    /// The total time of the spans called `name` in this request, if it had any.
+    pub fn span_ns(&self, name: &str) -> Option<u64> {
+        self.spans
+            .iter()
+            .filter(|s| s.name == name)
+            .map(|s| s.duration_ns)
+            .reduce(|a, b| a + b)
     }
 
     /// True when the request succeeded.

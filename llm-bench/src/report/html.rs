@@ -466,6 +466,19 @@ impl ScenarioPage {
                     median_ci,
                 })
             })
+            .collect::<Vec<StatRow>>();
+        let stats = stats
+            .into_iter()
+            .chain(run.spans.iter().map(|(name, sum)| StatRow {
+                metric: format!("span {name}"),
+                count: sum.count,
+                mean: format_ms(sum.mean),
+                p50: format_ms(sum.p50),
+                p90: format_ms(sum.p90),
+                p99: format_ms(sum.p99),
+                max: format_ms(sum.max),
+                median_ci: "–".into(),
+            }))
             .collect();
 
         let comparison = input.comparison.map(|c| ComparisonView {

@@ -89,9 +89,14 @@ pub const METRIC_DEFINITIONS: &[(&str, &str)] = &[
          successful requests per second of wall time.",
     ),
     (
+        "Spans",
+        "the time of each named part of an invocation timed with ctx.span (for example \
+         retrieval in a RAG pipeline): each request's total per span name.",
+    ),
+    (
         "Errors",
-        "by class (connect, timeout, HTTP status, mid-stream, malformed stream, scenario), \
-         never mixed into latency figures.",
+        "by class (connect, timeout per phase, HTTP status, mid-stream, malformed stream, \
+         configuration, scenario), never mixed into latency figures.",
     ),
 ];
 

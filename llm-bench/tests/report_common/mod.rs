@@ -53,6 +53,7 @@ pub fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
                 arrivals_ns: None,
                 error: Some(RequestError { class, message }),
                 cost_usd: None,
+                spans: vec![],
             });
             continue;
         }
@@ -85,6 +86,7 @@ pub fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
             arrivals_ns: (i < 3).then_some(arrivals),
             error: None,
             cost_usd: None,
+            spans: vec![],
         });
     }
     let mut summary = BTreeMap::new();
@@ -169,6 +171,7 @@ pub fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
         itl_histogram: itl.buckets(),
         itl_per_token_histogram: vec![],
         summary,
+        spans: BTreeMap::new(),
         estimates,
         errors,
         throughput: Throughput {
