@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use futures_util::stream::{self, Stream};
 use llm_bench::prelude::*;
 
 /// A short chat turn: what a support widget sends.
@@ -25,29 +24,33 @@ async fn long_generation(ctx: &mut Ctx) -> llm_bench::Result<()> {
     Ok(())
 }
 
-/// A stream from the user's own client, timed item by item with `ctx.track`. Here the
-/// "client" is an in-process generator standing in for a local model: 30 ms to the first
-/// token, then 5 ms per token.
-#[llm_bench(group = "own_client", samples = 20)]
-async fn tracked_local_model(ctx: &mut Ctx) -> llm_bench::Result<()> {
-    let text = ctx.track(local_model(40)).await?;
+/// A RAG answer through the team's own client (the examples crate's `SupportBot`), timed
+/// item by item with `ctx.track`: its retrieval step is a span, and the client is pointed
+/// at the endpoint the scenario measures (`ctx.client().base_url()`), so with nothing
+/// configured it talks to the simulated endpoint, never to a real API.
+#[llm_bench(group = "own_client", samples = 20, provider = "openai")]
+async fn rag_support_bot(ctx: &mut Ctx) -> llm_bench::Result<()> {
+    let passages = ctx.span("retrieval", retrieve("reset password")).await;
+    let bot = my_app::SupportBot::new(
+        ctx.client().base_url(),
+        ctx.model().unwrap_or("llm-bench-mock"),
+    );
+    let question = format!("How do I reset my password? Context: {passages}");
+    let answer = bot
+        .answer(&question)
+        .await
+        .map_err(llm_bench::Error::other)?;
+    let text = ctx.track(answer).await?;
     if text.is_empty() {
-        return Err(llm_bench::Error::scenario(
-            "the local model produced no text",
-        ));
+        return Err(llm_bench::Error::scenario("the bot answered nothing"));
     }
     Ok(())
 }
 
-fn local_model(tokens: u32) -> impl Stream<Item = Result<String, std::io::Error>> + Send {
-    stream::unfold(0u32, move |i| async move {
-        if i == tokens {
-            return None;
-        }
-        let delay = if i == 0 { 30 } else { 5 };
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-        Some((Ok(format!("tok{i} ")), i + 1))
-    })
+/// Stands in for a vector search: 15 ms.
+async fn retrieve(_query: &str) -> &'static str {
+    tokio::time::sleep(Duration::from_millis(15)).await;
+    "The account page has a reset link."
 }
 
 /// The same short answer in every API llm-bench speaks: with no endpoint configured, the

@@ -13,8 +13,10 @@ async fn support_answer(ctx: &mut Ctx) -> llm_bench::Result<()> {
 /// The same question through the team's own client: llm-bench times the stream it yields.
 /// The bot is pointed at the endpoint this scenario measures (the simulated one unless one
 /// is configured) and at its model; a client that ignored them would call whatever API it
-/// is configured for.
-#[llm_bench(samples = 20)]
+/// is configured for. The bot speaks OpenAI Chat Completions, so the scenario says so:
+/// `provider = "openai"` keeps its endpoint an OpenAI-compatible one whatever
+/// `LLM_BENCH_PROVIDER` selects.
+#[llm_bench(samples = 20, provider = "openai")]
 async fn support_answer_own_client(ctx: &mut Ctx) -> llm_bench::Result<()> {
     let bot = my_app::SupportBot::new(
         ctx.client().base_url(),
