@@ -29,6 +29,8 @@ pub fn format_duration_ns(ns: f64) -> String {
 }
 
 fn four_digits(v: f64) -> String {
+    // Decide the precision on the value as it will print: 9.9996 prints as 10.00.
+    let v = (v * 1000.0).round() / 1000.0;
     if v >= 100.0 {
         format!("{v:.1}")
     } else if v >= 10.0 {
@@ -79,20 +81,26 @@ pub(crate) fn scenario_block(
     if run.summary.is_empty() {
         let _ = writeln!(out, "  no successful request: nothing to summarise");
     } else {
+        let spans: Vec<(String, &Summary)> = run
+            .spans
+            .iter()
+            .map(|(name, s)| (format!("span {name}"), s))
+            .collect();
+        // Labels are 9 wide, or as wide as the longest span's.
+        let width = spans
+            .iter()
+            .map(|(l, _)| l.chars().count() + 1)
+            .fold(9, usize::max);
         let _ = writeln!(
             out,
-            "  {:<9}{:>7}{:>12}{:>12}{:>12}{:>12}{:>12}",
+            "  {:<width$}{:>7}{:>12}{:>12}{:>12}{:>12}{:>12}",
             "", "count", "mean", "p50", "p90", "p99", "max"
         );
         for (metric, s) in &run.summary {
-            let _ = writeln!(out, "{}", metric_row(metric.label(), *metric, s));
+            let _ = writeln!(out, "{}", metric_row(metric.label(), width, *metric, s));
         }
-        for (name, s) in &run.spans {
-            let _ = writeln!(
-                out,
-                "{}",
-                metric_row(&format!("span {name}"), Metric::E2e, s)
-            );
+        for (label, s) in &spans {
+            let _ = writeln!(out, "{}", metric_row(label, width, Metric::E2e, s));
         }
     }
     if let Some(line) = tokens_line(run) {
@@ -100,16 +108,15 @@ pub(crate) fn scenario_block(
     }
     out.push_str(&estimate_lines(run, comparison, stats));
     for t in &run.thresholds {
+        let outcome = match t.outcome {
+            ThresholdOutcome::Passed => "passed",
+            ThresholdOutcome::Breached => "BREACHED",
+            _ => "no data",
+        };
         let _ = writeln!(
             out,
-            "  threshold {:<28} {:>12}  {}",
-            t.threshold,
-            t.observed_text,
-            match t.outcome {
-                ThresholdOutcome::Passed => "passed",
-                ThresholdOutcome::Breached => "BREACHED",
-                _ => "no data",
-            }
+            "  threshold `{}`: {}, {outcome}",
+            t.threshold, t.observed_text
         );
     }
     for (class, n) in &run.errors {
@@ -210,10 +217,10 @@ fn verdict_words(v: &Verdict) -> String {
     }
 }
 
-/// One row of the figures table; `label` may be longer than the column (a span's name).
-fn metric_row(label: &str, metric: Metric, s: &Summary) -> String {
+/// One row of the figures table, its label `width` wide.
+fn metric_row(label: &str, width: usize, metric: Metric, s: &Summary) -> String {
     format!(
-        "  {label:<9}{:>7}{:>12}{:>12}{:>12}{:>12}{:>12}",
+        "  {label:<width$}{:>7}{:>12}{:>12}{:>12}{:>12}{:>12}",
         s.count,
         format_value(metric, s.mean),
         format_value(metric, s.p50),
@@ -251,5 +258,6 @@ mod tests {
         assert_eq!(format_duration_ns(999.0), "999.0 ns");
         assert_eq!(format_duration_ns(1_000.0), "1.000 µs");
         assert_eq!(format_duration_ns(184_230_000.0), "184.2 ms");
+        assert_eq!(format_duration_ns(9_999_600.0), "10.00 ms");
     }
 }

@@ -778,7 +778,11 @@ mod tests {
             None,
             &crate::stats::StatsConfig::default(),
         );
-        assert!(block.contains("  span retrieval      3"), "{block}");
+        assert!(block.contains("  span retrieval       3"), "{block}");
+        assert!(
+            block.contains("  TTFT                 3"),
+            "columns line up: {block}"
+        );
     }
 
     #[test]
