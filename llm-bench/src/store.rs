@@ -82,6 +82,8 @@ pub const NEW_DIR: &str = "new";
 pub const CHANGE_DIR: &str = "change";
 /// File name of a stored comparison.
 pub const COMPARISON_FILE: &str = "comparison.json";
+/// File name of the baseline run a stored comparison was made with, beside it.
+pub const COMPARED_BASELINE_FILE: &str = "baseline.json";
 /// The baseline `--save-baseline` writes when given no name (criterion's default).
 pub const DEFAULT_BASELINE: &str = "base";
 /// The `schema` field of an exported baseline bundle.
@@ -448,17 +450,48 @@ pub fn baseline_names(root: &Path, scenario_id: &str) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// Deletes a scenario's stored comparison, so a stale one is never read as current.
+/// Deletes a scenario's stored comparison (and the baseline run it compared with), so a
+/// stale one is never read as current.
 pub fn remove_comparison(root: &Path, scenario_id: &str) -> Result<()> {
+    let dir = scenario_dir(root, scenario_id).join(CHANGE_DIR);
+    for file in [COMPARISON_FILE, COMPARED_BASELINE_FILE] {
+        let path = dir.join(file);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io(format!("could not remove {}", path.display()), e))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Keeps the baseline run a comparison was made with, as
+/// `<root>/<id>/change/baseline.json`: saving the new run as that baseline afterwards (the
+/// default `base`) must not change what the report shows as the baseline.
+pub fn save_compared_baseline(root: &Path, scenario_id: &str, base: &StoredRun) -> Result<PathBuf> {
     let path = scenario_dir(root, scenario_id)
         .join(CHANGE_DIR)
-        .join(COMPARISON_FILE);
-    match fs::remove_file(&path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(Error::io(format!("could not remove {}", path.display()), e))
-        }
-        _ => Ok(()),
+        .join(COMPARED_BASELINE_FILE);
+    write_json(&path, base)?;
+    Ok(path)
+}
+
+/// The baseline run the latest comparison of a scenario was made with: the one kept by
+/// [`save_compared_baseline`], else (runs stored by earlier versions) the baseline of that
+/// name as stored now.
+pub fn load_compared_baseline(
+    root: &Path,
+    scenario_id: &str,
+    name: &str,
+) -> Result<Option<StoredRun>> {
+    let path = scenario_dir(root, scenario_id)
+        .join(CHANGE_DIR)
+        .join(COMPARED_BASELINE_FILE);
+    if path.is_file() {
+        return load_run(&path).map(Some);
     }
+    load_baseline(root, scenario_id, name)
 }
 
 /// Writes a scenario's comparison to `<root>/<id>/change/comparison.json`.

@@ -118,4 +118,33 @@ fn the_gate_fails_when_it_cannot_tell() {
     assert_eq!(stored.thresholds[1].outcome, ThresholdOutcome::Passed);
     let met = [&one[..], &["--threshold", "p95 ttft < 10s"]].concat();
     assert_eq!(run(&met), EXIT_OK);
+
+    // The default run compares with `base`, then saves itself as `base`: the report still
+    // shows the baseline it was compared with, not the run that replaced it.
+    let default = [
+        "--bench",
+        "--exact",
+        "verdicts/answer",
+        "--samples",
+        "10",
+        "--quiet",
+    ];
+    assert_eq!(run(&default), EXIT_OK);
+    std::env::set_var("LLM_BENCH_MOCK_PROFILE", format!("{profile},scale=2"));
+    assert_eq!(run(&default), EXIT_OK);
+    let ttft = |r: &store::StoredRun| r.summary[&Metric::Ttft].p50;
+    let new = store::load_new(root, "verdicts/answer").unwrap();
+    let saved = store::load_baseline(root, "verdicts/answer", "base")
+        .unwrap()
+        .unwrap();
+    let compared = store::load_compared_baseline(root, "verdicts/answer", "base")
+        .unwrap()
+        .unwrap();
+    assert_eq!(ttft(&saved), ttft(&new), "the new run is the base now");
+    assert!(
+        ttft(&compared) < ttft(&new) * 0.7,
+        "{} vs {}",
+        ttft(&compared),
+        ttft(&new)
+    );
 }

@@ -454,22 +454,18 @@ fn judge_and_print(
     status: &mut Status,
 ) {
     let id = &run.scenario.id;
-    let (comparison, note) = match choice {
-        BaselineChoice::Compare { name, run: base } => (
-            Some(baseline::compare_runs(
-                run,
-                &base,
-                &name,
-                gate,
-                &settings.stats,
-            )),
-            None,
-        ),
-        BaselineChoice::Nothing { note } => (None, note),
+    let (comparison, base, note) = match choice {
+        BaselineChoice::Compare { name, run: base } => {
+            let c = baseline::compare_runs(run, &base, &name, gate, &settings.stats);
+            (Some(c), Some(base), None)
+        }
+        BaselineChoice::Nothing { note } => (None, None, note),
     };
-    let stored = match &comparison {
-        Some(c) => store::save_comparison(&settings.root, c).map(|_| ()),
-        None => store::remove_comparison(&settings.root, id),
+    let stored = match (&comparison, &base) {
+        (Some(c), Some(base)) => store::save_comparison(&settings.root, c)
+            .and_then(|_| store::save_compared_baseline(&settings.root, id, base))
+            .map(|_| ()),
+        _ => store::remove_comparison(&settings.root, id),
     };
     if let Err(e) = stored {
         eprintln!("error: {e}");

@@ -118,7 +118,7 @@ fn load_all(root: &Path, runs: Vec<StoredRun>) -> Result<Vec<Loaded>> {
         .map(|run| {
             let stored = store::load_comparison(root, &run.scenario.id)?;
             let baseline = match &stored {
-                Some(c) => store::load_baseline(root, &run.scenario.id, &c.baseline)?,
+                Some(c) => store::load_compared_baseline(root, &run.scenario.id, &c.baseline)?,
                 None => None,
             };
             let comparison = stored.map(|c| {

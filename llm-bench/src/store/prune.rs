@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::manifest::load_manifests;
-use super::{scenario_dir, RunOrigin, COMPARISON_FILE, RUN_FILE};
+use super::{scenario_dir, RunOrigin, COMPARED_BASELINE_FILE, COMPARISON_FILE, RUN_FILE};
 use crate::error::{Error, Result};
 
 /// Removes every stored result (`new/`, `change/`, every baseline) of the scenarios that
@@ -103,6 +103,10 @@ fn stored_scenarios(root: &Path) -> Result<Vec<StoredScenario>> {
                         scenario.id = head.scenario;
                     }
                     scenario.files.push(comparison_file);
+                    let compared = run_dir.join(COMPARED_BASELINE_FILE);
+                    if compared.is_file() {
+                        scenario.files.push(compared);
+                    }
                 }
             }
         }
