@@ -255,23 +255,25 @@ pub(crate) fn describe_chain(error: &(dyn std::error::Error + 'static)) -> Strin
 /// `text` cut to at most `max` characters at a word boundary, with `…` when cut (a single
 /// word longer than `max` is cut inside it).
 pub(crate) fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+    let head = cut_between_words(text, max.saturating_sub(1));
+    if head.len() == text.len() && text.chars().count() <= max {
         return text.to_string();
     }
-    let cut_at = text
-        .char_indices()
-        .nth(max.saturating_sub(1))
-        .map(|(i, _)| i)
-        .unwrap_or(text.len());
+    format!("{head}…")
+}
+
+/// The start of `text`, at most `max` characters long, ending between words where it is
+/// cut (inside a word only when the first half holds no space); `text` itself when short.
+pub(crate) fn cut_between_words(text: &str, max: usize) -> &str {
+    let Some((cut_at, _)) = text.char_indices().nth(max) else {
+        return text;
+    };
     let head = &text[..cut_at];
     let head = match head.rfind(char::is_whitespace) {
         Some(space) if space > cut_at / 2 => &head[..space],
         _ => head,
     };
-    format!(
-        "{}…",
-        head.trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == ':')
-    )
+    head.trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == ':')
 }
 
 /// The classes failed requests are counted under.
@@ -398,5 +400,10 @@ mod tests {
         );
         assert_eq!(shorten("abcdefghijklmnop", 5), "abcd…");
         assert_eq!(shorten("ééé", 2), "é…");
+        assert_eq!(
+            cut_between_words("rate limit exceeded, retry", 22),
+            "rate limit exceeded"
+        );
+        assert_eq!(cut_between_words("short", 10), "short");
     }
 }

@@ -836,7 +836,12 @@ impl Client {
         while !text.is_char_boundary(cut) {
             cut -= 1;
         }
-        let mut kept = text[..cut].to_string();
+        let cut_short = cut < text.len();
+        let mut kept = if cut_short {
+            crate::error::cut_between_words(&text, text[..cut].chars().count()).to_string()
+        } else {
+            text
+        };
         // A key cut off at the end of the kept part would still show its start.
         for secret in self.secrets() {
             for len in (4..secret.len()).rev() {
@@ -846,6 +851,9 @@ impl Client {
                     break;
                 }
             }
+        }
+        if cut_short {
+            kept.push('…');
         }
         kept
     }
