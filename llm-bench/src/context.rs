@@ -193,9 +193,11 @@ impl Ctx {
     ///
     /// Items are anything that carries text ([`TokenText`]: `String`, `&str`, [`Delta`], or
     /// your own type). Every item with text counts as one output event; unless you call
-    /// [`Ctx::report_usage`], the output token count is the number of such items, marked as
-    /// counted. An `Err` item fails the request: it keeps the error's causes, and is
-    /// counted under the class they show (see [`Error::other`]), else `scenario`.
+    /// [`Ctx::report_usage`], the output tokens are counted from the items' text (at least
+    /// one per item; see [`TokenText::tokens`]), marked as counted. An `Err` item fails the request: it keeps the error's causes, and is
+    /// counted under the class they show (see [`Error::other`]), else `scenario`. The
+    /// first-token and idle time limits apply: a stream that stalls past them ends there,
+    /// and the request fails as `first_token_timeout` or `idle_timeout`.
     ///
     /// Await it to drain the stream and get the whole text, or poll it as a stream:
     ///
