@@ -656,6 +656,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub(crate) mod tests {
     use super::*;
 
+    /// The origin of runs of bench target `target` in invocation `invocation`.
+    pub(crate) fn origin(invocation: &str, target: &str) -> RunOrigin {
+        RunOrigin {
+            invocation: invocation.into(),
+            bench_target: target.into(),
+        }
+    }
+
     /// A minimal stored run of `id` (no samples), with no origin.
     pub(crate) fn sample_run(id: &str) -> StoredRun {
         StoredRun {

@@ -140,18 +140,12 @@ fn load_all(root: &Path, runs: Vec<StoredRun>) -> Result<Vec<Loaded>> {
 
 #[cfg(test)]
 mod tests {
+    use crate::store::tests::origin;
     use std::fs;
 
     use super::*;
     use crate::store::tests::sample_run;
     use crate::store::{ThresholdOutcome, ThresholdResult};
-
-    fn origin(invocation: &str, target: &str) -> RunOrigin {
-        RunOrigin {
-            invocation: invocation.into(),
-            bench_target: target.into(),
-        }
-    }
 
     fn store_run(root: &Path, id: &str, from: Option<&RunOrigin>) -> StoredRun {
         let mut run = sample_run(id);

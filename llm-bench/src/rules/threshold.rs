@@ -16,20 +16,16 @@
 //!
 //! Keep this file free of anything but `std`: the attribute crate compiles it too.
 
+use super::names::GATE_METRICS;
 use super::suggest::closest;
 
-/// Metric names a threshold (and `gate`) accepts, with `errors` for thresholds only.
-pub(crate) const THRESHOLD_METRICS: &[&str] = &[
-    "ttfb",
-    "ttft",
-    "ttfo",
-    "itl",
-    "itl_per_token",
-    "tpot",
-    "e2e",
-    "tokens_per_second",
-    "errors",
-];
+/// The pseudo-metric of thresholds on the share of failed requests.
+pub(crate) const ERRORS: &str = "errors";
+
+/// The metric names a threshold accepts: every gate metric, and `errors`.
+fn threshold_metrics() -> impl Iterator<Item = &'static str> {
+    GATE_METRICS.iter().copied().chain([ERRORS])
+}
 
 /// The statistic a threshold bounds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -80,7 +76,7 @@ impl Op {
 pub(crate) struct Threshold {
     /// The statistic; `None` for `errors`.
     pub(crate) stat: Option<Stat>,
-    /// One of [`THRESHOLD_METRICS`].
+    /// A gate metric name (`ttft`, ...) or [`ERRORS`].
     pub(crate) metric: &'static str,
     pub(crate) op: Op,
     /// Nanoseconds for times, tokens per second, or a fraction (0 to 1) for `errors`.
@@ -148,9 +144,7 @@ fn parse_one(text: &str) -> Result<Threshold, String> {
                 .into(),
         ),
     };
-    let metric = THRESHOLD_METRICS
-        .iter()
-        .copied()
+    let metric = threshold_metrics()
         .find(|m| *m == metric_word)
         .ok_or_else(|| {
             let hint = match metric_word {
@@ -159,13 +153,13 @@ fn parse_one(text: &str) -> Result<Threshold, String> {
                 }
                 "tps" | "throughput" | "tokens/s" => ": did you mean `tokens_per_second`?".into(),
                 "latency" => ": name the latency metric: `e2e`, `ttft`, `tpot`, ...".into(),
-                word => closest(word, THRESHOLD_METRICS)
+                word => closest(word, &threshold_metrics().collect::<Vec<_>>())
                     .map(|near| format!(": did you mean `{near}`?"))
                     .unwrap_or_default(),
             };
             format!(
                 "unknown metric `{metric_word}`{hint} (the metrics are {})",
-                THRESHOLD_METRICS.join(", ")
+                threshold_metrics().collect::<Vec<_>>().join(", ")
             )
         })?;
     let value = right.trim();
@@ -173,7 +167,7 @@ fn parse_one(text: &str) -> Result<Threshold, String> {
         return Err("has no value after the operator".into());
     }
     let (stat, limit, shown) = match metric {
-        "errors" => {
+        ERRORS => {
             if stat.is_some() {
                 return Err(
                     "`errors` is a share of requests: write `errors < 1%`, with no statistic"

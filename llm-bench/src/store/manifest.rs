@@ -121,14 +121,8 @@ pub(crate) fn load_manifests(root: &Path) -> Result<BTreeMap<String, TargetManif
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::origin;
     use super::*;
-
-    fn origin(invocation: &str, target: &str) -> RunOrigin {
-        RunOrigin {
-            invocation: invocation.into(),
-            bench_target: target.into(),
-        }
-    }
 
     #[test]
     fn a_manifest_round_trips_and_lists_every_registered_id() {

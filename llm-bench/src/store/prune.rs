@@ -195,19 +195,13 @@ fn remove_empty_dirs(root: &Path, dir: &Path) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::origin;
     use super::super::tests::sample_run;
     use super::super::{
         record_target, save_baseline, save_comparison, save_new, StoredComparison, StoredRun,
         RUN_SCHEMA_VERSION,
     };
     use super::*;
-
-    fn origin(invocation: &str, target: &str) -> RunOrigin {
-        RunOrigin {
-            invocation: invocation.into(),
-            bench_target: target.into(),
-        }
-    }
 
     fn run_of(id: &str, target: Option<&str>) -> StoredRun {
         let mut run = sample_run(id);

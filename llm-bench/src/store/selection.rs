@@ -72,16 +72,10 @@ fn place(
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::origin;
     use super::super::tests::sample_run;
     use super::super::{record_target, save_new};
     use super::*;
-
-    fn origin(invocation: &str, target: &str) -> RunOrigin {
-        RunOrigin {
-            invocation: invocation.into(),
-            bench_target: target.into(),
-        }
-    }
 
     fn ids(runs: &[StoredRun]) -> Vec<&str> {
         runs.iter().map(|r| r.scenario.id.as_str()).collect()
