@@ -133,6 +133,15 @@ fn run(args: &[&str]) -> i32 {
     run_with_args(Args::try_parse_from(argv).expect("valid arguments"))
 }
 
+/// One measured request of scenario `id`, no warm-up, no baseline saved, with `extra`
+/// arguments.
+fn once(id: &str, extra: &[&str]) -> i32 {
+    let mut args = vec!["--bench", "--exact", id, "--samples", "1", "--warmup", "0"];
+    args.extend_from_slice(extra);
+    args.extend(["--discard-baseline", "--quiet"]);
+    run(&args)
+}
+
 fn first_error(root: &std::path::Path, id: &str) -> (ErrorClass, String) {
     let run = store::load_new(root, id).expect("a stored run");
     let e = run.samples[0].error.clone().expect("a failed request");
@@ -230,59 +239,24 @@ fn problems_are_found_early_and_reported_once() {
     // comes while the server keeps the connection alive, a stream that falls silent.
     let keep_alive = rt.block_on(hostile(Behaviour::KeepAliveOnly));
     std::env::set_var("OPENAI_BASE_URL", &keep_alive.url);
-    let code = run(&[
-        "--bench",
-        "--exact",
-        "ff/ask",
-        "--samples",
-        "1",
-        "--warmup",
-        "0",
-        "--first-token-timeout",
-        "300ms",
-        "--discard-baseline",
-        "--quiet",
-    ]);
+    let code = once("ff/ask", &["--first-token-timeout", "300ms"]);
     assert_eq!(code, EXIT_FAILED, "every request failed");
     assert_eq!(first_error(root, "ff/ask").0, ErrorClass::FirstTokenTimeout);
     drop(keep_alive);
 
     let one_token = rt.block_on(hostile(Behaviour::OneTokenThenSilence));
     std::env::set_var("OPENAI_BASE_URL", &one_token.url);
-    run(&[
-        "--bench",
-        "--exact",
-        "ff/ask",
-        "--samples",
-        "1",
-        "--warmup",
-        "0",
-        "--idle-timeout",
-        "300ms",
-        "--discard-baseline",
-        "--quiet",
-    ]);
+    once("ff/ask", &["--idle-timeout", "300ms"]);
     let (class, message) = first_error(root, "ff/ask");
     assert_eq!(class, ErrorClass::IdleTimeout, "{message}");
     drop(one_token);
 
     let headers_only = rt.block_on(hostile(Behaviour::HeadersThenSilence));
     std::env::set_var("OPENAI_BASE_URL", &headers_only.url);
-    run(&[
-        "--bench",
-        "--exact",
+    once(
         "ff/ask",
-        "--samples",
-        "1",
-        "--warmup",
-        "0",
-        "--idle-timeout",
-        "300ms",
-        "--first-token-timeout",
-        "10s",
-        "--discard-baseline",
-        "--quiet",
-    ]);
+        &["--idle-timeout", "300ms", "--first-token-timeout", "10s"],
+    );
     assert_eq!(first_error(root, "ff/ask").0, ErrorClass::IdleTimeout);
 
     // A missing model is a configuration error: reported once, the scenario stops at once,
@@ -310,35 +284,13 @@ fn problems_are_found_early_and_reported_once() {
 
     // Tracked streams: the idle limit applies to them too, and an error keeps its cause and
     // its class.
-    let code = run(&[
-        "--bench",
-        "--exact",
-        "ff/tracked_stall",
-        "--samples",
-        "1",
-        "--warmup",
-        "0",
-        "--idle-timeout",
-        "300ms",
-        "--discard-baseline",
-        "--quiet",
-    ]);
+    let code = once("ff/tracked_stall", &["--idle-timeout", "300ms"]);
     assert_eq!(code, EXIT_FAILED);
     assert_eq!(
         first_error(root, "ff/tracked_stall").0,
         ErrorClass::IdleTimeout
     );
-    run(&[
-        "--bench",
-        "--exact",
-        "ff/tracked_refused",
-        "--samples",
-        "1",
-        "--warmup",
-        "0",
-        "--discard-baseline",
-        "--quiet",
-    ]);
+    once("ff/tracked_refused", &[]);
     let (class, message) = first_error(root, "ff/tracked_refused");
     assert_eq!(class, ErrorClass::Connect, "{message}");
     assert_eq!(message, "could not fetch the answer: Connection refused");

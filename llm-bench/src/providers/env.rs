@@ -405,18 +405,9 @@ mod tests {
 
     #[test]
     fn every_named_provider_has_variables() {
-        for name in [
-            "openai",
-            "responses",
-            "completions",
-            "azure",
-            "anthropic",
-            "gemini",
-            "cohere",
-            "cohere_v1",
-            "ollama",
-            "tgi",
-        ] {
+        // every name the attribute accepts, and two aliases
+        let names = crate::rules::names::PROVIDER_NAMES.iter().copied();
+        for name in names.chain(["responses", "completions"]) {
             let p = Provider::from_name(name).unwrap();
             let v = vars_of(&p);
             assert!(!v.key.is_empty(), "{name}");
