@@ -245,7 +245,7 @@ pub(crate) async fn run_scenario(
     if let Some(setup) = scenario.setup {
         if let Err(e) = run_setup(setup, env.clone(), plan.timeout).await {
             return nothing(Some(format!(
-                "its setup failed: {}: {}",
+                "stopped before its first request: its setup failed: {}: {}",
                 e.class, e.message
             )));
         }
@@ -570,6 +570,12 @@ mod tests {
         })
     }
 
+    fn failing_setup(_: &mut Ctx) -> ScenarioFuture<'_> {
+        into_scenario_future(async move {
+            Err::<(), _>(std::io::Error::other("the fixture file is missing"))
+        })
+    }
+
     fn times_nothing(_: &mut Ctx) -> ScenarioFuture<'_> {
         into_scenario_future(async move {})
     }
@@ -750,6 +756,26 @@ mod tests {
         let itl = run.summary[&Metric::Itl].p50;
         let per_token = run.summary[&Metric::ItlPerToken].p50;
         assert!(per_token < itl, "{per_token} vs {itl}");
+    }
+
+    #[tokio::test]
+    async fn a_failed_setup_skips_the_scenario_before_any_request() {
+        let server = MockServer::start(LatencyProfile::default()).await.unwrap();
+        let env = env_for(&server).await;
+        let (_tx, stop) = watch::channel(false);
+        let s: &'static Scenario = Box::leak(Box::new(Scenario {
+            setup: Some(failing_setup),
+            ..*scenario("with_setup", twenty_tokens)
+        }));
+        let live = Arc::new(Live::default());
+        let out = run_scenario(s, env, plan(5, 1), &Costing::default(), stop, live, |_| {}).await;
+        assert!(out.samples.is_empty());
+        let reason = out.stopped_early.unwrap();
+        assert!(
+            reason.contains("setup failed: scenario: the fixture file is missing"),
+            "{reason}"
+        );
+        assert!(server.truth().is_empty(), "no request was sent");
     }
 
     #[tokio::test]
