@@ -324,7 +324,8 @@ fn page_names_do_not_collide() {
 #[test]
 fn a_run_where_every_request_failed_still_reports() {
     let dir = tempfile::tempdir().unwrap();
-    let r = run("down", 4, 10, &[0, 1, 2, 3]);
+    let mut r = run("down", 4, 10, &[0, 1, 2, 3]);
+    r.stopped_early = Some("stopped after 4 failed requests in a row".into());
     let files = write_html(
         dir.path(),
         &ReportSet::new(&[ReportInput::new(&r)]),
@@ -333,6 +334,10 @@ fn a_run_where_every_request_failed_still_reports() {
     .unwrap();
     let page = fs::read_to_string(&files.pages[0]).unwrap();
     assert!(page.contains("No successful request"));
+    assert!(
+        page.contains("stopped after 4 failed requests in a row"),
+        "the page says why"
+    );
     assert!(page.contains("id=\"chart-errors\""));
     assert!(page.contains("id=\"chart-latency-over-time\""));
 }

@@ -417,6 +417,15 @@ impl ScenarioPage {
             ),
             term("report generated", opts.generated_at.clone()),
         ];
+        if let Some(reason) = &run.stopped_early {
+            measured.push(term("stopped early", reason.clone()));
+        }
+        if run.stopped_by_budget {
+            measured.push(term(
+                "stopped early",
+                "the cost budget (--max-cost) was spent".into(),
+            ));
+        }
         if let Some(commit) = &opts.git_commit {
             measured.push(term("git commit", commit.clone()));
         }
