@@ -14,6 +14,7 @@ use crate::harness::cli::Args;
 use crate::harness::console;
 use crate::harness::endpoint::{Endpoint, Endpoints};
 use crate::harness::gate::{self, Judgement};
+use crate::harness::problem::Problem;
 use crate::harness::progress::{Mode, Progress};
 use crate::harness::runner::{self, Costing};
 use crate::harness::settings::{ScenarioSettings, Settings};
@@ -51,7 +52,7 @@ pub(crate) fn preflight<'e>(
     selected: &[&'static Scenario],
     registered: &[&'static Scenario],
     endpoints: &'e Endpoints,
-) -> Result<Vec<Prepared<'e>>, Vec<String>> {
+) -> Result<Vec<Prepared<'e>>, Vec<Problem>> {
     let mut errors = Vec::new();
     if let Err(e) = check_layout(registered, &baselines_in_use(args)) {
         errors.push(e);
@@ -69,7 +70,7 @@ pub(crate) fn preflight<'e>(
         let endpoint = match endpoints.for_scenario(scenario) {
             Ok(e) => e,
             Err(e) => {
-                errors.push(e.to_string());
+                errors.push(e.into());
                 continue;
             }
         };
@@ -79,10 +80,10 @@ pub(crate) fn preflight<'e>(
             .as_deref()
             .and_then(|m| settings.pricing.price(m));
         if settings.budget.is_some() && price.is_none() {
-            errors.push(format!(
-                "--max-cost cannot be enforced for `{id}`: no price for model `{}`; add it to a pricing file (--pricing)",
-                info.model.as_deref().unwrap_or("unknown")
-            ));
+            errors.push(Problem::NoPrice {
+                id: id.clone(),
+                model: info.model.clone().unwrap_or_else(|| "unknown".into()),
+            });
         }
         let concurrency = scenario_settings.plan.concurrency;
         let baseline = match choose_baseline(args, settings, &id, &info, concurrency) {
@@ -130,13 +131,13 @@ fn baselines_in_use(args: &Args) -> Vec<String> {
 pub(crate) fn check_layout(
     scenarios: &[&'static Scenario],
     baselines: &[String],
-) -> Result<(), String> {
+) -> Result<(), Problem> {
     let ids: Vec<String> = scenarios.iter().map(|s| s.id()).collect();
     for id in &ids {
         if id == "report" || id.starts_with("report/") {
-            return Err(format!(
+            return Err(Problem::Layout(format!(
                 "scenario `{id}` would be stored inside the report folder (target/llm-bench/report): rename its group or name"
-            ));
+            )));
         }
         for other in &ids {
             let Some(last) = other
@@ -151,9 +152,9 @@ pub(crate) fn check_layout(
                 .chain(baselines.iter().cloned())
                 .find(|dir| dir.eq_ignore_ascii_case(last));
             if let Some(dir) = clash {
-                return Err(format!(
+                return Err(Problem::Layout(format!(
                     "scenario `{other}` would be stored where scenario `{id}` keeps its `{dir}` run; rename one of them or choose another baseline name"
-                ));
+                )));
             }
         }
     }
@@ -167,29 +168,25 @@ fn choose_baseline(
     id: &str,
     endpoint: &EndpointInfo,
     concurrency: u32,
-) -> Result<BaselineChoice, String> {
+) -> Result<BaselineChoice, Problem> {
     let Some((name, required)) = args.baseline_to_compare() else {
         return Ok(BaselineChoice::Nothing { note: None });
     };
     let base = match store::load_baseline(&settings.root, id, name) {
         Ok(Some(base)) => base,
         Ok(None) if required => {
-            let stored = store::baseline_names(&settings.root, id).unwrap_or_default();
-            let hint = if stored.is_empty() {
-                "it has none; save one with --save-baseline".to_string()
-            } else {
-                format!("it has {}", stored.join(", "))
-            };
-            return Err(format!(
-                "scenario `{id}` has no stored baseline `{name}` ({hint})"
-            ));
+            return Err(Problem::MissingBaseline {
+                id: id.to_string(),
+                name: name.to_string(),
+                stored: store::baseline_names(&settings.root, id).unwrap_or_default(),
+            });
         }
         Ok(None) => {
             return Ok(BaselineChoice::Nothing {
                 note: Some(format!("no baseline `{name}` yet: nothing to compare")),
             })
         }
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
     match baseline::incomparable(endpoint, concurrency, &base) {
         Some(reason) if !args.force_compare && args.discard_baseline => {
@@ -197,9 +194,11 @@ fn choose_baseline(
                 note: Some(format!("not compared with baseline `{name}`: {reason}")),
             })
         }
-        Some(reason) if !args.force_compare => Err(format!(
-            "`{id}` is not compared with baseline `{name}`: {reason}; pass --force-compare to compare them anyway, or --discard-baseline to run without comparing"
-        )),
+        Some(reason) if !args.force_compare => Err(Problem::Incomparable {
+            id: id.to_string(),
+            name: name.to_string(),
+            reason,
+        }),
         _ => Ok(BaselineChoice::Compare {
             name: name.to_string(),
             run: Box::new(base),

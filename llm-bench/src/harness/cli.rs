@@ -242,7 +242,7 @@ impl Args {
     }
 
     /// The statistics settings: defaults, overridden by the flags given; validated.
-    pub fn stats_config(&self) -> Result<crate::stats::StatsConfig, String> {
+    pub fn stats_config(&self) -> Result<crate::stats::StatsConfig, crate::stats::StatsError> {
         let mut cfg = crate::stats::StatsConfig::default();
         if let Some(v) = self.noise_threshold {
             cfg.noise_threshold = v;
@@ -256,7 +256,7 @@ impl Args {
         if let Some(v) = self.nresamples {
             cfg.nresamples = v;
         }
-        cfg.validate().map_err(|e| e.to_string())?;
+        cfg.validate()?;
         Ok(cfg)
     }
 
@@ -376,7 +376,8 @@ mod tests {
         let err = parse(&["--confidence-level", "95"])
             .unwrap()
             .stats_config()
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("confidence level"), "{err}");
     }
 

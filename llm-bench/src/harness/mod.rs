@@ -7,6 +7,7 @@ mod cli;
 mod console;
 mod endpoint;
 mod gate;
+mod problem;
 mod progress;
 mod reporting;
 pub(crate) mod runner;
@@ -320,11 +321,10 @@ async fn test_all(
     let (mut passed, mut failed) = (0, 0);
     println!("\nrunning {} scenarios once (test mode)", selected.len());
     for &s in selected {
-        let prepared = settings
-            .for_scenario(args, s, false)
-            .map_err(crate::Error::Config)
-            .and_then(|x| Ok((x, endpoints.for_scenario(s)?)))
-            .and_then(|(x, endpoint)| Ok((bench::scenario_env(s, endpoint, &x)?, x, endpoint)));
+        let prepared = settings.for_scenario(args, s, false).and_then(|x| {
+            let endpoint = endpoints.for_scenario(s)?;
+            Ok((bench::scenario_env(s, endpoint, &x)?, x, endpoint))
+        });
         let (env, scenario_settings, endpoint) = match prepared {
             Ok(p) => p,
             Err(e) => {

@@ -10,6 +10,7 @@ use crate::cost::{Budget, Pricing};
 use crate::export::Exporter;
 use crate::harness::baseline::DEFAULT_GATE;
 use crate::harness::cli::Args;
+use crate::harness::problem::Problem;
 use crate::harness::runner::Plan;
 use crate::harness::{DEFAULT_CONCURRENCY, DEFAULT_SAMPLES, DEFAULT_TIMEOUT, DEFAULT_WARMUP};
 use crate::limits::PhaseLimits;
@@ -48,7 +49,7 @@ pub(crate) struct ScenarioSettings {
 }
 
 impl Settings {
-    pub(crate) fn from_args(args: &Args) -> Result<Settings, String> {
+    pub(crate) fn from_args(args: &Args) -> Result<Settings, Problem> {
         let stats = args.stats_config()?;
         for name in [
             &args.save_baseline,
@@ -59,34 +60,43 @@ impl Settings {
         .into_iter()
         .flatten()
         {
-            store::check_baseline_name(name).map_err(|e| e.to_string())?;
+            store::check_baseline_name(name)?;
         }
         let gate = match &args.gate {
-            Some(list) => Some(Metric::parse_list(list).map_err(|e| format!("--gate: {e}"))?),
+            Some(list) => Some(Metric::parse_list(list).map_err(|message| Problem::Flag {
+                flag: "--gate",
+                message,
+            })?),
             None => None,
         };
         let thresholds = match &args.threshold {
-            Some(text) => parse_thresholds(text).map_err(|e| format!("--threshold: {e}"))?,
+            Some(text) => parse_thresholds(text).map_err(|message| Problem::Flag {
+                flag: "--threshold",
+                message,
+            })?,
             None => Vec::new(),
         };
         let exporters = match &args.export {
-            Some(list) => {
-                crate::export::parse_export_list(list).map_err(|e| format!("--export: {e}"))?
-            }
+            Some(list) => crate::export::parse_export_list(list).map_err(|e| Problem::Flag {
+                flag: "--export",
+                message: e.to_string(),
+            })?,
             None => Vec::new(),
         };
-        let mut pricing = Pricing::from_env().map_err(|e| e.to_string())?;
+        let mut pricing = Pricing::from_env()?;
         if let Some(file) = &args.pricing {
-            pricing
-                .extend_from_file(file)
-                .map_err(|e| format!("--pricing: {e}"))?;
+            pricing.extend_from_file(file).map_err(|e| Problem::Flag {
+                flag: "--pricing",
+                message: e.to_string(),
+            })?;
         }
         let budget = match args.max_cost {
             Some(usd) if usd.is_finite() && usd > 0.0 => Some(Arc::new(Budget::new(usd))),
             Some(usd) => {
-                return Err(format!(
-                    "--max-cost must be a positive amount of USD, not {usd}"
-                ))
+                return Err(Problem::Flag {
+                    flag: "--max-cost",
+                    message: format!("must be a positive amount of USD, not {usd}"),
+                })
             }
             None => None,
         };
@@ -108,7 +118,7 @@ impl Settings {
         args: &Args,
         scenario: &Scenario,
         measure: bool,
-    ) -> Result<ScenarioSettings, String> {
+    ) -> Result<ScenarioSettings, Problem> {
         let config = &scenario.config;
         let ms = |v: Option<u64>| v.map(Duration::from_millis);
         let defaults = PhaseLimits::DEFAULT;
@@ -156,14 +166,17 @@ impl Settings {
         };
         let gate = match (&self.gate, config.gate) {
             (Some(gate), _) => gate.clone(),
-            (None, Some(list)) => Metric::parse_list(list)
-                .map_err(|e| format!("scenario `{}`: gate: {e}", scenario.id()))?,
+            (None, Some(list)) => Metric::parse_list(list).map_err(|e| Problem::Scenario {
+                id: scenario.id(),
+                message: format!("gate: {e}"),
+            })?,
             (None, None) => DEFAULT_GATE.to_vec(),
         };
         let mut thresholds = match config.threshold {
-            Some(text) => {
-                parse_thresholds(text).map_err(|e| format!("scenario `{}`: {e}", scenario.id()))?
-            }
+            Some(text) => parse_thresholds(text).map_err(|message| Problem::Scenario {
+                id: scenario.id(),
+                message,
+            })?,
             None => Vec::new(),
         };
         for t in &self.thresholds {
