@@ -28,19 +28,17 @@ pub mod delta;
 pub mod error;
 pub mod export;
 pub mod harness;
-pub mod json_array;
 pub mod metrics;
 pub mod mock;
-pub mod ndjson;
 pub mod providers;
 pub mod report;
 pub mod scenario;
-pub mod sse;
 pub mod stats;
 pub mod store;
 pub mod tokens;
 
 mod context;
+mod framing;
 mod limits;
 mod rules;
 

@@ -33,8 +33,8 @@ mod corpus_common;
 
 use std::path::{Path, PathBuf};
 
+use llm_bench::bench_support::SseFraming;
 use llm_bench::providers::wire::{Framing, StreamParser, WireFormat};
-use llm_bench::sse::SseDecoder;
 use llm_bench::Delta;
 use serde_json::Value;
 
@@ -661,7 +661,7 @@ fn check_framing_only(bytes: &[u8], sidecar: &Value) -> Vec<String> {
         ));
     }
     for split in &splits {
-        let mut decoder = SseDecoder::new();
+        let mut decoder = SseFraming::new();
         let mut events = Vec::new();
         for read in reads(bytes, split) {
             if let Err(e) = decoder.feed(read, &mut events) {

@@ -1,9 +1,9 @@
-//! The parsers of Amazon Bedrock's two streaming APIs, whose frames the AWS event stream
-//! decoder ([`eventstream`](super::eventstream)) delivers.
+//! The parsers of Amazon Bedrock's two streaming APIs, whose frames ([`Message`]s) the
+//! crate's AWS event stream framing delivers.
 //!
 //! Both APIs answer with `application/vnd.amazon.eventstream`: binary frames, each with a
 //! prelude (total length, headers length, prelude CRC), string headers, a JSON payload and a
-//! message CRC (the frame format is in [`eventstream`](super::eventstream)). The headers say
+//! message CRC ([`Message::encode`] builds one). The headers say
 //! what a frame is:
 //!
 //! - `:message-type` `event`: `:event-type` names the event, the payload holds it.
@@ -59,9 +59,12 @@ use base64::Engine;
 use serde::Deserialize;
 
 use super::anthropic;
-use super::eventstream::Message;
 use super::payload::{error_message, excerpt, from_json, Count, Lenient, PayloadError, Text};
 use crate::delta::{Delta, Usage};
+
+// The frame type the parsers read (and `Message::encode` builds, for tests and mock
+// servers), from the crate's AWS event stream framing.
+pub use crate::framing::eventstream::{Header, HeaderValue, Message};
 
 /// Standard base64, with or without padding.
 const BASE64: GeneralPurpose = GeneralPurpose::new(
@@ -76,7 +79,7 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 ///
 /// ```
 /// use llm_bench::providers::bedrock::parse_converse;
-/// use llm_bench::providers::eventstream::{HeaderValue, Message};
+/// use llm_bench::providers::bedrock::{HeaderValue, Message};
 ///
 /// let frame = Message::new(br#"{"contentBlockIndex":0,"delta":{"text":"Hi"}}"#.to_vec())
 ///     .with_header(":event-type", HeaderValue::String("contentBlockDelta".into()))
@@ -99,7 +102,7 @@ pub fn parse_converse(message: &Message) -> Result<Delta, PayloadError> {
 ///
 /// ```
 /// use llm_bench::providers::bedrock::parse_invoke_anthropic;
-/// use llm_bench::providers::eventstream::{HeaderValue, Message};
+/// use llm_bench::providers::bedrock::{HeaderValue, Message};
 ///
 /// // base64 of {"type":"message_stop"}
 /// let frame = Message::new(br#"{"bytes":"eyJ0eXBlIjoibWVzc2FnZV9zdG9wIn0="}"#.to_vec())
@@ -318,7 +321,6 @@ struct InvocationMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::eventstream::HeaderValue;
 
     fn event(event_type: &str, payload: &str) -> Message {
         Message::new(payload.as_bytes().to_vec())

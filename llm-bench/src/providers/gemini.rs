@@ -3,7 +3,7 @@
 //! Format (<https://ai.google.dev/api/generate-content>, `models.streamGenerateContent`):
 //! with `?alt=sse`, each unnamed server-sent event carries one `GenerateContentResponse`
 //! (framed with CRLF in every recording); without it the body is one streamed JSON array of
-//! them ([`json_array`](crate::json_array)). Either way each chunk is parsed by
+//! them (decoded by the crate's JSON-array framing). Either way each chunk is parsed by
 //! [`parse_chunk`]. There is no terminator: the stream ends when the connection closes.
 //! Vertex AI (aiplatform.googleapis.com) uses the same shapes.
 //!

@@ -41,8 +41,9 @@ use super::body::{prompt, split_system};
 use super::openai::request::{merge_fields, messages_json};
 use super::openai::ChatRequest;
 use crate::delta::{Delta, Usage};
-use crate::ndjson::NdjsonDecoder;
-use crate::sse::{SseDecoder, SseEvent};
+use crate::framing::ndjson::NdjsonDecoder;
+use crate::framing::sse::{SseDecoder, SseEvent};
+use crate::framing::Poisoning;
 
 /// How a generic stream frames its events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -263,17 +264,18 @@ pub(crate) struct GenericParser {
     usage: Option<Usage>,
 }
 
+/// The framing decoder of a [`GenericParser`], with its reusable output buffer.
 #[derive(Debug)]
 enum GenericDecoder {
-    Sse(SseDecoder, Vec<SseEvent>),
-    Ndjson(NdjsonDecoder, Vec<String>),
+    Sse(Poisoning<SseDecoder>, Vec<SseEvent>),
+    Ndjson(Poisoning<NdjsonDecoder>, Vec<String>),
 }
 
 impl GenericParser {
     pub(crate) fn new(spec: GenericSpec) -> Self {
         let decoder = match spec.framing {
-            GenericFraming::Sse => GenericDecoder::Sse(SseDecoder::new(), Vec::new()),
-            GenericFraming::Ndjson => GenericDecoder::Ndjson(NdjsonDecoder::new(), Vec::new()),
+            GenericFraming::Sse => GenericDecoder::Sse(Poisoning::default(), Vec::new()),
+            GenericFraming::Ndjson => GenericDecoder::Ndjson(Poisoning::default(), Vec::new()),
         };
         GenericParser {
             spec,
@@ -287,18 +289,12 @@ impl GenericParser {
         let mut units: Vec<String> = Vec::new();
         match &mut self.decoder {
             GenericDecoder::Sse(decoder, events) => {
-                let framing = match bytes {
-                    Some(b) => decoder.feed(b, events),
-                    None => decoder.finish(events),
-                };
+                let framing = decoder.feed_or_finish(bytes, events);
                 units.extend(events.drain(..).map(|e| e.data));
                 framing.map_err(|e| e.to_string())?;
             }
             GenericDecoder::Ndjson(decoder, lines) => {
-                let framing = match bytes {
-                    Some(b) => decoder.feed(b, lines),
-                    None => decoder.finish(lines),
-                };
+                let framing = decoder.feed_or_finish(bytes, lines);
                 units.append(lines);
                 framing.map_err(|e| e.to_string())?;
             }

@@ -11,7 +11,6 @@ pub mod body;
 pub mod client;
 pub mod cohere;
 pub mod env;
-pub mod eventstream;
 pub mod gemini;
 pub mod generic;
 pub mod ollama;

@@ -10,18 +10,20 @@
 //! | `OpenAiResponses` | SSE | [`openai::responses`](super::openai::responses) |
 //! | `Anthropic` | SSE | [`anthropic`] |
 //! | `GeminiSse` | SSE | [`gemini`] |
-//! | `GeminiJsonArray` | streamed JSON array ([`json_array`](crate::json_array)) | [`gemini`] |
+//! | `GeminiJsonArray` | streamed JSON array | [`gemini`] |
 //! | `CohereV2` | SSE | [`cohere`] v2 |
-//! | `CohereV1` | NDJSON ([`ndjson`](crate::ndjson)) | [`cohere`] v1 |
+//! | `CohereV1` | NDJSON | [`cohere`] v1 |
 //! | `OllamaChat`, `OllamaGenerate` | NDJSON | [`ollama`] |
 //! | `Tgi` | SSE | [`tgi`] |
 //! | `Replicate` | SSE | [`replicate`] |
 //! | `Watsonx` | SSE | [`watsonx`] |
-//! | `BedrockConverse` | AWS eventstream ([`eventstream`]) | [`bedrock`] ConverseStream |
+//! | `BedrockConverse` | AWS eventstream | [`bedrock`] ConverseStream |
 //! | `BedrockInvokeAnthropic` | AWS eventstream | [`bedrock`] Invoke: base64 `chunk`s of [`anthropic`] events |
 //!
-//! SSE framing is [`sse`](crate::sse); AWS Bedrock's binary `application/vnd.amazon.eventstream`
-//! is [`eventstream`].
+//! The framings ([`Framing`]) are decoded by the crate's framing layer, which turns bytes into
+//! units and knows nothing of providers; this module adds the event parsers. A framing error
+//! carries that layer's error type: [`SseError`], [`NdjsonError`], [`JsonArrayError`] or
+//! [`EventStreamError`].
 //!
 //! # Units and indices
 //!
@@ -66,14 +68,21 @@
 
 use std::fmt;
 
-use super::eventstream::{EventStreamDecoder, EventStreamError, Message};
 use super::openai::{chunk, completions, responses};
 use super::payload::PayloadError;
-use super::{anthropic, bedrock, cohere, eventstream, gemini, ollama, replicate, tgi, watsonx};
+use super::{anthropic, bedrock, cohere, gemini, ollama, replicate, tgi, watsonx};
 use crate::delta::{Delta, Usage};
-use crate::json_array::{JsonArrayDecoder, JsonArrayError};
-use crate::ndjson::{NdjsonDecoder, NdjsonError};
-use crate::sse::{SseDecoder, SseError, SseEvent};
+use crate::framing::eventstream::{self, EventStreamDecoder, Message};
+use crate::framing::json_array::JsonArrayDecoder;
+use crate::framing::ndjson::NdjsonDecoder;
+use crate::framing::sse::{self, SseDecoder, SseEvent};
+use crate::framing::Poisoning;
+
+// The framing errors a `StreamError` carries, from the crate's framing layer.
+pub use crate::framing::eventstream::EventStreamError;
+pub use crate::framing::json_array::JsonArrayError;
+pub use crate::framing::ndjson::NdjsonError;
+pub use crate::framing::sse::SseError;
 
 /// A streaming wire format: how a provider frames its stream and what its events hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -282,10 +291,10 @@ impl StreamError {
 /// The framing decoder of a [`StreamParser`], with its reusable output buffer.
 #[derive(Debug, Clone)]
 enum Decoder {
-    Sse(SseDecoder, Vec<SseEvent>),
-    Ndjson(NdjsonDecoder, Vec<String>),
-    JsonArray(JsonArrayDecoder, Vec<String>),
-    EventStream(EventStreamDecoder, Vec<Message>),
+    Sse(Poisoning<SseDecoder>, Vec<SseEvent>),
+    Ndjson(Poisoning<NdjsonDecoder>, Vec<String>),
+    JsonArray(Poisoning<JsonArrayDecoder>, Vec<String>),
+    EventStream(Poisoning<EventStreamDecoder>, Vec<Message>),
 }
 
 /// The per-stream state of the event parsers that have some.
@@ -311,12 +320,11 @@ pub struct StreamParser {
 
 impl StreamParser {
     /// A parser of `format`, with the framing decoders' default limits (1 MiB per line,
-    /// event or element; 16 MiB per eventstream frame,
-    /// [`eventstream::DEFAULT_MAX_FRAME_LEN`]).
+    /// event or element; 16 MiB per eventstream frame).
     pub fn new(format: WireFormat) -> Self {
         let limit = match format.framing() {
             Framing::EventStream => eventstream::DEFAULT_MAX_FRAME_LEN,
-            _ => crate::sse::DEFAULT_MAX_LINE_LEN,
+            _ => sse::DEFAULT_MAX_LINE_LEN,
         };
         Self::with_max_unit_len(format, limit)
     }
@@ -326,16 +334,20 @@ impl StreamParser {
     /// streams with large events (e.g. Gemini chunks with inline images).
     pub fn with_max_unit_len(format: WireFormat, max_unit_len: usize) -> Self {
         let decoder = match format.framing() {
-            Framing::Sse => Decoder::Sse(SseDecoder::with_max_line_len(max_unit_len), Vec::new()),
-            Framing::Ndjson => {
-                Decoder::Ndjson(NdjsonDecoder::with_max_line_len(max_unit_len), Vec::new())
-            }
+            Framing::Sse => Decoder::Sse(
+                Poisoning::new(SseDecoder::with_max_line_len(max_unit_len)),
+                Vec::new(),
+            ),
+            Framing::Ndjson => Decoder::Ndjson(
+                Poisoning::new(NdjsonDecoder::with_max_line_len(max_unit_len)),
+                Vec::new(),
+            ),
             Framing::JsonArray => Decoder::JsonArray(
-                JsonArrayDecoder::with_max_element_len(max_unit_len),
+                Poisoning::new(JsonArrayDecoder::with_max_element_len(max_unit_len)),
                 Vec::new(),
             ),
             Framing::EventStream => Decoder::EventStream(
-                EventStreamDecoder::with_max_frame_len(max_unit_len),
+                Poisoning::new(EventStreamDecoder::with_max_frame_len(max_unit_len)),
                 Vec::new(),
             ),
         };
@@ -394,26 +406,18 @@ impl StreamParser {
         }
         let format = self.format;
         let framing = match &mut self.decoder {
-            Decoder::Sse(decoder, events) => match bytes {
-                Some(bytes) => decoder.feed(bytes, events),
-                None => decoder.finish(events),
-            }
-            .map_err(|source| StreamError::Sse { format, source }),
-            Decoder::Ndjson(decoder, lines) => match bytes {
-                Some(bytes) => decoder.feed(bytes, lines),
-                None => decoder.finish(lines),
-            }
-            .map_err(|source| StreamError::Ndjson { format, source }),
-            Decoder::JsonArray(decoder, elements) => match bytes {
-                Some(bytes) => decoder.feed(bytes, elements),
-                None => decoder.finish(elements),
-            }
-            .map_err(|source| StreamError::JsonArray { format, source }),
-            Decoder::EventStream(decoder, messages) => match bytes {
-                Some(bytes) => decoder.feed(bytes, messages),
-                None => decoder.finish(messages),
-            }
-            .map_err(|source| StreamError::EventStream { format, source }),
+            Decoder::Sse(decoder, events) => decoder
+                .feed_or_finish(bytes, events)
+                .map_err(|source| StreamError::Sse { format, source }),
+            Decoder::Ndjson(decoder, lines) => decoder
+                .feed_or_finish(bytes, lines)
+                .map_err(|source| StreamError::Ndjson { format, source }),
+            Decoder::JsonArray(decoder, elements) => decoder
+                .feed_or_finish(bytes, elements)
+                .map_err(|source| StreamError::JsonArray { format, source }),
+            Decoder::EventStream(decoder, messages) => decoder
+                .feed_or_finish(bytes, messages)
+                .map_err(|source| StreamError::EventStream { format, source }),
         };
         // The units completed before a framing error are still parsed and emitted; a payload
         // error among them comes first.
@@ -616,7 +620,7 @@ mod tests {
 
     /// An eventstream body of `(message type, event type, payload)` frames.
     fn eventstream(frames: &[(&str, &str, &str)]) -> Vec<u8> {
-        use crate::providers::eventstream::HeaderValue;
+        use crate::framing::eventstream::HeaderValue;
         frames
             .iter()
             .flat_map(|(message_type, event_type, payload)| {

@@ -539,7 +539,7 @@ mod tests {
     fn comment_lines_do_not_count_as_output() {
         // Comments never reach the parser: the SSE decoder drops them, and a block of only
         // comments dispatches no event.
-        let mut decoder = crate::sse::SseDecoder::new();
+        let mut decoder = crate::framing::Poisoning::new(crate::framing::sse::SseDecoder::new());
         let mut events = Vec::new();
         decoder
             .feed(b": OPENROUTER PROCESSING\n\n: keep-alive\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n", &mut events)

@@ -1,15 +1,15 @@
 //! Incremental decoding of Server-Sent Events (`text/event-stream`).
 //!
 //! [`SseDecoder`] turns the bytes of a response body, in reads of any size, into
-//! [`SseEvent`]s. It follows the event-stream interpretation of the WHATWG HTML standard
+//! [`SseEvent`]s, driven by [`Poisoning`](super::Poisoning) like every [framing](super). It
+//! follows the event-stream interpretation of the WHATWG HTML standard
 //! (<https://html.spec.whatwg.org/multipage/server-sent-events.html>):
 //!
 //! - A line ends in CRLF, LF or CR. A CR that ends one read and an LF that starts the next
 //!   are one line end (the decoder remembers the CR), never an extra blank line.
 //! - A UTF-8 byte order mark at the very start of the stream is dropped, even when it is split
 //!   across reads. A BOM anywhere else is kept.
-//! - A line that starts with `:` is a comment: ignored (and counted, see
-//!   [`SseDecoder::comment_count`]).
+//! - A line that starts with `:` is a comment: ignored (the decoder counts them).
 //! - `name: value` lines set a field; one space after the colon is dropped (`data:x` works
 //!   too). A line without a colon is a field name with an empty value. The fields are `event`,
 //!   `data`, `id` (ignored when it contains NUL) and `retry` (ignored unless ASCII digits
@@ -38,10 +38,10 @@
 //! (Unlike the Stainless decoder, a remembered `id` does not make later empty blocks
 //! dispatch.)
 //!
-//! At the end of the body, [`SseDecoder::finish`] flushes an unterminated last event (no
-//! final blank line, maybe no final newline), as the SDKs do; a strict `EventSource` would
-//! drop it. Several recorded SDK fixtures (and a Java text block from an Azure capture) end
-//! that way.
+//! At the end of the body, [`finish`](super::Poisoning::finish) flushes an unterminated last
+//! event (no final blank line, maybe no final newline), as the SDKs do; a strict
+//! `EventSource` would drop it. Several recorded SDK fixtures (and a Java text block from an
+//! Azure capture) end that way.
 //!
 //! # Limits
 //!
@@ -50,7 +50,8 @@
 //! line passes the limit, so a server that never sends a newline cannot exhaust memory);
 //! an event whose joined data would pass the event limit fails with
 //! [`SseError::EventTooLarge`]. Both limits default to [`DEFAULT_MAX_LINE_LEN`] (1 MiB).
-//! After an error the decoder is poisoned: every later call returns the same error.
+//! After an error, [`Poisoning`](super::Poisoning) refuses further input, repeating the
+//! error.
 //!
 //! # Performance
 //!
@@ -58,23 +59,11 @@
 //! in place without copying; only partial lines are buffered, in a buffer that is reused.
 //! Each dispatched event allocates its own strings (the caller owns them); the decoder's
 //! buffers keep their capacity.
-//!
-//! ```
-//! use llm_bench::sse::SseDecoder;
-//!
-//! let mut decoder = SseDecoder::new();
-//! let mut events = Vec::new();
-//! decoder.feed(b"data: {\"a\":1}\r", &mut events)?;
-//! decoder.feed(b"\n\r\nevent: ping\ndata: x", &mut events)?;
-//! assert_eq!(events.len(), 1);
-//! decoder.finish(&mut events)?; // the unterminated `ping` event
-//! assert_eq!(events[0].data, "{\"a\":1}");
-//! assert_eq!(events[1].event.as_deref(), Some("ping"));
-//! # Ok::<(), llm_bench::sse::SseError>(())
-//! ```
+
+use super::FrameDecoder;
 
 /// The default limit of one line, and of the data of one event, in bytes (1 MiB).
-pub const DEFAULT_MAX_LINE_LEN: usize = 1 << 20;
+pub(crate) const DEFAULT_MAX_LINE_LEN: usize = 1 << 20;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -87,7 +76,7 @@ pub struct SseEvent {
     /// The `data` lines of the block, joined with LF (empty if it had none).
     pub data: String,
     /// The `id` field of this block, if it had a valid one. (The WHATWG "last event ID",
-    /// which persists across events, is [`SseDecoder::last_event_id`].)
+    /// which persists across events, is the decoder's `last_event_id`.)
     pub id: Option<String>,
     /// The `retry` field of this block (reconnection time in ms), if it had a valid one.
     pub retry: Option<u64>,
@@ -113,7 +102,7 @@ pub enum SseError {
 /// An incremental, bounded decoder of `text/event-stream` bodies. See the [module
 /// documentation](self) for the rules it follows.
 #[derive(Debug, Clone)]
-pub struct SseDecoder {
+pub(crate) struct SseDecoder {
     /// Bytes of a line whose end has not arrived yet.
     line: Vec<u8>,
     /// The last read ended in CR: an LF at the start of the next read ends no line.
@@ -135,7 +124,6 @@ pub struct SseDecoder {
 
     last_event_id: String,
     comments: u64,
-    poisoned: Option<SseError>,
 }
 
 impl Default for SseDecoder {
@@ -147,13 +135,13 @@ impl Default for SseDecoder {
 impl SseDecoder {
     /// A decoder with the default limits ([`DEFAULT_MAX_LINE_LEN`] for a line and for the data
     /// of an event).
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::with_max_line_len(DEFAULT_MAX_LINE_LEN)
     }
 
     /// A decoder whose line limit, and event-data limit, is `max_line_len` bytes.
-    /// Change the event limit afterwards with [`with_max_event_len`](Self::with_max_event_len).
-    pub fn with_max_line_len(max_line_len: usize) -> Self {
+    /// (Tests change the event limit afterwards with `with_max_event_len`.)
+    pub(crate) fn with_max_line_len(max_line_len: usize) -> Self {
         SseDecoder {
             line: Vec::new(),
             after_cr: false,
@@ -170,85 +158,50 @@ impl SseDecoder {
             has_field: false,
             last_event_id: String::new(),
             comments: 0,
-            poisoned: None,
         }
     }
 
     /// Sets the limit of the joined `data` of one event, in bytes.
-    pub fn with_max_event_len(mut self, max_event_len: usize) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with_max_event_len(mut self, max_event_len: usize) -> Self {
         self.max_event_len = max_event_len;
         self
     }
 
     /// The limit of one line, in bytes.
-    pub fn max_line_len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn max_line_len(&self) -> usize {
         self.max_line_len
     }
 
     /// The limit of the data of one event, in bytes.
-    pub fn max_event_len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn max_event_len(&self) -> usize {
         self.max_event_len
     }
 
     /// The number of comment lines (`:` lines, e.g. keep-alives) seen so far.
-    pub fn comment_count(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn comment_count(&self) -> u64 {
         self.comments
     }
 
     /// The WHATWG "last event ID": the value of the last valid `id` field seen, which,
     /// unlike [`SseEvent::id`], persists across events (a client sends it as
     /// `Last-Event-ID` when it reconnects). Empty if none.
-    pub fn last_event_id(&self) -> &str {
+    #[cfg(test)]
+    pub(crate) fn last_event_id(&self) -> &str {
         &self.last_event_id
     }
+}
 
-    /// Decodes the next read of the body, appending the events it completes to `out`.
-    ///
-    /// On error, `out` keeps the events completed before the offending line, and the
-    /// decoder is poisoned (this and every later call return the same error).
-    pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
-        if let Some(e) = &self.poisoned {
-            return Err(e.clone());
-        }
-        let result = self.feed_inner(bytes, out);
-        if let Err(e) = &result {
-            self.poison(e.clone());
-        }
-        result
-    }
+impl FrameDecoder for SseDecoder {
+    type Frame = SseEvent;
+    type Error = SseError;
 
-    /// Ends the body: decodes a last line that had no line end and dispatches an event that
-    /// had no final blank line, appending it to `out`. The decoder is then reset, ready for a
-    /// new stream (limits and comment count kept, last event ID cleared).
-    pub fn finish(&mut self, out: &mut Vec<SseEvent>) -> Result<(), SseError> {
-        if let Some(e) = &self.poisoned {
-            return Err(e.clone());
-        }
-        if !self.line.is_empty() {
-            let line = std::mem::take(&mut self.line);
-            let result = self.process_line(&line, out);
-            self.line = line;
-            self.line.clear();
-            if let Err(e) = result {
-                self.poison(e.clone());
-                return Err(e);
-            }
-        }
-        self.dispatch(out);
-        self.after_cr = false;
-        self.at_stream_start = true;
-        self.last_event_id.clear();
-        Ok(())
-    }
-
-    fn poison(&mut self, error: SseError) {
-        self.poisoned = Some(error);
-        self.line = Vec::new();
-        self.data = String::new();
-        self.reset_event();
-    }
-
-    fn feed_inner(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
+    /// Splits the read into lines (a CR at its end waits for the next read, which may start
+    /// with its LF), interprets the complete ones and buffers the rest.
+    fn decode(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
         let mut rest = bytes;
         if self.after_cr && !rest.is_empty() {
             self.after_cr = false;
@@ -299,6 +252,33 @@ impl SseDecoder {
         Ok(())
     }
 
+    /// Interprets a last line that had no line end and dispatches an event that had no final
+    /// blank line. Then resets for a new stream (limits and comment count kept, last event
+    /// ID cleared).
+    fn end(&mut self, out: &mut Vec<SseEvent>) -> Result<(), SseError> {
+        if !self.line.is_empty() {
+            let line = std::mem::take(&mut self.line);
+            let result = self.process_line(&line, out);
+            self.line = line;
+            self.line.clear();
+            result?;
+        }
+        self.dispatch(out);
+        self.after_cr = false;
+        self.at_stream_start = true;
+        self.last_event_id.clear();
+        Ok(())
+    }
+
+    /// Drops the partial line and the event under construction.
+    fn release(&mut self) {
+        self.line = Vec::new();
+        self.data = String::new();
+        self.reset_event();
+    }
+}
+
+impl SseDecoder {
     /// Interprets one complete line (without its line end).
     fn process_line(&mut self, line: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
         let line = if self.at_stream_start {
@@ -408,7 +388,8 @@ fn parse_retry(value: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
+    use crate::framing::splits::{bytewise, run};
+    use crate::framing::Poisoning;
 
     /// Decodes `input` in one read, plus `finish`.
     fn decode(input: &[u8]) -> Vec<SseEvent> {
@@ -417,21 +398,18 @@ mod tests {
 
     /// Decodes `input` split at the given offsets (sorted, in range), plus `finish`.
     fn decode_split(input: &[u8], cuts: &[usize]) -> Vec<SseEvent> {
-        let mut decoder = SseDecoder::new();
-        let mut out = Vec::new();
-        let mut start = 0;
-        for &cut in cuts {
-            decoder.feed(&input[start..cut], &mut out).unwrap();
-            start = cut;
-        }
-        decoder.feed(&input[start..], &mut out).unwrap();
-        decoder.finish(&mut out).unwrap();
+        let (out, result) = run(SseDecoder::new(), input, cuts);
+        result.unwrap();
         out
     }
 
     fn decode_bytewise(input: &[u8]) -> Vec<SseEvent> {
-        let cuts: Vec<usize> = (1..input.len()).collect();
-        decode_split(input, &cuts)
+        decode_split(input, &bytewise(input.len()))
+    }
+
+    /// A decoder as the parsers hold it.
+    fn decoder() -> Poisoning<SseDecoder> {
+        Poisoning::new(SseDecoder::new())
     }
 
     fn data(events: &[SseEvent]) -> Vec<&str> {
@@ -444,6 +422,20 @@ mod tests {
             data: data.to_owned(),
             ..SseEvent::default()
         }
+    }
+
+    #[test]
+    fn module_example() {
+        let mut decoder = decoder();
+        let mut events = Vec::new();
+        decoder.feed(b"data: {\"a\":1}\r", &mut events).unwrap();
+        decoder
+            .feed(b"\n\r\nevent: ping\ndata: x", &mut events)
+            .unwrap();
+        assert_eq!(events.len(), 1);
+        decoder.finish(&mut events).unwrap(); // the unterminated `ping` event
+        assert_eq!(events[0].data, "{\"a\":1}");
+        assert_eq!(events[1].event.as_deref(), Some("ping"));
     }
 
     #[test]
@@ -461,7 +453,7 @@ mod tests {
 
     #[test]
     fn cr_at_end_of_read_then_lf_is_one_line_end() {
-        let mut decoder = SseDecoder::new();
+        let mut decoder = decoder();
         let mut out = Vec::new();
         decoder.feed(b"data: a\r", &mut out).unwrap();
         decoder.feed(b"\ndata: b\r", &mut out).unwrap();
@@ -495,7 +487,7 @@ mod tests {
 
     #[test]
     fn comments_are_ignored_and_counted() {
-        let mut decoder = SseDecoder::new();
+        let mut decoder = decoder();
         let mut out = Vec::new();
         decoder
             .feed(
@@ -504,7 +496,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(out, vec![ev(None, "x")]);
-        assert_eq!(decoder.comment_count(), 3);
+        assert_eq!(decoder.get_ref().comment_count(), 3);
     }
 
     #[test]
@@ -556,14 +548,14 @@ mod tests {
 
     #[test]
     fn id_with_nul_ignored_and_last_event_id_persists() {
-        let mut decoder = SseDecoder::new();
+        let mut decoder = decoder();
         let mut out = Vec::new();
         decoder
             .feed(b"id: 1\ndata: a\n\nid: x\0y\ndata: b\n\n", &mut out)
             .unwrap();
         assert_eq!(out[0].id.as_deref(), Some("1"));
         assert_eq!(out[1].id, None);
-        assert_eq!(decoder.last_event_id(), "1");
+        assert_eq!(decoder.get_ref().last_event_id(), "1");
     }
 
     #[test]
@@ -602,7 +594,7 @@ mod tests {
 
     #[test]
     fn finish_resets_for_a_new_stream() {
-        let mut decoder = SseDecoder::new();
+        let mut decoder = decoder();
         let mut out = Vec::new();
         decoder.feed(b"data: a\r", &mut out).unwrap();
         decoder.finish(&mut out).unwrap();
@@ -648,7 +640,7 @@ mod tests {
         long.extend_from_slice(b"\n\n");
         let input = [&b"data: ok\n\n"[..], &long].concat();
         for cuts in [vec![], vec![12], vec![12, 40], (1..input.len()).collect()] {
-            let mut decoder = SseDecoder::with_max_line_len(64);
+            let mut decoder = Poisoning::new(SseDecoder::with_max_line_len(64));
             let mut out = Vec::new();
             let mut start = 0;
             let mut result = Ok(());
@@ -668,7 +660,7 @@ mod tests {
 
     #[test]
     fn line_at_limit_is_fine_and_unterminated_long_line_fails() {
-        let mut decoder = SseDecoder::with_max_line_len(8);
+        let mut decoder = Poisoning::new(SseDecoder::with_max_line_len(8));
         let mut out = Vec::new();
         decoder.feed(b"data: 12\r\n\r\n", &mut out).unwrap();
         assert_eq!(data(&out), ["12"]);
@@ -682,7 +674,7 @@ mod tests {
 
     #[test]
     fn event_data_is_bounded() {
-        let mut decoder = SseDecoder::with_max_line_len(16).with_max_event_len(10);
+        let mut decoder = Poisoning::new(SseDecoder::with_max_line_len(16).with_max_event_len(10));
         let mut out = Vec::new();
         decoder
             .feed(b"data: 12345\ndata: 1234\n\n", &mut out)
@@ -692,66 +684,13 @@ mod tests {
             .feed(b"data: 12345\ndata: 12345\n\n", &mut out)
             .unwrap_err();
         assert_eq!(err, SseError::EventTooLarge { limit: 10 });
-        assert_eq!(decoder.max_event_len(), 10);
-        assert_eq!(decoder.max_line_len(), 16);
+        assert_eq!(decoder.get_ref().max_event_len(), 10);
+        assert_eq!(decoder.get_ref().max_line_len(), 16);
     }
 
     #[test]
     fn default_limit_is_one_mib() {
         assert_eq!(SseDecoder::default().max_line_len(), 1 << 20);
         assert_eq!(SseDecoder::new().max_event_len(), 1 << 20);
-    }
-
-    /// Pieces that stress the rules: every line end, BOM, comments, split UTF-8, fields.
-    fn piece() -> impl Strategy<Value = Vec<u8>> {
-        prop_oneof![
-            Just(b"\n".to_vec()),
-            Just(b"\r".to_vec()),
-            Just(b"\r\n".to_vec()),
-            Just(b"\xEF\xBB\xBF".to_vec()),
-            Just(b"data: ".to_vec()),
-            Just(b"data:".to_vec()),
-            Just(b"data".to_vec()),
-            Just(b"event: ping".to_vec()),
-            Just(b"id: 4".to_vec()),
-            Just(b"retry: 10".to_vec()),
-            Just(b": comment".to_vec()),
-            Just(b"foo: bar".to_vec()),
-            Just("звезда ✓ \u{2028}".as_bytes().to_vec()),
-            Just(b"\xFF\xE2\x82".to_vec()),
-            Just(b"{\"a\":[1,2]}".to_vec()),
-            Just(b"[DONE]".to_vec()),
-            "[ -~]{0,12}".prop_map(String::into_bytes),
-        ]
-    }
-
-    fn run(input: &[u8], cuts: &[usize], limit: usize) -> (Vec<SseEvent>, Result<(), SseError>) {
-        let mut decoder = SseDecoder::with_max_line_len(limit);
-        let mut out = Vec::new();
-        let mut start = 0;
-        let mut result = Ok(());
-        for &cut in cuts.iter().chain(std::iter::once(&input.len())) {
-            result = result.and_then(|()| decoder.feed(&input[start..cut], &mut out));
-            start = cut;
-        }
-        result = result.and_then(|()| decoder.finish(&mut out));
-        (out, result)
-    }
-
-    proptest! {
-        #[test]
-        fn random_splits_give_identical_events(
-            pieces in prop::collection::vec(piece(), 0..40),
-            raw_cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
-            limit in prop_oneof![Just(DEFAULT_MAX_LINE_LEN), 8usize..40],
-        ) {
-            let input = pieces.concat();
-            let mut cuts: Vec<usize> = raw_cuts.iter().map(|i| i.index(input.len() + 1)).collect();
-            cuts.sort_unstable();
-            let whole = run(&input, &[], limit);
-            prop_assert_eq!(&run(&input, &cuts, limit), &whole);
-            let bytewise: Vec<usize> = (1..input.len()).collect();
-            prop_assert_eq!(&run(&input, &bytewise, limit), &whole);
-        }
     }
 }

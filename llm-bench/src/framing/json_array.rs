@@ -7,7 +7,8 @@
 //! <https://discuss.google.dev/t/streamgeneratecontent-method-of-gemini-rest-apis-giving-multiple-json-objects/146282>).
 //! A whole-body JSON parser would see nothing until the end, so [`JsonArrayDecoder`] scans the
 //! bytes as they arrive and emits the raw text of each top-level element **as soon as its
-//! closing brace arrives**, for the provider's parser.
+//! closing brace arrives**, for the provider's parser (driven by
+//! [`Poisoning`](super::Poisoning), like every [framing](super)).
 //!
 //! - Whitespace (space, tab, CR, LF) is allowed anywhere between tokens; a UTF-8 byte order
 //!   mark at the very start of the body is dropped.
@@ -17,8 +18,8 @@
 //!   parser's job.
 //! - Bytes are buffered until their element ends, so a UTF-8 sequence split across reads
 //!   decodes intact; invalid UTF-8 is replaced by U+FFFD.
-//! - [`JsonArrayDecoder::finish`] checks that the array was closed: a body cut short (or
-//!   empty) is [`JsonArrayError::Incomplete`], after the elements that did arrive.
+//! - [`finish`](super::Poisoning::finish) checks that the array was closed: a body cut short
+//!   (or empty) is [`JsonArrayError::Incomplete`], after the elements that did arrive.
 //!
 //! The result never depends on how the bytes were split into reads: every split of the same
 //! body yields the same elements and the same error, after the same elements.
@@ -28,24 +29,13 @@
 //! The decoder holds at most one element. An element longer than the limit
 //! ([`DEFAULT_MAX_ELEMENT_LEN`], 1 MiB, unless set with
 //! [`JsonArrayDecoder::with_max_element_len`]) fails with [`JsonArrayError::ElementTooLarge`]
-//! as soon as its buffered part passes the limit. After an error the decoder is poisoned:
-//! every later call returns the same error.
-//!
-//! ```
-//! use llm_bench::json_array::JsonArrayDecoder;
-//!
-//! let mut decoder = JsonArrayDecoder::new();
-//! let mut elements = Vec::new();
-//! decoder.feed(b"[{\"text\": \"a}\"}\n,\n{\"te", &mut elements)?;
-//! assert_eq!(elements, ["{\"text\": \"a}\"}"]);
-//! decoder.feed(b"xt\": \"b\"}\n]", &mut elements)?;
-//! assert_eq!(elements[1], "{\"text\": \"b\"}");
-//! decoder.finish(&mut elements)?;
-//! # Ok::<(), llm_bench::json_array::JsonArrayError>(())
-//! ```
+//! as soon as its buffered part passes the limit. After an error,
+//! [`Poisoning`](super::Poisoning) refuses further input, repeating the error.
+
+use super::FrameDecoder;
 
 /// The default limit of one element, in bytes (1 MiB).
-pub const DEFAULT_MAX_ELEMENT_LEN: usize = 1 << 20;
+pub(crate) const DEFAULT_MAX_ELEMENT_LEN: usize = 1 << 20;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -93,7 +83,7 @@ enum State {
 /// An incremental, bounded decoder of a streamed JSON array of objects. See the [module
 /// documentation](self) for the rules it follows.
 #[derive(Debug, Clone)]
-pub struct JsonArrayDecoder {
+pub(crate) struct JsonArrayDecoder {
     state: State,
     /// Bytes of an element whose end has not arrived yet.
     element: Vec<u8>,
@@ -106,7 +96,6 @@ pub struct JsonArrayDecoder {
     /// How many bytes of a BOM the body started with (0 to 3).
     bom_bytes: usize,
     max_element_len: usize,
-    poisoned: Option<JsonArrayError>,
 }
 
 impl Default for JsonArrayDecoder {
@@ -117,12 +106,12 @@ impl Default for JsonArrayDecoder {
 
 impl JsonArrayDecoder {
     /// A decoder with the default element limit ([`DEFAULT_MAX_ELEMENT_LEN`]).
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::with_max_element_len(DEFAULT_MAX_ELEMENT_LEN)
     }
 
     /// A decoder whose element limit is `max_element_len` bytes.
-    pub fn with_max_element_len(max_element_len: usize) -> Self {
+    pub(crate) fn with_max_element_len(max_element_len: usize) -> Self {
         JsonArrayDecoder {
             state: State::Start,
             element: Vec::new(),
@@ -132,66 +121,23 @@ impl JsonArrayDecoder {
             offset: 0,
             bom_bytes: 0,
             max_element_len,
-            poisoned: None,
         }
     }
 
     /// The limit of one element, in bytes.
-    pub fn max_element_len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn max_element_len(&self) -> usize {
         self.max_element_len
     }
+}
 
-    /// Decodes the next read of the body, appending the raw text of each element it
-    /// completes to `out`.
-    ///
-    /// On error, `out` keeps the elements completed before the offending byte, and the
-    /// decoder is poisoned (this and every later call return the same error).
-    pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<String>) -> Result<(), JsonArrayError> {
-        if let Some(e) = &self.poisoned {
-            return Err(e.clone());
-        }
-        let result = self.feed_inner(bytes, out);
-        if let Err(e) = &result {
-            self.poison(e.clone());
-        }
-        result
-    }
+impl FrameDecoder for JsonArrayDecoder {
+    type Frame = String;
+    type Error = JsonArrayError;
 
-    /// Ends the body. Fails with [`JsonArrayError::Incomplete`] unless the array was closed;
-    /// otherwise the decoder is reset, ready for a new body (the limit is kept).
-    pub fn finish(&mut self, _out: &mut Vec<String>) -> Result<(), JsonArrayError> {
-        if let Some(e) = &self.poisoned {
-            return Err(e.clone());
-        }
-        if self.state != State::Done {
-            self.poison(JsonArrayError::Incomplete);
-            return Err(JsonArrayError::Incomplete);
-        }
-        self.state = State::Start;
-        self.offset = 0;
-        self.bom_bytes = 0;
-        Ok(())
-    }
-
-    fn poison(&mut self, error: JsonArrayError) {
-        self.poisoned = Some(error);
-        self.element = Vec::new();
-    }
-
-    fn unexpected(&self, expected: &'static str, byte: u8, at: usize) -> JsonArrayError {
-        let found = if byte.is_ascii_graphic() {
-            format!("'{}'", char::from(byte))
-        } else {
-            format!("\\x{byte:02X}")
-        };
-        JsonArrayError::Unexpected {
-            expected,
-            found,
-            offset: self.offset + at as u64,
-        }
-    }
-
-    fn feed_inner(&mut self, bytes: &[u8], out: &mut Vec<String>) -> Result<(), JsonArrayError> {
+    /// Follows the array's punctuation byte by byte and scans elements, emitting each one
+    /// whose closing brace arrives; buffers the rest of an unfinished element.
+    fn decode(&mut self, bytes: &[u8], out: &mut Vec<String>) -> Result<(), JsonArrayError> {
         let mut i = 0;
         while i < bytes.len() {
             if self.state == State::Element {
@@ -246,6 +192,39 @@ impl JsonArrayDecoder {
         }
         self.offset += bytes.len() as u64;
         Ok(())
+    }
+
+    /// Fails with [`JsonArrayError::Incomplete`] unless the array was closed; otherwise
+    /// resets for a new body (the limit is kept).
+    fn end(&mut self, _out: &mut Vec<String>) -> Result<(), JsonArrayError> {
+        if self.state != State::Done {
+            return Err(JsonArrayError::Incomplete);
+        }
+        self.state = State::Start;
+        self.offset = 0;
+        self.bom_bytes = 0;
+        Ok(())
+    }
+
+    /// Drops the partial element.
+    fn release(&mut self) {
+        self.element = Vec::new();
+    }
+}
+
+impl JsonArrayDecoder {
+    /// The error for `byte`, at `at` in the current read, where `expected` was due.
+    fn unexpected(&self, expected: &'static str, byte: u8, at: usize) -> JsonArrayError {
+        let found = if byte.is_ascii_graphic() {
+            format!("'{}'", char::from(byte))
+        } else {
+            format!("\\x{byte:02X}")
+        };
+        JsonArrayError::Unexpected {
+            expected,
+            found,
+            offset: self.offset + at as u64,
+        }
     }
 
     /// Scans element bytes from `bytes[start..]`; returns where scanning stopped (after the
@@ -314,26 +293,32 @@ fn lossy(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framing::splits::{self, bytewise};
+    use crate::framing::Poisoning;
     use proptest::prelude::*;
 
     type Run = (Vec<String>, Result<(), JsonArrayError>);
 
     /// Decodes `input` split at the given offsets (sorted, in range), plus `finish`.
     fn run(input: &[u8], cuts: &[usize], limit: usize) -> Run {
-        let mut decoder = JsonArrayDecoder::with_max_element_len(limit);
-        let mut out = Vec::new();
-        let mut start = 0;
-        let mut result = Ok(());
-        for &cut in cuts.iter().chain(std::iter::once(&input.len())) {
-            result = result.and_then(|()| decoder.feed(&input[start..cut], &mut out));
-            start = cut;
-        }
-        result = result.and_then(|()| decoder.finish(&mut out));
-        (out, result)
+        splits::run(JsonArrayDecoder::with_max_element_len(limit), input, cuts)
     }
 
     fn decode(input: &[u8]) -> Run {
         run(input, &[], DEFAULT_MAX_ELEMENT_LEN)
+    }
+
+    #[test]
+    fn module_example() {
+        let mut decoder = Poisoning::new(JsonArrayDecoder::new());
+        let mut elements = Vec::new();
+        decoder
+            .feed(b"[{\"text\": \"a}\"}\n,\n{\"te", &mut elements)
+            .unwrap();
+        assert_eq!(elements, ["{\"text\": \"a}\"}"]);
+        decoder.feed(b"xt\": \"b\"}\n]", &mut elements).unwrap();
+        assert_eq!(elements[1], "{\"text\": \"b\"}");
+        decoder.finish(&mut elements).unwrap();
     }
 
     #[test]
@@ -344,13 +329,12 @@ mod tests {
         assert_eq!(out.len(), 2);
         assert!(out[0].starts_with('{') && out[0].ends_with('}'));
         assert_eq!(out[1], "{\"usageMetadata\": {\"promptTokenCount\": 3}}");
-        let bytewise: Vec<usize> = (1..input.len()).collect();
-        assert_eq!(run(input, &bytewise, 1 << 20).0, out);
+        assert_eq!(run(input, &bytewise(input.len()), 1 << 20).0, out);
     }
 
     #[test]
     fn element_emitted_when_its_closing_brace_arrives() {
-        let mut decoder = JsonArrayDecoder::new();
+        let mut decoder = Poisoning::new(JsonArrayDecoder::new());
         let mut out = Vec::new();
         decoder.feed(b"[{\"a\":{\"b\":[1,{}]}", &mut out).unwrap();
         assert!(out.is_empty());
@@ -426,7 +410,7 @@ mod tests {
             );
             assert_eq!(out, ["{}"]);
         }
-        let mut decoder = JsonArrayDecoder::with_max_element_len(4);
+        let mut decoder = Poisoning::new(JsonArrayDecoder::with_max_element_len(4));
         let mut out = Vec::new();
         let err = decoder.feed(b"[{\"abc", &mut out).unwrap_err();
         assert_eq!(decoder.feed(b"\"}]", &mut out), Err(err.clone()));
@@ -439,7 +423,7 @@ mod tests {
 
     #[test]
     fn finish_resets_for_a_new_body() {
-        let mut decoder = JsonArrayDecoder::new();
+        let mut decoder = Poisoning::new(JsonArrayDecoder::new());
         let mut out = Vec::new();
         decoder.feed(b"[{}]", &mut out).unwrap();
         decoder.finish(&mut out).unwrap();
@@ -448,42 +432,7 @@ mod tests {
         assert_eq!(out, ["{}", "{\"b\":2}"]);
     }
 
-    fn piece() -> impl Strategy<Value = Vec<u8>> {
-        prop_oneof![
-            Just(b"[".to_vec()),
-            Just(b"]".to_vec()),
-            Just(b"{".to_vec()),
-            Just(b"}".to_vec()),
-            Just(b",".to_vec()),
-            Just(b"\n".to_vec()),
-            Just(b"\r\n".to_vec()),
-            Just(b"\"".to_vec()),
-            Just(b"\\".to_vec()),
-            Just(b"\\\"".to_vec()),
-            Just(b"\xEF\xBB\xBF".to_vec()),
-            Just(b"{\"text\": \"a}\\\"b\"}".to_vec()),
-            Just("🍌 星".as_bytes().to_vec()),
-            Just(b"\xFF".to_vec()),
-            "[ -~]{0,8}".prop_map(String::into_bytes),
-        ]
-    }
-
     proptest! {
-        #[test]
-        fn read_splits_do_not_change_the_elements(
-            pieces in prop::collection::vec(piece(), 0..40),
-            raw_cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
-            limit in prop_oneof![Just(DEFAULT_MAX_ELEMENT_LEN), 2usize..30],
-        ) {
-            let input = pieces.concat();
-            let mut cuts: Vec<usize> = raw_cuts.iter().map(|i| i.index(input.len() + 1)).collect();
-            cuts.sort_unstable();
-            let whole = run(&input, &[], limit);
-            prop_assert_eq!(&run(&input, &cuts, limit), &whole);
-            let bytewise: Vec<usize> = (1..input.len()).collect();
-            prop_assert_eq!(&run(&input, &bytewise, limit), &whole);
-        }
-
         #[test]
         fn well_formed_arrays_round_trip(
             texts in prop::collection::vec("[ -~é🍌\n]{0,10}", 0..6),

@@ -2,7 +2,8 @@
 //!
 //! Ollama's native API (<https://github.com/ollama/ollama/blob/main/docs/api.md>) and Cohere's
 //! v1 chat stream (<https://docs.cohere.com/v1/docs/streaming>) send one JSON object per line.
-//! [`NdjsonDecoder`] turns the bytes of such a body, in reads of any size, into lines:
+//! [`NdjsonDecoder`] turns the bytes of such a body, in reads of any size, into lines (driven
+//! by [`Poisoning`](super::Poisoning), like every [framing](super)):
 //!
 //! - A line ends in LF; a CR just before the LF is dropped (CRLF works). A lone CR is kept as
 //!   part of the line (JSON allows it as whitespace).
@@ -12,7 +13,7 @@
 //!   reads.
 //! - Bytes are buffered until their line ends, so a UTF-8 sequence split across reads decodes
 //!   intact; invalid UTF-8 is replaced by U+FFFD.
-//! - [`NdjsonDecoder::finish`] emits a last line that had no final newline.
+//! - [`finish`](super::Poisoning::finish) emits a last line that had no final newline.
 //!
 //! The decoder does not parse JSON: each line is handed on as text, for the provider's parser.
 //!
@@ -25,23 +26,12 @@
 //! The decoder holds at most one line. A line longer than the limit
 //! ([`DEFAULT_MAX_LINE_LEN`], 1 MiB, unless set with [`NdjsonDecoder::with_max_line_len`])
 //! fails with [`NdjsonError::LineTooLong`] as soon as its buffered part passes the limit.
-//! After an error the decoder is poisoned: every later call returns the same error.
-//!
-//! ```
-//! use llm_bench::ndjson::NdjsonDecoder;
-//!
-//! let mut decoder = NdjsonDecoder::new();
-//! let mut lines = Vec::new();
-//! decoder.feed(b"{\"response\":\"Hi\"}\r\n\n{\"do", &mut lines)?;
-//! decoder.feed(b"ne\":true}", &mut lines)?;
-//! assert_eq!(lines, ["{\"response\":\"Hi\"}"]);
-//! decoder.finish(&mut lines)?; // the unterminated last line
-//! assert_eq!(lines[1], "{\"done\":true}");
-//! # Ok::<(), llm_bench::ndjson::NdjsonError>(())
-//! ```
+//! After an error, [`Poisoning`](super::Poisoning) refuses further input, repeating the error.
+
+use super::FrameDecoder;
 
 /// The default limit of one line, in bytes (1 MiB).
-pub const DEFAULT_MAX_LINE_LEN: usize = 1 << 20;
+pub(crate) const DEFAULT_MAX_LINE_LEN: usize = 1 << 20;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -59,13 +49,12 @@ pub enum NdjsonError {
 /// An incremental, bounded decoder of newline-delimited JSON bodies. See the [module
 /// documentation](self) for the rules it follows.
 #[derive(Debug, Clone)]
-pub struct NdjsonDecoder {
+pub(crate) struct NdjsonDecoder {
     /// Bytes of a line whose end has not arrived yet.
     line: Vec<u8>,
     /// No line has been completed yet (the BOM check is still to do).
     at_stream_start: bool,
     max_line_len: usize,
-    poisoned: Option<NdjsonError>,
 }
 
 impl Default for NdjsonDecoder {
@@ -76,57 +65,33 @@ impl Default for NdjsonDecoder {
 
 impl NdjsonDecoder {
     /// A decoder with the default line limit ([`DEFAULT_MAX_LINE_LEN`]).
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::with_max_line_len(DEFAULT_MAX_LINE_LEN)
     }
 
     /// A decoder whose line limit is `max_line_len` bytes.
-    pub fn with_max_line_len(max_line_len: usize) -> Self {
+    pub(crate) fn with_max_line_len(max_line_len: usize) -> Self {
         NdjsonDecoder {
             line: Vec::new(),
             at_stream_start: true,
             max_line_len,
-            poisoned: None,
         }
     }
 
     /// The limit of one line, in bytes.
-    pub fn max_line_len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn max_line_len(&self) -> usize {
         self.max_line_len
     }
+}
 
-    /// Decodes the next read of the body, appending the non-blank lines it completes to `out`
-    /// (without their line ends).
-    ///
-    /// On error, `out` keeps the lines completed before the offending one, and the decoder is
-    /// poisoned (this and every later call return the same error).
-    pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<String>) -> Result<(), NdjsonError> {
-        if let Some(e) = &self.poisoned {
-            return Err(e.clone());
-        }
-        let result = self.feed_inner(bytes, out);
-        if let Err(e) = &result {
-            self.poisoned = Some(e.clone());
-            self.line = Vec::new();
-        }
-        result
-    }
+impl FrameDecoder for NdjsonDecoder {
+    type Frame = String;
+    type Error = NdjsonError;
 
-    /// Ends the body: emits a last line that had no final newline (unless blank). The
-    /// decoder is then reset, ready for a new body (the limit is kept).
-    pub fn finish(&mut self, out: &mut Vec<String>) -> Result<(), NdjsonError> {
-        if let Some(e) = &self.poisoned {
-            return Err(e.clone());
-        }
-        let line = std::mem::take(&mut self.line);
-        self.emit(&line, out);
-        self.line = line;
-        self.line.clear();
-        self.at_stream_start = true;
-        Ok(())
-    }
-
-    fn feed_inner(&mut self, bytes: &[u8], out: &mut Vec<String>) -> Result<(), NdjsonError> {
+    /// Splits the read into lines, emits the complete non-blank ones (without their line
+    /// ends) and buffers the rest.
+    fn decode(&mut self, bytes: &[u8], out: &mut Vec<String>) -> Result<(), NdjsonError> {
         let mut rest = bytes;
         while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
             let part = &rest[..pos];
@@ -149,6 +114,24 @@ impl NdjsonDecoder {
         Ok(())
     }
 
+    /// Emits a last line that had no final newline (unless blank), then resets for a new
+    /// body (the limit is kept).
+    fn end(&mut self, out: &mut Vec<String>) -> Result<(), NdjsonError> {
+        let line = std::mem::take(&mut self.line);
+        self.emit(&line, out);
+        self.line = line;
+        self.line.clear();
+        self.at_stream_start = true;
+        Ok(())
+    }
+
+    /// Drops the partial line.
+    fn release(&mut self) {
+        self.line = Vec::new();
+    }
+}
+
+impl NdjsonDecoder {
     /// Fails if the buffered line followed by `more` is longer than the limit. A final CR is
     /// not counted: it may be (or is) the CR of a CRLF line end. So the check of every prefix
     /// of a line passes when the check of the whole line does, whatever the read split.
@@ -184,20 +167,12 @@ impl NdjsonDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
+    use crate::framing::splits::{self, bytewise as bytewise_cuts};
+    use crate::framing::Poisoning;
 
     /// Decodes `input` split at the given offsets (sorted, in range), plus `finish`.
     fn run(input: &[u8], cuts: &[usize], limit: usize) -> (Vec<String>, Result<(), NdjsonError>) {
-        let mut decoder = NdjsonDecoder::with_max_line_len(limit);
-        let mut out = Vec::new();
-        let mut start = 0;
-        let mut result = Ok(());
-        for &cut in cuts.iter().chain(std::iter::once(&input.len())) {
-            result = result.and_then(|()| decoder.feed(&input[start..cut], &mut out));
-            start = cut;
-        }
-        result = result.and_then(|()| decoder.finish(&mut out));
-        (out, result)
+        splits::run(NdjsonDecoder::with_max_line_len(limit), input, cuts)
     }
 
     fn decode(input: &[u8]) -> Vec<String> {
@@ -207,10 +182,22 @@ mod tests {
     }
 
     fn bytewise(input: &[u8]) -> Vec<String> {
-        let cuts: Vec<usize> = (1..input.len()).collect();
-        let (out, result) = run(input, &cuts, DEFAULT_MAX_LINE_LEN);
+        let (out, result) = run(input, &bytewise_cuts(input.len()), DEFAULT_MAX_LINE_LEN);
         result.unwrap();
         out
+    }
+
+    #[test]
+    fn module_example() {
+        let mut decoder = Poisoning::new(NdjsonDecoder::new());
+        let mut lines = Vec::new();
+        decoder
+            .feed(b"{\"response\":\"Hi\"}\r\n\n{\"do", &mut lines)
+            .unwrap();
+        decoder.feed(b"ne\":true}", &mut lines).unwrap();
+        assert_eq!(lines, ["{\"response\":\"Hi\"}"]);
+        decoder.finish(&mut lines).unwrap(); // the unterminated last line
+        assert_eq!(lines[1], "{\"done\":true}");
     }
 
     #[test]
@@ -235,7 +222,7 @@ mod tests {
 
     #[test]
     fn finish_flushes_the_unterminated_last_line() {
-        let mut decoder = NdjsonDecoder::new();
+        let mut decoder = Poisoning::new(NdjsonDecoder::new());
         let mut out = Vec::new();
         decoder
             .feed(b"{\"a\":1}\n{\"done\":true}", &mut out)
@@ -290,7 +277,7 @@ mod tests {
             assert_eq!(out, ["{}"], "{cuts:?}");
         }
         // A server that never sends a newline fails as soon as the limit is passed.
-        let mut decoder = NdjsonDecoder::with_max_line_len(8);
+        let mut decoder = Poisoning::new(NdjsonDecoder::with_max_line_len(8));
         let mut out = Vec::new();
         decoder.feed(b"12345", &mut out).unwrap();
         let err = decoder.feed(b"6789", &mut out).unwrap_err();
@@ -302,36 +289,5 @@ mod tests {
             NdjsonDecoder::default().max_line_len(),
             DEFAULT_MAX_LINE_LEN
         );
-    }
-
-    fn piece() -> impl Strategy<Value = Vec<u8>> {
-        prop_oneof![
-            Just(b"\n".to_vec()),
-            Just(b"\r".to_vec()),
-            Just(b"\r\n".to_vec()),
-            Just(b" ".to_vec()),
-            Just(b"\xEF\xBB\xBF".to_vec()),
-            Just(b"{\"message\":{\"content\":\"Hi\"},\"done\":false}".to_vec()),
-            Just("星期一 \u{2028}".as_bytes().to_vec()),
-            Just(b"\xFF\xE2\x82".to_vec()),
-            "[ -~]{0,12}".prop_map(String::into_bytes),
-        ]
-    }
-
-    proptest! {
-        #[test]
-        fn read_splits_do_not_change_the_lines(
-            pieces in prop::collection::vec(piece(), 0..40),
-            raw_cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
-            limit in prop_oneof![Just(DEFAULT_MAX_LINE_LEN), 4usize..40],
-        ) {
-            let input = pieces.concat();
-            let mut cuts: Vec<usize> = raw_cuts.iter().map(|i| i.index(input.len() + 1)).collect();
-            cuts.sort_unstable();
-            let whole = run(&input, &[], limit);
-            prop_assert_eq!(&run(&input, &cuts, limit), &whole);
-            let bytewise: Vec<usize> = (1..input.len()).collect();
-            prop_assert_eq!(&run(&input, &bytewise, limit), &whole);
-        }
     }
 }
