@@ -10,7 +10,7 @@
 //! simulated endpoint serves every provider of a run (it answers each API on its own paths).
 
 use crate::error::{Error, Result};
-use crate::mock::{LatencyProfile, MockServer};
+use crate::mock::{Dialect, LatencyProfile, MockServer};
 use crate::providers::env::{endpoint_for_provider, endpoint_from_env, EnvEndpoint};
 use crate::providers::{Client, Provider};
 use crate::scenario::Scenario;
@@ -232,8 +232,12 @@ fn simulated_endpoint(server: &MockServer, env: &EnvEndpoint) -> Result<(Endpoin
         .map(|m| m.trim().to_string())
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| SIMULATED_MODEL.to_string());
-    let (provider, base_url, speaks) = match server.base_url_for(&env.provider) {
-        Some(url) => (env.provider.clone(), url, true),
+    let (provider, base_url, speaks) = match dialect_of(&env.provider) {
+        Some(dialect) => (
+            env.provider.clone(),
+            server.base_url_for_dialect(dialect),
+            true,
+        ),
         None => (Provider::OpenAiChat, server.base_url(), false),
     };
     let mut builder = Client::builder()
@@ -259,6 +263,24 @@ fn simulated_endpoint(server: &MockServer, env: &EnvEndpoint) -> Result<(Endpoin
         format!("{SIMULATED_KIND}_{}", provider.name())
     };
     Ok((Endpoint { client, kind }, note))
+}
+
+/// The simulated endpoint's dialect of `provider`'s API; `None` for a provider it does
+/// not speak ([`Provider::Generic`], whose URL is the whole request URL).
+pub(crate) fn dialect_of(provider: &Provider) -> Option<Dialect> {
+    match provider {
+        Provider::OpenAiChat => Some(Dialect::OpenAi),
+        Provider::OpenAiResponses => Some(Dialect::OpenAiResponses),
+        Provider::OpenAiCompletions => Some(Dialect::OpenAiCompletions),
+        Provider::AzureOpenAi => Some(Dialect::AzureOpenAi),
+        Provider::Anthropic => Some(Dialect::Anthropic),
+        Provider::Gemini => Some(Dialect::Gemini),
+        Provider::CohereV2 => Some(Dialect::CohereV2),
+        Provider::CohereV1 => Some(Dialect::CohereV1),
+        Provider::Ollama => Some(Dialect::Ollama),
+        Provider::Tgi => Some(Dialect::Tgi),
+        Provider::Generic(_) => None,
+    }
 }
 
 /// A provider's name for messages.

@@ -5,7 +5,7 @@ mod baseline;
 mod bench;
 mod cli;
 mod console;
-mod endpoint;
+pub(crate) mod endpoint;
 mod gate;
 mod problem;
 mod progress;

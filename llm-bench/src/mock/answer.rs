@@ -7,7 +7,7 @@ use super::profile::LatencyProfile;
 /// [`reasoning_tokens`](LatencyProfile::reasoning_tokens) is 0: OpenAI `reasoning_effort`
 /// (other than `"none"`), Anthropic `thinking: {"type": "enabled"}`, Gemini
 /// `thinkingConfig.includeThoughts: true`.
-pub const DEFAULT_REASONING_TOKENS: u32 = 8;
+pub(crate) const DEFAULT_REASONING_TOKENS: u32 = 8;
 
 /// The kind of one output token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,22 +1,25 @@
-//! Error answers, in the shape of each dialect.
+//! Error answers: a status and what the body says. Each dialect writes the body in its own
+//! shape ([`DialectWriter::error_body`](super::dialect::DialectWriter::error_body)).
 
-use super::truth::Dialect;
+/// Why an injected error happened, as its message says.
+pub(crate) const INJECTED: &str = "(injected by the llm-bench mock's error_rate)";
 
-/// An error answer: its status and what each dialect's body says.
-///
-/// - OpenAI: `{"error": {"message", "type": kind, "param": null, "code": code}}`.
-/// - Anthropic: `{"type": "error", "error": {"type": kind, "message"}}`.
-/// - Gemini: `{"error": {"code": status, "message", "status": code}}` (`code` is then a
-///   `google.rpc.Code` name such as `INVALID_ARGUMENT`).
-/// - OpenAI Responses, legacy Completions and Azure OpenAI: the OpenAI shape.
-/// - Cohere (v1 and v2): `{"message"}`.
-/// - Ollama: `{"error": message}`.
-/// - TGI: `{"error": message, "error_type": kind}`.
+/// The message of a non-streaming request that shutdown cut short.
+pub(crate) const SHUTTING_DOWN: &str = "The llm-bench mock is shutting down.";
+
+/// An error answer: its status and what its body says. Which fields a body shows is the
+/// dialect's choice: OpenAI's shows `kind` as `type` and `code`; Anthropic's `kind`;
+/// Gemini's `code` as `status`; Cohere's and Ollama's the message alone; TGI's `kind` as
+/// `error_type`.
 #[derive(Debug)]
 pub(crate) struct ApiError {
+    /// The HTTP status.
     pub(crate) status: u16,
+    /// What went wrong, for people.
     pub(crate) message: String,
+    /// The error's type (OpenAI and Anthropic `type`, TGI `error_type`).
     pub(crate) kind: &'static str,
+    /// The error's code (OpenAI `code`, Gemini's `google.rpc.Code` name in `status`).
     pub(crate) code: &'static str,
 }
 
@@ -52,93 +55,25 @@ impl ApiError {
         }
     }
 
-    /// The injected HTTP 500 of `error_rate`.
-    pub(crate) fn injected(dialect: Dialect) -> Self {
-        const WHY: &str = "(injected by the llm-bench mock's error_rate)";
-        match dialect {
-            Dialect::OpenAi
-            | Dialect::OpenAiResponses
-            | Dialect::OpenAiCompletions
-            | Dialect::AzureOpenAi => ApiError {
-                status: 500,
-                message: format!("The server had an error while processing your request {WHY}."),
-                kind: "server_error",
-                code: "mock_injected_error",
-            },
-            Dialect::Anthropic => ApiError {
-                status: 500,
-                message: format!("Internal server error {WHY}"),
-                kind: "api_error",
-                code: "",
-            },
-            Dialect::Gemini => ApiError::google(
-                500,
-                "INTERNAL",
-                format!("An internal error has occurred {WHY}."),
-            ),
-            Dialect::CohereV2 | Dialect::CohereV1 | Dialect::Ollama | Dialect::Tgi => ApiError {
-                status: 500,
-                message: format!("internal server error {WHY}"),
-                kind: "generation",
-                code: "",
-            },
+    /// The injected HTTP 500 of the dialects whose error body is a message (Cohere,
+    /// Ollama, TGI).
+    pub(crate) fn generation_failed() -> Self {
+        ApiError {
+            status: 500,
+            message: format!("internal server error {INJECTED}"),
+            kind: "generation",
+            code: "",
         }
     }
 
-    /// A non-streaming request cut by shutdown.
-    pub(crate) fn shutting_down(dialect: Dialect) -> Self {
-        const WHY: &str = "The llm-bench mock is shutting down.";
-        match dialect {
-            Dialect::OpenAi
-            | Dialect::OpenAiResponses
-            | Dialect::OpenAiCompletions
-            | Dialect::AzureOpenAi => ApiError {
-                status: 503,
-                message: WHY.into(),
-                kind: "server_error",
-                code: "shutting_down",
-            },
-            Dialect::Anthropic => ApiError {
-                status: 529,
-                message: WHY.into(),
-                kind: "overloaded_error",
-                code: "",
-            },
-            Dialect::Gemini => ApiError::google(503, "UNAVAILABLE", WHY),
-            Dialect::CohereV2 | Dialect::CohereV1 | Dialect::Ollama | Dialect::Tgi => ApiError {
-                status: 503,
-                message: WHY.into(),
-                kind: "overloaded",
-                code: "",
-            },
+    /// The 503 of a non-streaming request cut by shutdown, in the dialects whose error body
+    /// is a message (Cohere, Ollama, TGI).
+    pub(crate) fn overloaded() -> Self {
+        ApiError {
+            status: 503,
+            message: SHUTTING_DOWN.into(),
+            kind: "overloaded",
+            code: "",
         }
-    }
-
-    /// The body, in the dialect's shape.
-    pub(crate) fn body(&self, dialect: Dialect) -> String {
-        match dialect {
-            Dialect::OpenAi
-            | Dialect::OpenAiResponses
-            | Dialect::OpenAiCompletions
-            | Dialect::AzureOpenAi => serde_json::json!({
-                "error": {
-                    "message": self.message,
-                    "type": self.kind,
-                    "param": null,
-                    "code": self.code,
-                }
-            }),
-            Dialect::Anthropic => serde_json::json!({
-                "type": "error",
-                "error": {"type": self.kind, "message": self.message},
-            }),
-            Dialect::Gemini => serde_json::json!({
-                "error": {"code": self.status, "message": self.message, "status": self.code},
-            }),
-            Dialect::CohereV2 | Dialect::CohereV1 => serde_json::json!({"message": self.message}),
-            Dialect::Ollama => serde_json::json!({"error": self.message}),
-            Dialect::Tgi => serde_json::json!({"error": self.message, "error_type": self.kind}),
-        }
-        .to_string()
     }
 }

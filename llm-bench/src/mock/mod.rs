@@ -8,11 +8,11 @@
 //! API, Cohere's chat APIs v2 and v1, Ollama's `/api/chat` and `/api/generate` and TGI's
 //! `/generate_stream`, paced by a [`LatencyProfile`], and records, per request, when it sent
 //! every token and which tokens were reasoning ([`RequestTruth`]). Scenarios run against it
-//! when no endpoint is configured (a scenario of any provider, with no key:
-//! [`MockServer::base_url_for`] is the base URL its [`Client`](crate::providers::Client)
-//! takes), and tests compare what the harness measured with what the server did. Each
-//! dialect's bytes follow the recorded real streams of the fixture corpus: event names,
-//! field names and order, where usage is, terminators and content types.
+//! when no endpoint is configured (a scenario of any provider, with no key: its client
+//! takes [`MockServer::base_url_for_dialect`] of the provider's [`Dialect`]), and tests
+//! compare what the harness measured with what the server did. Each dialect's bytes follow
+//! the recorded real streams of the fixture corpus: event names, field names and order,
+//! where usage is, terminators and content types.
 //!
 //! ```
 //! use std::time::Duration;
@@ -58,9 +58,9 @@
 //! [`MockServer::base_url`] (`http://127.0.0.1:PORT/v1`, OpenAI and Anthropic's
 //! `/messages`), [`MockServer::root_url`] (what the Anthropic, Gemini, Cohere, Ollama, TGI
 //! and Azure clients take as their base), [`MockServer::gemini_base_url`] (`.../v1beta`),
-//! and [`MockServer::base_url_for`] a provider. A request that is not valid JSON or lacks
-//! what the dialect requires is a 400 in the dialect's error shape; one picked by
-//! `error_rate` a 500; unknown paths a 404 (OpenAI-shaped).
+//! and [`MockServer::base_url_for_dialect`] the one a dialect's client takes. A request that
+//! is not valid JSON or lacks what the dialect requires is a 400 in the dialect's error
+//! shape; one picked by `error_rate` a 500; unknown paths a 404 (OpenAI-shaped).
 //!
 //! | dialect | path | [`Dialect`] | stream content type |
 //! |---|---|---|---|
@@ -105,14 +105,14 @@
 //!     `min(output_tokens, max_tokens - r)` answer tokens; cut when
 //!     `max_tokens <= reasoning + output_tokens`. The same rule holds in every dialect.
 //!   - Text: token `i` is a word from a fixed list chosen by the profile's seed and `i`
-//!     alone ([`token_text`], [`expected_text`]), so every answer of a profile is a prefix
+//!     alone ([`expected_text`]), so every answer of a profile is a prefix
 //!     of the same text.
 //!   - `prompt_tokens`: whitespace-separated words of the messages' text.
 //!   - Errors, OpenAI-shaped (`{"error":{"message","type","param","code"}}`): 400 for a body
 //!     that is not JSON, lacks `messages`, has an empty `messages` or `max_tokens: 0`; 500
 //!     for a request picked by `error_rate`; 503 for a non-streaming request cut by
 //!     shutdown; 404 for unknown paths.
-//! - `GET /v1/models` lists the server's model ([`DEFAULT_MODEL`] unless set with
+//! - `GET /v1/models` lists the server's model (`llm-bench-mock` unless set with
 //!   [`MockServerBuilder::model`]); `GET /v1/models/{id}` retrieves it.
 //!
 //! ## Anthropic
@@ -329,7 +329,7 @@
 //!
 //! | dialect | reasoning when | tokens | on the wire |
 //! |---|---|---|---|
-//! | OpenAI | always when `N > 0`; `reasoning_effort` other than `none` asks for it | `N`, or [`DEFAULT_REASONING_TOKENS`] (8) when `N = 0` and asked; `"none"`: 0 | `delta.reasoning_content` |
+//! | OpenAI | always when `N > 0`; `reasoning_effort` other than `none` asks for it | `N`, or 8 when `N = 0` and asked; `"none"`: 0 | `delta.reasoning_content` |
 //! | Anthropic | only when the request enables `thinking` | `N`, or 8 when `N = 0`; capped by `budget_tokens` | `thinking` block, `thinking_delta`s |
 //! | Gemini | `includeThoughts: true`; also when `N > 0` without it, silently | `N`, or 8 when `N = 0` and `includeThoughts`; capped by `thinkingBudget`; `thinkingBudget: 0`: none | `"thought": true` parts (with `includeThoughts`); without, nothing is sent but the tokens take their time and are counted in `thoughtsTokenCount` |
 //! | OpenAI Responses | always when `N > 0`; `reasoning.effort` other than `none` asks for it | as OpenAI; `"none"`: 0 | a `reasoning` output item, `response.reasoning_summary_text.delta`s (whether or not `reasoning.summary` was asked) |
@@ -361,7 +361,7 @@
 //! index on the server (0, 1, ... in arrival order; [`MockServer::set_profile`] restarts it),
 //! so a sequential run is reproducible exactly, and a concurrent one up to arrival order.
 //!
-//! Truth is kept for the most recent [`DEFAULT_TRUTH_CAPACITY`] (100 000) requests, a
+//! Truth is kept for the most recent 100 000 requests, a
 //! bounded amount of memory (about 150 bytes plus 8 bytes per token each);
 //! [`MockServerBuilder::truth_capacity`] changes it.
 //!
@@ -387,29 +387,23 @@
 //! (`Ok(None)`). Errors ([`ProfileError`]) name the bad item, key or value.
 
 mod answer;
-mod anthropic;
 mod api_error;
-mod azure;
-mod cohere;
-mod cohere_v1;
-mod completions;
-mod gemini;
-mod ollama;
-mod openai;
+mod dialect;
+mod lifecycle;
+mod pacing;
 mod profile;
-mod responses;
-mod server;
+mod respond;
+mod routes;
+mod state;
+mod stream;
 mod text;
-mod tgi;
 mod truth;
 
 #[cfg(test)]
-mod dialect_tests;
-#[cfg(test)]
 mod tests;
 
-pub use answer::DEFAULT_REASONING_TOKENS;
-pub use profile::{InterToken, LatencyProfile, ProfileError, MAX_DELAY, PROFILE_ENV};
-pub use server::{MockServer, MockServerBuilder, DEFAULT_MODEL};
-pub use text::{expected_reasoning, expected_text, reasoning_token_text, token_text};
-pub use truth::{Dialect, RequestTruth, DEFAULT_TRUTH_CAPACITY};
+pub use dialect::Dialect;
+pub use lifecycle::{MockServer, MockServerBuilder};
+pub use profile::{InterToken, LatencyProfile, ProfileError};
+pub use text::{expected_reasoning, expected_text};
+pub use truth::RequestTruth;

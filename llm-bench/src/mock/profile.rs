@@ -9,11 +9,11 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
 /// The environment variable [`LatencyProfile::from_env`] reads.
-pub const PROFILE_ENV: &str = "LLM_BENCH_MOCK_PROFILE";
+pub(crate) const PROFILE_ENV: &str = "LLM_BENCH_MOCK_PROFILE";
 
 /// The longest delay the mock ever waits for one step (TTFT or one gap): one hour. Sampled or
 /// scaled delays beyond it are clamped, so a wild `sigma` cannot overflow a deadline.
-pub const MAX_DELAY: Duration = Duration::from_secs(3600);
+pub(crate) const MAX_DELAY: Duration = Duration::from_secs(3600);
 
 /// The delay between two consecutive output tokens of a streamed answer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,6 +62,7 @@ impl InterToken {
         gap.min(MAX_DELAY)
     }
 
+    /// The gaps, every delay multiplied by `factor`.
     fn scaled(self, factor: f64) -> InterToken {
         match self {
             InterToken::Constant(d) => InterToken::Constant(mul_duration(d, factor)),
@@ -134,8 +135,7 @@ pub struct LatencyProfile {
     /// [module docs](crate::mock)): OpenAI `delta.reasoning_content` (unless the request
     /// says `reasoning_effort: "none"`), Anthropic thinking (only when the request enables
     /// `thinking`), Gemini thought parts (with `includeThoughts`; otherwise the model still
-    /// thinks, silently). A request that asks for reasoning when this is 0 gets
-    /// [`DEFAULT_REASONING_TOKENS`](crate::mock::DEFAULT_REASONING_TOKENS).
+    /// thinks, silently). A request that asks for reasoning when this is 0 gets 8.
     pub reasoning_tokens: u32,
 }
 
@@ -156,7 +156,9 @@ impl Default for LatencyProfile {
 
 /// What the server decided for one request, from its seeded generator.
 pub(crate) struct RequestPlan {
+    /// The request's generator, seeded with its sub-seed.
     rng: StdRng,
+    /// The gaps' distribution.
     inter_token: InterToken,
     /// The delay before the first token.
     pub(crate) ttft: Duration,
@@ -243,7 +245,7 @@ impl LatencyProfile {
     /// Multiplies every delay (TTFT and the inter-token distribution) by `factor`: `1.3`
     /// makes the endpoint 30% slower. With the same seed, the scaled profile draws the same
     /// random numbers, so its gaps are the original gaps times `factor`. Delays are clamped
-    /// to [`MAX_DELAY`].
+    /// to an hour.
     ///
     /// # Panics
     ///
@@ -414,7 +416,7 @@ impl LatencyProfile {
         Ok(profile)
     }
 
-    /// Reads [`PROFILE_ENV`] (`LLM_BENCH_MOCK_PROFILE`): `Ok(None)` when it is unset or
+    /// Reads `LLM_BENCH_MOCK_PROFILE`: `Ok(None)` when it is unset or
     /// blank, the parsed profile when it is valid, and an error naming the bad key or value
     /// otherwise.
     pub fn from_env() -> Result<Option<LatencyProfile>, ProfileError> {
@@ -520,14 +522,21 @@ impl From<ProfileError> for crate::Error {
     }
 }
 
+/// An `itl` value: one duration or a range.
 enum ItlSpec {
+    /// `itl=10ms`.
     Constant(Duration),
+    /// `itl=5ms..15ms`: uniform in the range.
     Range(Duration, Duration),
 }
 
+/// A `jitter` value.
 enum Jitter {
+    /// `none`.
     None,
+    /// `lognormal:<sigma>`.
     LogNormal(f64),
+    /// `uniform:<duration>`: within `itl ± duration`.
     Uniform(Duration),
 }
 
@@ -563,6 +572,7 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// Parses an `itl` value.
 fn parse_itl(s: &str) -> Result<ItlSpec, String> {
     match s.split_once("..") {
         None => parse_duration(s).map(ItlSpec::Constant),
@@ -576,6 +586,7 @@ fn parse_itl(s: &str) -> Result<ItlSpec, String> {
     }
 }
 
+/// Parses a `jitter` value.
 fn parse_jitter(s: &str) -> Result<Jitter, String> {
     const EXPECTED: &str = "expected none, lognormal:<sigma> or uniform:<duration>";
     if s == "none" {

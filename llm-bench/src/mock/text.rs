@@ -22,21 +22,23 @@ const REASONING_SALT: u64 = 0x7468_696E_6B00_0000;
 
 /// The text of output token `index` (0-based) of every answer of a profile with this seed:
 /// a word from a fixed list, with a leading space for every token but the first.
-///
-/// ```
-/// use llm_bench::mock::{expected_text, token_text};
-/// let text: String = (0..5).map(|i| token_text(7, i)).collect();
-/// assert_eq!(text, expected_text(7, 5));
-/// assert!(!text.starts_with(' ') && text.split(' ').count() == 5);
-/// ```
-pub fn token_text(seed: u64, index: u32) -> String {
+#[cfg(test)]
+pub(crate) fn token_text(seed: u64, index: u32) -> String {
     let mut s = String::new();
     push_token(&mut s, seed, index);
     s
 }
 
 /// The whole answer text of `tokens` tokens for a profile with this seed (what a client
-/// should reassemble from the stream).
+/// should reassemble from the stream): one word per token, separated by spaces, so every
+/// answer of a profile is a prefix of the same text.
+///
+/// ```
+/// use llm_bench::mock::expected_text;
+/// let text = expected_text(7, 5);
+/// assert!(!text.starts_with(' ') && text.split(' ').count() == 5);
+/// assert!(text.starts_with(&expected_text(7, 4)));
+/// ```
 pub fn expected_text(seed: u64, tokens: u32) -> String {
     let mut s = String::with_capacity(tokens as usize * 8);
     for i in 0..tokens {
@@ -47,13 +49,8 @@ pub fn expected_text(seed: u64, tokens: u32) -> String {
 
 /// The text of reasoning token `index` (0-based) for a profile with this seed: like
 /// [`token_text`], from a different sequence of the same words.
-///
-/// ```
-/// use llm_bench::mock::{expected_reasoning, reasoning_token_text};
-/// let text: String = (0..4).map(|i| reasoning_token_text(7, i)).collect();
-/// assert_eq!(text, expected_reasoning(7, 4));
-/// ```
-pub fn reasoning_token_text(seed: u64, index: u32) -> String {
+#[cfg(test)]
+pub(crate) fn reasoning_token_text(seed: u64, index: u32) -> String {
     let mut s = String::new();
     push_reasoning_token(&mut s, seed, index);
     s
@@ -75,6 +72,7 @@ fn word_index(seed: u64, salt: u64, index: u32) -> usize {
     (h % WORDS.len() as u64) as usize
 }
 
+/// Appends word `index` of the sequence `salt` picks, after a space unless it is the first.
 fn push_word(out: &mut String, seed: u64, salt: u64, index: u32) {
     if index > 0 {
         out.push(' ');
@@ -134,4 +132,19 @@ pub(crate) fn words(v: &Value) -> usize {
 /// A word count as a token count, saturating.
 pub(crate) fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_make_up_the_expected_texts() {
+        let text: String = (0..5).map(|i| token_text(7, i)).collect();
+        assert_eq!(text, expected_text(7, 5));
+        assert!(!text.starts_with(' ') && text.split(' ').count() == 5);
+        let reasoning: String = (0..4).map(|i| reasoning_token_text(7, i)).collect();
+        assert_eq!(reasoning, expected_reasoning(7, 4));
+        assert_ne!(reasoning, expected_text(7, 4));
+    }
 }

@@ -7,38 +7,13 @@ use std::time::Duration;
 
 use quanta::Instant;
 
+use super::dialect::Dialect;
+
 /// The default number of requests whose truth a server keeps (the most recent ones).
 ///
 /// A record is about 150 bytes plus 8 bytes per token sent, so 100 000 requests of 64 tokens
 /// take about 65 MB at most.
-pub const DEFAULT_TRUTH_CAPACITY: usize = 100_000;
-
-/// The API a request spoke to the simulated endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Dialect {
-    /// OpenAI Chat Completions (`/v1/chat/completions`, and `/v1/models`).
-    OpenAi,
-    /// Anthropic Messages (`/v1/messages`).
-    Anthropic,
-    /// Gemini `generateContent` / `streamGenerateContent` (`/v1beta/models/{model}:...`).
-    Gemini,
-    /// Cohere chat, API v2 (`/v2/chat`, named server-sent events).
-    CohereV2,
-    /// Cohere chat, API v1 (`/v1/chat`, NDJSON).
-    CohereV1,
-    /// Ollama's native API (`/api/chat` and `/api/generate`, NDJSON).
-    Ollama,
-    /// Hugging Face Text Generation Inference (`/generate_stream`).
-    Tgi,
-    /// OpenAI Responses (`/v1/responses`).
-    OpenAiResponses,
-    /// OpenAI legacy Completions (`/v1/completions`).
-    OpenAiCompletions,
-    /// Azure OpenAI chat completions (`/openai/deployments/{deployment}/chat/completions`
-    /// and `/openai/v1/chat/completions`).
-    AzureOpenAi,
-}
+pub(crate) const DEFAULT_TRUTH_CAPACITY: usize = 100_000;
 
 /// What the server did for one request, with timestamps from the global quanta clock
 /// (`quanta::Instant::now()`, the clock the harness uses, so in-process timestamps compare
@@ -174,12 +149,16 @@ impl RequestTruth {
 
 /// A bounded store of the most recent records.
 pub(crate) struct TruthStore {
+    /// The records kept, oldest first.
     records: Mutex<VecDeque<RequestTruth>>,
+    /// How many records to keep.
     capacity: usize,
+    /// Records dropped because the store was full.
     evicted: AtomicU64,
 }
 
 impl TruthStore {
+    /// An empty store that keeps `capacity` records.
     pub(crate) fn new(capacity: usize) -> Self {
         TruthStore {
             records: Mutex::new(VecDeque::new()),
@@ -188,6 +167,7 @@ impl TruthStore {
         }
     }
 
+    /// Keeps a record, dropping the oldest when full.
     pub(crate) fn push(&self, truth: RequestTruth) {
         if self.capacity == 0 {
             self.evicted.fetch_add(1, Ordering::Relaxed);
@@ -201,11 +181,13 @@ impl TruthStore {
         records.push_back(truth);
     }
 
+    /// A copy of the records kept, oldest first.
     pub(crate) fn snapshot(&self) -> Vec<RequestTruth> {
         let records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         records.iter().cloned().collect()
     }
 
+    /// Forgets every record.
     pub(crate) fn clear(&self) {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         records.clear();
@@ -213,6 +195,7 @@ impl TruthStore {
         records.shrink_to_fit();
     }
 
+    /// Records dropped because the store was full.
     pub(crate) fn evicted(&self) -> u64 {
         self.evicted.load(Ordering::Relaxed)
     }

@@ -1,13 +1,119 @@
-//! The OpenAI Chat Completions wire format the simulated endpoint reads and writes.
+//! The OpenAI Chat Completions dialect (`POST /v1/chat/completions`): the request it reads,
+//! the chunks it writes, and the OpenAI error shape (which the Responses, legacy
+//! Completions and Azure dialects share), with the model list of `GET /v1/models`.
 
 use std::fmt::Write as _;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::answer::{Answer, TokenKind};
-use super::api_error::ApiError;
-use super::text::{count, words};
+use super::{BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
+use crate::mock::answer::{reasoning_for, Answer, TokenKind};
+use crate::mock::api_error::{ApiError, INJECTED, SHUTTING_DOWN};
+use crate::mock::profile::LatencyProfile;
+use crate::mock::text::{count, words};
+
+/// The OpenAI Chat Completions dialect.
+pub(crate) struct OpenAiChat;
+
+impl DialectWriter for OpenAiChat {
+    const DIALECT: Dialect = Dialect::OpenAi;
+    const PATHS: &'static [&'static str] = &["/v1/chat/completions"];
+    const BASE_PATH: &'static str = "/v1";
+
+    type Request = ();
+    type Stream = ChunkWriter;
+
+    fn read(&self, call: &Call<'_>, profile: &LatencyProfile) -> Result<Reading<()>, ApiError> {
+        Ok(parse_request(call.body)?.reading(profile))
+    }
+
+    fn content_type(&self, (): &()) -> &'static str {
+        "text/event-stream"
+    }
+
+    fn start(&self, (): (), reply: &Reply<'_>) -> ChunkWriter {
+        ChunkWriter::new(
+            &chat_id(reply.serial),
+            reply.created,
+            reply.model,
+            reply.answer,
+            reply.include_usage,
+        )
+    }
+
+    fn head(&self, stream: &mut ChunkWriter) -> Option<String> {
+        Some(stream.role())
+    }
+
+    fn token(&self, stream: &mut ChunkWriter, i: u32) -> String {
+        stream.token(i)
+    }
+
+    fn trailer(&self, stream: &mut ChunkWriter) -> Option<String> {
+        Some(stream.trailer())
+    }
+
+    fn body(&self, (): (), reply: &Reply<'_>, _: BodyTiming) -> String {
+        completion_body(
+            &chat_id(reply.serial),
+            reply.created,
+            reply.model,
+            &reply.answer,
+        )
+    }
+
+    fn error_body(&self, error: &ApiError) -> String {
+        error_body(error)
+    }
+
+    fn injected_error(&self) -> ApiError {
+        injected_error()
+    }
+
+    fn shutdown_error(&self) -> ApiError {
+        shutdown_error()
+    }
+}
+
+/// The id of chat completion number `serial` (OpenAI's and Azure's).
+pub(crate) fn chat_id(serial: u64) -> String {
+    format!("chatcmpl-mock{serial:012x}")
+}
+
+/// An error's body in OpenAI's shape: `{"error": {"message", "type": kind, "param": null,
+/// "code": code}}`.
+pub(crate) fn error_body(error: &ApiError) -> String {
+    serde_json::json!({
+        "error": {
+            "message": error.message,
+            "type": error.kind,
+            "param": null,
+            "code": error.code,
+        }
+    })
+    .to_string()
+}
+
+/// The injected HTTP 500 of `error_rate`, OpenAI's way.
+pub(crate) fn injected_error() -> ApiError {
+    ApiError {
+        status: 500,
+        message: format!("The server had an error while processing your request {INJECTED}."),
+        kind: "server_error",
+        code: "mock_injected_error",
+    }
+}
+
+/// The 503 of a non-streaming request cut by shutdown, OpenAI's way.
+pub(crate) fn shutdown_error() -> ApiError {
+    ApiError {
+        status: 503,
+        message: SHUTTING_DOWN.into(),
+        kind: "server_error",
+        code: "shutting_down",
+    }
+}
 
 /// The prompt size the mock reports: whitespace-separated words of every text of the
 /// messages (string contents and the `text` of content parts).
@@ -20,26 +126,36 @@ pub(crate) fn estimate_prompt_tokens(messages: &[Value]) -> u32 {
     )
 }
 
+/// The request body, as far as the mock reads it (unknown fields are ignored).
 #[derive(Deserialize)]
 struct RawRequest {
+    /// `model`: echoed in the answer.
     #[serde(default)]
     model: Option<String>,
+    /// `messages`: required, non-empty.
     #[serde(default)]
     messages: Option<Vec<Value>>,
+    /// `max_tokens`.
     #[serde(default)]
     max_tokens: Option<u32>,
+    /// `max_completion_tokens`: preferred over `max_tokens`.
     #[serde(default)]
     max_completion_tokens: Option<u32>,
+    /// `stream`.
     #[serde(default)]
     stream: Option<bool>,
+    /// `stream_options`: `include_usage`.
     #[serde(default)]
     stream_options: Option<StreamOptions>,
+    /// `reasoning_effort`: the reasoning asked for.
     #[serde(default)]
     reasoning_effort: Option<String>,
 }
 
+/// The request's `stream_options`.
 #[derive(Deserialize)]
 struct StreamOptions {
+    /// `include_usage`: a usage chunk ends the stream.
     #[serde(default)]
     include_usage: Option<bool>,
 }
@@ -50,13 +166,38 @@ const EFFORTS: [&str; 6] = ["none", "minimal", "low", "medium", "high", "xhigh"]
 /// A chat-completions request, as far as the mock cares.
 #[derive(Debug)]
 pub(crate) struct ChatRequest {
+    /// The model the request names (`None` when absent or empty).
     pub(crate) model: Option<String>,
+    /// The request's cap on output tokens.
     pub(crate) max_tokens: Option<u32>,
+    /// The request asked for a stream.
     pub(crate) stream: bool,
+    /// The stream reports usage (`stream_options.include_usage`).
     pub(crate) include_usage: bool,
+    /// The prompt size the mock reports: the whitespace-separated words of its text.
     pub(crate) prompt_tokens: u32,
     /// `reasoning_effort`: `None` when absent, `Some(false)` for `"none"`, else `Some(true)`.
     pub(crate) reasoning: Option<bool>,
+}
+
+impl ChatRequest {
+    /// The answer's plan: `reasoning_effort` asks for reasoning (the profile's count, or the
+    /// default when that is 0), `"none"` turns it off, else the profile's count; the stream
+    /// reports usage when `stream_options.include_usage` asks.
+    pub(crate) fn reading(self, profile: &LatencyProfile) -> Reading<()> {
+        let reasoning = reasoning_for(profile, self.reasoning, None);
+        let answer = Answer::plan(
+            profile,
+            self.max_tokens,
+            reasoning,
+            true,
+            self.prompt_tokens,
+        );
+        Reading {
+            include_usage: self.include_usage,
+            ..Reading::new(self.model, self.max_tokens, self.stream, answer, ())
+        }
+    }
 }
 
 /// Parses a chat-completions body. Never panics on any input.
@@ -149,11 +290,14 @@ pub(crate) struct ChunkWriter {
     prefix: String,
     /// `}\n\n`, or `,"usage":null}\n\n` when usage was asked for (as OpenAI writes it).
     suffix: &'static str,
+    /// The answer's plan.
     answer: Answer,
+    /// The stream reports usage.
     include_usage: bool,
 }
 
 impl ChunkWriter {
+    /// A writer of chunks of completion `id`, answering as `model`.
     pub(crate) fn new(
         id: &str,
         created: u64,

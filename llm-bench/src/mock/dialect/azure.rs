@@ -1,13 +1,117 @@
-//! The Azure OpenAI chat-completions wire format: OpenAI's chunks with Azure's content
-//! filter annotations, as the recorded Azure streams have them. Requests are read as OpenAI
-//! chat-completions requests ([`super::openai::parse_request`]).
+//! The Azure OpenAI dialect (`POST /openai/deployments/{deployment}/chat/completions` and
+//! `POST /openai/v1/chat/completions`): OpenAI's chat-completions request
+//! ([`openai::parse_request`]) and chunks with Azure's content filter annotations, as the
+//! recorded Azure streams have them, and OpenAI's error shape.
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::answer::{Answer, TokenKind};
-use super::openai;
+use super::{openai, BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
+use crate::mock::answer::{Answer, TokenKind};
+use crate::mock::api_error::ApiError;
+use crate::mock::profile::LatencyProfile;
+use crate::mock::text::uuid_like;
+
+/// A deployment's chat completions; the query must have an `api-version`.
+const DEPLOYMENT_PATH: &str = "/openai/deployments/{deployment}/chat/completions";
+
+/// Azure OpenAI's v1 API: the model is the body's.
+const V1_PATH: &str = "/openai/v1/chat/completions";
+
+/// The Azure OpenAI dialect. Any deployment name and any `api-version` are accepted; a
+/// deployment serves the server's model, whatever the body names (as an Azure deployment
+/// serves the model it was created with).
+pub(crate) struct AzureOpenAi;
+
+impl DialectWriter for AzureOpenAi {
+    const DIALECT: Dialect = Dialect::AzureOpenAi;
+    const PATHS: &'static [&'static str] = &[DEPLOYMENT_PATH, V1_PATH];
+    const BASE_PATH: &'static str = "";
+
+    type Request = ();
+    type Stream = ChunkWriter;
+
+    fn read(&self, call: &Call<'_>, profile: &LatencyProfile) -> Result<Reading<()>, ApiError> {
+        if call.path != DEPLOYMENT_PATH {
+            return Ok(openai::parse_request(call.body)?.reading(profile));
+        }
+        if !has_api_version(call.query) {
+            return Err(ApiError {
+                status: 404,
+                message: "Resource not found: a deployment URL needs an api-version query parameter (e.g. ?api-version=2024-10-21).".into(),
+                kind: "invalid_request_error",
+                code: "404",
+            });
+        }
+        let reading = openai::parse_request(call.body)?.reading(profile);
+        Ok(Reading {
+            model: None,
+            ..reading
+        })
+    }
+
+    fn content_type(&self, (): &()) -> &'static str {
+        "text/event-stream; charset=utf-8"
+    }
+
+    fn stream_headers(&self, reply: &Reply<'_>) -> Vec<(&'static str, String)> {
+        vec![("apim-request-id", uuid_like(reply.serial ^ 0x6170_696D))]
+    }
+
+    fn start(&self, (): (), reply: &Reply<'_>) -> ChunkWriter {
+        ChunkWriter::new(
+            &openai::chat_id(reply.serial),
+            reply.created,
+            reply.model,
+            reply.answer,
+            reply.include_usage,
+        )
+    }
+
+    fn head(&self, stream: &mut ChunkWriter) -> Option<String> {
+        Some(stream.head())
+    }
+
+    fn token(&self, stream: &mut ChunkWriter, i: u32) -> String {
+        stream.token(i)
+    }
+
+    fn trailer(&self, stream: &mut ChunkWriter) -> Option<String> {
+        Some(stream.trailer())
+    }
+
+    fn body(&self, (): (), reply: &Reply<'_>, _: BodyTiming) -> String {
+        completion_body(
+            &openai::chat_id(reply.serial),
+            reply.created,
+            reply.model,
+            &reply.answer,
+        )
+    }
+
+    fn error_body(&self, error: &ApiError) -> String {
+        openai::error_body(error)
+    }
+
+    fn injected_error(&self) -> ApiError {
+        openai::injected_error()
+    }
+
+    fn shutdown_error(&self) -> ApiError {
+        openai::shutdown_error()
+    }
+}
+
+/// The query has a non-empty `api-version`.
+fn has_api_version(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        q.split('&').any(|kv| {
+            kv.strip_prefix("api-version=")
+                .is_some_and(|v| !v.is_empty())
+        })
+    })
+}
 
 /// The first chunk of every Azure stream: no choices, the prompt's filter results.
 const PROMPT_FILTER_CHUNK: &str = concat!(
@@ -26,11 +130,14 @@ pub(crate) struct ChunkWriter {
     /// `","created":...,"system_fingerprint":"..."` and `,"usage":null` when usage was asked
     /// for: what follows `choices`, without the closing brace.
     tail: String,
+    /// The answer's plan.
     answer: Answer,
+    /// The stream reports usage.
     include_usage: bool,
 }
 
 impl ChunkWriter {
+    /// A writer of chunks of completion `id`, answering as `model`.
     pub(crate) fn new(
         id: &str,
         created: u64,

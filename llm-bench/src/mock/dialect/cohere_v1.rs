@@ -1,26 +1,114 @@
-//! The Cohere chat API v1 wire format (`POST /v1/chat`, an NDJSON stream) the simulated
-//! endpoint reads and writes.
+//! The Cohere chat API v1 dialect (`POST /v1/chat`, an NDJSON stream): the request it
+//! reads, the lines it writes, and Cohere's error shape.
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::answer::Answer;
-use super::api_error::ApiError;
-use super::profile::LatencyProfile;
-use super::text::{count, words};
+use super::{cohere, BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
+use crate::mock::answer::Answer;
+use crate::mock::api_error::ApiError;
+use crate::mock::profile::LatencyProfile;
+use crate::mock::text::{count, uuid_like, words};
 
+/// The Cohere chat API v1 dialect. No reasoning.
+pub(crate) struct CohereV1;
+
+impl DialectWriter for CohereV1 {
+    const DIALECT: Dialect = Dialect::CohereV1;
+    const PATHS: &'static [&'static str] = &["/v1/chat"];
+    const BASE_PATH: &'static str = "";
+
+    /// The conversation the answer's `chat_history` repeats.
+    type Request = Vec<Value>;
+    type Stream = LineWriter;
+
+    fn read(
+        &self,
+        call: &Call<'_>,
+        profile: &LatencyProfile,
+    ) -> Result<Reading<Vec<Value>>, ApiError> {
+        let r = parse_request(call.body)?;
+        let answer = r.answer(profile);
+        Ok(Reading::new(
+            r.model,
+            r.max_tokens,
+            r.stream,
+            answer,
+            r.history,
+        ))
+    }
+
+    fn content_type(&self, _: &Vec<Value>) -> &'static str {
+        "application/stream+json"
+    }
+
+    fn start(&self, history: Vec<Value>, reply: &Reply<'_>) -> LineWriter {
+        LineWriter::new(
+            &uuid_like(reply.serial),
+            &generation_id(reply.serial),
+            history,
+            reply.answer,
+        )
+    }
+
+    fn head(&self, stream: &mut LineWriter) -> Option<String> {
+        Some(stream.head())
+    }
+
+    fn token(&self, stream: &mut LineWriter, i: u32) -> String {
+        stream.token(i)
+    }
+
+    fn trailer(&self, stream: &mut LineWriter) -> Option<String> {
+        Some(stream.trailer())
+    }
+
+    fn body(&self, history: Vec<Value>, reply: &Reply<'_>, _: BodyTiming) -> String {
+        response_body(
+            &uuid_like(reply.serial),
+            &generation_id(reply.serial),
+            &history,
+            &reply.answer,
+        )
+    }
+
+    fn error_body(&self, error: &ApiError) -> String {
+        cohere::error_body(error)
+    }
+
+    fn injected_error(&self) -> ApiError {
+        ApiError::generation_failed()
+    }
+
+    fn shutdown_error(&self) -> ApiError {
+        ApiError::overloaded()
+    }
+}
+
+/// The generation id of answer number `serial` (v1's second id).
+fn generation_id(serial: u64) -> String {
+    uuid_like(serial ^ 0x6765_6E65_7261_7465)
+}
+
+/// The request body, as far as the mock reads it (unknown fields are ignored).
 #[derive(Deserialize)]
 struct RawRequest {
+    /// `model`: echoed in the answer.
     #[serde(default)]
     model: Option<String>,
+    /// `message`: required, not blank.
     #[serde(default)]
     message: Option<String>,
+    /// `preamble`: counted in the prompt.
     #[serde(default)]
     preamble: Option<String>,
+    /// `chat_history`: counted in the prompt and repeated in the answer.
     #[serde(default)]
     chat_history: Option<Vec<Value>>,
+    /// `max_tokens`.
     #[serde(default)]
     max_tokens: Option<u32>,
+    /// `stream`.
     #[serde(default)]
     stream: Option<bool>,
 }
@@ -28,9 +116,13 @@ struct RawRequest {
 /// A v1 chat request, as far as the mock cares.
 #[derive(Debug)]
 pub(crate) struct ChatRequest {
+    /// The model the request names (`None` when absent or empty).
     pub(crate) model: Option<String>,
+    /// The request's cap on output tokens.
     pub(crate) max_tokens: Option<u32>,
+    /// The request asked for a stream.
     pub(crate) stream: bool,
+    /// The prompt size the mock reports: the whitespace-separated words of its text.
     pub(crate) prompt_tokens: u32,
     /// The conversation the answer's `chat_history` repeats: the request's history, then
     /// the request's message as a `USER` turn.
@@ -44,6 +136,7 @@ impl ChatRequest {
     }
 }
 
+/// A 400 with this message, in the dialect's way.
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("", message)
 }
@@ -139,13 +232,18 @@ fn turn_json(turn: &Value) -> String {
 /// Writes the NDJSON lines of one streamed v1 chat answer, as the recorded Cohere v1 stream
 /// has them.
 pub(crate) struct LineWriter {
+    /// The response's id.
     response_id: String,
+    /// The generation's id.
     generation_id: String,
+    /// The conversation `stream-end` repeats.
     history: Vec<Value>,
+    /// The answer's plan.
     answer: Answer,
 }
 
 impl LineWriter {
+    /// A writer of the lines of response `response_id` (generation `generation_id`), which repeats `history`.
     pub(crate) fn new(
         response_id: &str,
         generation_id: &str,

@@ -1,12 +1,19 @@
 //! Tests of the simulated endpoint: loopback only, small delays, no tight timing bounds.
+//! These speak to it over HTTP and read its bytes themselves (OpenAI Chat here);
+//! [`cross_check`] reads every dialect with the client side's parsers and clients.
+
+/// The cross-check with the client side's parsers and clients.
+mod cross_check;
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
+use super::lifecycle::DEFAULT_MODEL;
 use super::*;
 
+/// `n` milliseconds.
 pub(super) fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
@@ -20,6 +27,7 @@ pub(super) fn fast() -> LatencyProfile {
         .seed(7)
 }
 
+/// An HTTP client that ignores proxy variables (the mock is on loopback).
 pub(super) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
@@ -27,6 +35,7 @@ pub(super) fn client() -> reqwest::Client {
         .expect("a reqwest client")
 }
 
+/// Posts `body` as it is to the server's chat completions.
 async fn post_raw(server: &MockServer, body: impl Into<reqwest::Body>) -> reqwest::Response {
     client()
         .post(format!("{}/chat/completions", server.base_url()))
@@ -37,10 +46,12 @@ async fn post_raw(server: &MockServer, body: impl Into<reqwest::Body>) -> reqwes
         .expect("the mock answers")
 }
 
+/// Posts `body` to the server's chat completions.
 async fn post(server: &MockServer, body: Value) -> reqwest::Response {
     post_raw(server, body.to_string()).await
 }
 
+/// A chat-completions request: a system and a user message (9 prompt words).
 fn chat(stream: bool) -> Value {
     json!({
         "model": "gpt-test",
@@ -65,6 +76,7 @@ fn sse_data(body: &str) -> Vec<String> {
         .collect()
 }
 
+/// `s` parsed as JSON; panics on anything else.
 pub(super) fn json_of(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("bad JSON {s:?}: {e}"))
 }
@@ -77,6 +89,7 @@ fn content_of(chunks: &[Value]) -> String {
         .collect()
 }
 
+/// The `data:` payloads of the stream the server answers `body` with.
 async fn stream_events(server: &MockServer, body: Value) -> Vec<String> {
     let resp = post(server, body).await;
     assert_eq!(resp.status(), 200);

@@ -1,41 +1,173 @@
-//! The Gemini `generateContent` / `streamGenerateContent` wire format the simulated endpoint
-//! reads and writes.
+//! The Gemini dialect (`POST /v1beta/models/{model}:streamGenerateContent` and
+//! `:generateContent`, also under `/v1/models/`): the request it reads, the chunks it
+//! writes (server-sent events with `alt=sse`, else a streamed JSON array), and Google's
+//! error shape.
 
 use std::fmt::Write as _;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::answer::{reasoning_for, Answer, TokenKind};
-use super::api_error::ApiError;
-use super::profile::LatencyProfile;
-use super::text::{count, words};
+use super::{BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
+use crate::mock::answer::{reasoning_for, Answer, TokenKind};
+use crate::mock::api_error::{ApiError, INJECTED, SHUTTING_DOWN};
+use crate::mock::profile::LatencyProfile;
+use crate::mock::text::{count, words};
 
+/// The Gemini dialect. The model is the path's.
+pub(crate) struct Gemini;
+
+impl DialectWriter for Gemini {
+    const DIALECT: Dialect = Dialect::Gemini;
+    /// The second path shares its route with `GET /v1/models/{target}` (the server's model
+    /// retrieval): the parameter's name must be the same.
+    const PATHS: &'static [&'static str] = &["/v1beta/models/{target}", "/v1/models/{target}"];
+    const BASE_PATH: &'static str = "";
+
+    type Request = Framing;
+    type Stream = ChunkWriter;
+
+    fn url_model(&self, call: &Call<'_>) -> Option<String> {
+        target(call).ok().map(|(model, _)| model.to_owned())
+    }
+
+    fn read(
+        &self,
+        call: &Call<'_>,
+        profile: &LatencyProfile,
+    ) -> Result<Reading<Framing>, ApiError> {
+        let (model, stream) = target(call)?;
+        let sse = call
+            .query
+            .is_some_and(|q| q.split('&').any(|kv| kv == "alt=sse"));
+        let framing = if sse {
+            Framing::Sse
+        } else {
+            Framing::JsonArray
+        };
+        let model = (!model.is_empty()).then(|| model.to_owned());
+        let r = parse_request(call.body)?;
+        let answer = r.answer(profile);
+        Ok(Reading::new(model, r.max_tokens, stream, answer, framing))
+    }
+
+    fn content_type(&self, framing: &Framing) -> &'static str {
+        match framing {
+            Framing::Sse => "text/event-stream",
+            Framing::JsonArray => "application/json; charset=UTF-8",
+        }
+    }
+
+    fn start(&self, framing: Framing, reply: &Reply<'_>) -> ChunkWriter {
+        ChunkWriter::new(
+            &response_id(reply.serial),
+            reply.model,
+            reply.answer,
+            framing,
+        )
+    }
+
+    /// None: the headers go out alone (no role-only chunk, unlike OpenAI).
+    fn head(&self, _: &mut ChunkWriter) -> Option<String> {
+        None
+    }
+
+    fn token(&self, stream: &mut ChunkWriter, i: u32) -> String {
+        stream.token(i)
+    }
+
+    fn trailer(&self, stream: &mut ChunkWriter) -> Option<String> {
+        stream.trailer()
+    }
+
+    fn body(&self, _: Framing, reply: &Reply<'_>, _: BodyTiming) -> String {
+        response_body(&response_id(reply.serial), reply.model, &reply.answer)
+    }
+
+    /// `{"error": {"code": status, "message", "status": code}}`.
+    fn error_body(&self, error: &ApiError) -> String {
+        serde_json::json!({
+            "error": {"code": error.status, "message": error.message, "status": error.code},
+        })
+        .to_string()
+    }
+
+    fn injected_error(&self) -> ApiError {
+        ApiError::google(
+            500,
+            "INTERNAL",
+            format!("An internal error has occurred {INJECTED}."),
+        )
+    }
+
+    fn shutdown_error(&self) -> ApiError {
+        ApiError::google(503, "UNAVAILABLE", SHUTTING_DOWN)
+    }
+}
+
+/// The id of response number `serial`.
+fn response_id(serial: u64) -> String {
+    format!("mock{serial:012x}")
+}
+
+/// The path's `{model}:{method}`: the model, and whether the method streams. A 404 for a
+/// target without a method or with a method other than `streamGenerateContent` and
+/// `generateContent`.
+fn target<'a>(call: &Call<'a>) -> Result<(&'a str, bool), ApiError> {
+    let target = call.param.unwrap_or_default();
+    let Some((model, method)) = target.rsplit_once(':') else {
+        return Err(ApiError::google(
+            404,
+            "NOT_FOUND",
+            format!("models/{target} is not found, or is not supported: POST a :generateContent or :streamGenerateContent method."),
+        ));
+    };
+    match method {
+        "streamGenerateContent" => Ok((model, true)),
+        "generateContent" => Ok((model, false)),
+        _ => Err(ApiError::google(
+            404,
+            "NOT_FOUND",
+            format!("Method {method} is not supported by the llm-bench mock."),
+        )),
+    }
+}
+
+/// The request body, as far as the mock reads it (unknown fields are ignored).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawRequest {
+    /// `contents`: required, non-empty.
     #[serde(default)]
     contents: Option<Vec<Value>>,
+    /// `systemInstruction`: counted in the prompt.
     #[serde(default, alias = "system_instruction")]
     system_instruction: Option<Value>,
+    /// `generationConfig`.
     #[serde(default, alias = "generation_config")]
     generation_config: Option<GenerationConfig>,
 }
 
+/// The request's `generationConfig`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GenerationConfig {
+    /// `max_output_tokens` / `maxOutputTokens`: the cap on output tokens.
     #[serde(default, alias = "max_output_tokens")]
     max_output_tokens: Option<u32>,
+    /// `thinkingConfig`.
     #[serde(default, alias = "thinking_config")]
     thinking_config: Option<ThinkingConfig>,
 }
 
+/// The request's `generationConfig.thinkingConfig`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ThinkingConfig {
+    /// `includeThoughts`.
     #[serde(default, alias = "include_thoughts")]
     include_thoughts: Option<bool>,
+    /// `thinkingBudget`: `-1` dynamic, `0` off, else a cap.
     #[serde(default, alias = "thinking_budget")]
     thinking_budget: Option<i64>,
 }
@@ -43,8 +175,11 @@ struct ThinkingConfig {
 /// A `generateContent` request, as far as the mock cares.
 #[derive(Debug)]
 pub(crate) struct GenerateRequest {
+    /// The request's cap on output tokens.
     pub(crate) max_tokens: Option<u32>,
+    /// The prompt size the mock reports: the whitespace-separated words of its text.
     pub(crate) prompt_tokens: u32,
+    /// `thinkingConfig.includeThoughts`: the thoughts are streamed.
     pub(crate) include_thoughts: bool,
     /// `thinkingBudget`: `None` when absent or `-1` (dynamic), else the cap (0 turns
     /// thinking off).
@@ -75,6 +210,7 @@ impl GenerateRequest {
     }
 }
 
+/// A 400 with this message, in the dialect's way.
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::google(400, "INVALID_ARGUMENT", message)
 }
@@ -164,13 +300,16 @@ fn usage_json(answer: &Answer, candidates: u32, thoughts: u32) -> String {
 pub(crate) struct ChunkWriter {
     /// `,"modelVersion": "...","responseId": "..."}`
     suffix: String,
+    /// The answer's plan.
     answer: Answer,
+    /// How the chunks are framed.
     framing: Framing,
     /// Chunks written so far.
     written: u32,
 }
 
 impl ChunkWriter {
+    /// A writer of response `id`'s chunks, answering as `model`, framed by `framing`.
     pub(crate) fn new(id: &str, model: &str, answer: Answer, framing: Framing) -> Self {
         let model_json = Value::String(model.to_owned()).to_string();
         ChunkWriter {

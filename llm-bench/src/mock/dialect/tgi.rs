@@ -1,31 +1,100 @@
-//! Hugging Face Text Generation Inference's `POST /generate_stream` wire format, as the
-//! simulated endpoint reads and writes it.
+//! The dialect of Hugging Face Text Generation Inference's `POST /generate_stream`: the
+//! request it reads, the token events it writes, and TGI's error shape.
 
 use std::fmt::Write as _;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::answer::Answer;
-use super::api_error::ApiError;
-use super::profile::LatencyProfile;
-use super::text::{answer_token_id, count};
+use super::{BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
+use crate::mock::answer::Answer;
+use crate::mock::api_error::ApiError;
+use crate::mock::profile::LatencyProfile;
+use crate::mock::text::{answer_token_id, count};
+
+/// The TGI dialect. It always streams; no reasoning.
+pub(crate) struct Tgi;
+
+impl DialectWriter for Tgi {
+    const DIALECT: Dialect = Dialect::Tgi;
+    const PATHS: &'static [&'static str] = &["/generate_stream"];
+    const BASE_PATH: &'static str = "";
+
+    /// `parameters.details`: the last event carries `details`.
+    type Request = bool;
+    type Stream = EventWriter;
+
+    /// The stream reports usage when `parameters.details` asks.
+    fn read(&self, call: &Call<'_>, profile: &LatencyProfile) -> Result<Reading<bool>, ApiError> {
+        let r = parse_request(call.body)?;
+        let answer = r.answer(profile);
+        Ok(Reading {
+            include_usage: r.details,
+            ..Reading::new(None, r.max_tokens, true, answer, r.details)
+        })
+    }
+
+    fn content_type(&self, _: &bool) -> &'static str {
+        "text/event-stream"
+    }
+
+    fn start(&self, details: bool, reply: &Reply<'_>) -> EventWriter {
+        EventWriter::new(reply.answer, details)
+    }
+
+    /// None: the first event is the first token's.
+    fn head(&self, _: &mut EventWriter) -> Option<String> {
+        None
+    }
+
+    fn token(&self, stream: &mut EventWriter, i: u32) -> String {
+        stream.token(i)
+    }
+
+    fn trailer(&self, stream: &mut EventWriter) -> Option<String> {
+        stream.trailer()
+    }
+
+    /// Empty: `/generate_stream` always streams.
+    fn body(&self, _: bool, _: &Reply<'_>, _: BodyTiming) -> String {
+        String::new()
+    }
+
+    /// `{"error": message, "error_type": kind}`.
+    fn error_body(&self, error: &ApiError) -> String {
+        serde_json::json!({"error": error.message, "error_type": error.kind}).to_string()
+    }
+
+    fn injected_error(&self) -> ApiError {
+        ApiError::generation_failed()
+    }
+
+    fn shutdown_error(&self) -> ApiError {
+        ApiError::overloaded()
+    }
+}
 
 /// The end-of-sequence token sent after a natural end (`special: true`: not text).
 const EOS: &str = r#"{"id":2,"text":"</s>","logprob":-0.01,"special":true}"#;
 
+/// The request body, as far as the mock reads it (unknown fields are ignored).
 #[derive(Deserialize)]
 struct RawRequest {
+    /// `inputs`: required, not blank.
     #[serde(default)]
     inputs: Option<String>,
+    /// `parameters`.
     #[serde(default)]
     parameters: Option<Parameters>,
 }
 
+/// The request's `parameters`.
 #[derive(Deserialize)]
 struct Parameters {
+    /// `max_new_tokens`: the cap on output tokens.
     #[serde(default)]
     max_new_tokens: Option<u32>,
+    /// `details`: the last event carries `details`.
     #[serde(default)]
     details: Option<bool>,
 }
@@ -37,6 +106,7 @@ pub(crate) struct GenerateRequest {
     pub(crate) max_tokens: Option<u32>,
     /// `parameters.details`: the last event carries `details`.
     pub(crate) details: bool,
+    /// The prompt size the mock reports: the whitespace-separated words of its text.
     pub(crate) prompt_tokens: u32,
 }
 
@@ -47,6 +117,7 @@ impl GenerateRequest {
     }
 }
 
+/// A 400 with this message, in the dialect's way.
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("validation", message)
 }
@@ -81,11 +152,14 @@ pub(crate) fn parse_request(body: &[u8]) -> Result<GenerateRequest, ApiError> {
 /// Writes the SSE events of one `/generate_stream` answer: `data:` with no space after the
 /// colon, as TGI's server writes it.
 pub(crate) struct EventWriter {
+    /// The answer's plan.
     answer: Answer,
+    /// `parameters.details` was asked for.
     details: bool,
 }
 
 impl EventWriter {
+    /// A writer of the events of an answer; `details`: the last one carries `details`.
     pub(crate) fn new(answer: Answer, details: bool) -> Self {
         EventWriter { answer, details }
     }

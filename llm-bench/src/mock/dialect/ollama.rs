@@ -1,5 +1,5 @@
-//! Ollama's native API wire format (`POST /api/chat` and `POST /api/generate`, NDJSON) that
-//! the simulated endpoint reads and writes.
+//! The dialect of Ollama's native API (`POST /api/chat` and `POST /api/generate`,
+//! NDJSON): the requests it reads, the lines it writes, and Ollama's error shape.
 
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -7,10 +7,95 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::answer::{reasoning_for, Answer, TokenKind};
-use super::api_error::ApiError;
-use super::profile::LatencyProfile;
-use super::text::{count, words};
+use super::{BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
+use crate::mock::answer::{reasoning_for, Answer, TokenKind};
+use crate::mock::api_error::ApiError;
+use crate::mock::profile::LatencyProfile;
+use crate::mock::text::{count, words};
+
+/// `/api/chat`: [`Endpoint::Chat`].
+const CHAT_PATH: &str = "/api/chat";
+
+/// `/api/generate`: [`Endpoint::Generate`].
+const GENERATE_PATH: &str = "/api/generate";
+
+/// The dialect of Ollama's native API.
+pub(crate) struct Ollama;
+
+impl DialectWriter for Ollama {
+    const DIALECT: Dialect = Dialect::Ollama;
+    const PATHS: &'static [&'static str] = &[CHAT_PATH, GENERATE_PATH];
+    const BASE_PATH: &'static str = "";
+
+    type Request = Endpoint;
+    type Stream = LineWriter;
+
+    fn read(
+        &self,
+        call: &Call<'_>,
+        profile: &LatencyProfile,
+    ) -> Result<Reading<Endpoint>, ApiError> {
+        let endpoint = if call.path == GENERATE_PATH {
+            Endpoint::Generate
+        } else {
+            Endpoint::Chat
+        };
+        let r = parse_request(call.body, endpoint)?;
+        let answer = r.answer(profile);
+        Ok(Reading::new(
+            r.model,
+            r.max_tokens,
+            r.stream,
+            answer,
+            endpoint,
+        ))
+    }
+
+    fn content_type(&self, _: &Endpoint) -> &'static str {
+        "application/x-ndjson"
+    }
+
+    fn start(&self, endpoint: Endpoint, reply: &Reply<'_>) -> LineWriter {
+        LineWriter::new(reply.model, reply.answer, endpoint, reply.received_at)
+    }
+
+    /// None: the first line is the first token's.
+    fn head(&self, _: &mut LineWriter) -> Option<String> {
+        None
+    }
+
+    fn token(&self, stream: &mut LineWriter, i: u32) -> String {
+        stream.token(i)
+    }
+
+    fn trailer(&self, stream: &mut LineWriter) -> Option<String> {
+        Some(stream.trailer())
+    }
+
+    /// The durations are the planned ones: the prompt's evaluation until the first token,
+    /// the generation from it to the last.
+    fn body(&self, endpoint: Endpoint, reply: &Reply<'_>, timing: BodyTiming) -> String {
+        let durations = Durations {
+            total: quanta::Instant::now().saturating_duration_since(reply.received_at),
+            prompt_eval: timing.ttft,
+            eval: timing.last.saturating_sub(timing.ttft),
+        };
+        response_body(reply.model, &reply.answer, endpoint, durations)
+    }
+
+    /// `{"error": message}`.
+    fn error_body(&self, error: &ApiError) -> String {
+        serde_json::json!({"error": error.message}).to_string()
+    }
+
+    fn injected_error(&self) -> ApiError {
+        ApiError::generation_failed()
+    }
+
+    fn shutdown_error(&self) -> ApiError {
+        ApiError::overloaded()
+    }
+}
 
 /// Which of Ollama's two generation endpoints a request spoke to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,26 +106,36 @@ pub(crate) enum Endpoint {
     Generate,
 }
 
+/// The request body, as far as the mock reads it (unknown fields are ignored).
 #[derive(Deserialize)]
 struct RawRequest {
+    /// `model`: echoed in the answer.
     #[serde(default)]
     model: Option<String>,
+    /// `messages`: required by `/api/chat`, non-empty.
     #[serde(default)]
     messages: Option<Vec<Value>>,
+    /// `prompt`: required by `/api/generate`.
     #[serde(default)]
     prompt: Option<String>,
+    /// `system`: counted in the prompt (`/api/generate`).
     #[serde(default)]
     system: Option<String>,
+    /// `options`.
     #[serde(default)]
     options: Option<Options>,
+    /// `think`: a boolean or an effort level.
     #[serde(default)]
     think: Option<Value>,
+    /// `stream`.
     #[serde(default)]
     stream: Option<bool>,
 }
 
+/// The request's `options`.
 #[derive(Deserialize)]
 struct Options {
+    /// `num_predict`: the answer's cap; negative for none.
     #[serde(default)]
     num_predict: Option<i64>,
 }
@@ -48,11 +143,13 @@ struct Options {
 /// An `/api/chat` or `/api/generate` request, as far as the mock cares.
 #[derive(Debug)]
 pub(crate) struct GenerateRequest {
+    /// The model the request names (`None` when absent or empty).
     pub(crate) model: Option<String>,
     /// `options.num_predict` when positive (or 0); negative values mean no limit.
     pub(crate) max_tokens: Option<u32>,
     /// `stream`, which defaults to true in Ollama.
     pub(crate) stream: bool,
+    /// The prompt size the mock reports: the whitespace-separated words of its text.
     pub(crate) prompt_tokens: u32,
     /// `think`: `None` when absent, `Some(false)` for `false`, `Some(true)` for `true` or an
     /// effort level (`"low"`, `"medium"`, `"high"`).
@@ -75,6 +172,7 @@ impl GenerateRequest {
     }
 }
 
+/// A 400 with this message, in the dialect's way.
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("", message)
 }
@@ -196,13 +294,18 @@ fn stats_json(answer: &Answer, d: Durations) -> String {
 pub(crate) struct LineWriter {
     /// `{"model":"...","created_at":"`
     prefix: String,
+    /// The answer's plan.
     answer: Answer,
+    /// The endpoint the request came to.
     endpoint: Endpoint,
+    /// When the request was received.
     received_at: quanta::Instant,
+    /// When the first token's line was written.
     first_token_at: Option<quanta::Instant>,
 }
 
 impl LineWriter {
+    /// A writer of the lines of an answer as `model` to a request of `endpoint` received at `received_at`.
     pub(crate) fn new(
         model: &str,
         answer: Answer,

@@ -1,38 +1,135 @@
-//! The Anthropic Messages wire format the simulated endpoint reads and writes.
+//! The Anthropic Messages dialect (`POST /v1/messages`): the request it reads, the named
+//! events it writes, and Anthropic's error shape.
 
 use std::fmt::Write as _;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::answer::{reasoning_for, Answer, TokenKind};
-use super::api_error::ApiError;
-use super::profile::LatencyProfile;
-use super::text::{count, words};
+use super::{BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
+use crate::mock::answer::{reasoning_for, Answer, TokenKind};
+use crate::mock::api_error::{ApiError, INJECTED, SHUTTING_DOWN};
+use crate::mock::profile::LatencyProfile;
+use crate::mock::text::{count, words};
+
+/// The Anthropic Messages dialect.
+pub(crate) struct Anthropic;
+
+impl DialectWriter for Anthropic {
+    const DIALECT: Dialect = Dialect::Anthropic;
+    const PATHS: &'static [&'static str] = &["/v1/messages"];
+    const BASE_PATH: &'static str = "";
+
+    type Request = ();
+    type Stream = EventWriter;
+
+    fn read(&self, call: &Call<'_>, profile: &LatencyProfile) -> Result<Reading<()>, ApiError> {
+        let r = parse_request(call.body)?;
+        let answer = r.answer(profile);
+        Ok(Reading::new(
+            r.model,
+            Some(r.max_tokens),
+            r.stream,
+            answer,
+            (),
+        ))
+    }
+
+    fn content_type(&self, (): &()) -> &'static str {
+        "text/event-stream; charset=utf-8"
+    }
+
+    fn stream_headers(&self, reply: &Reply<'_>) -> Vec<(&'static str, String)> {
+        vec![("request-id", format!("req_mock{:016x}", reply.serial))]
+    }
+
+    fn start(&self, (): (), reply: &Reply<'_>) -> EventWriter {
+        EventWriter::new(&message_id(reply.serial), reply.model, reply.answer)
+    }
+
+    fn head(&self, stream: &mut EventWriter) -> Option<String> {
+        Some(stream.head())
+    }
+
+    fn token(&self, stream: &mut EventWriter, i: u32) -> String {
+        stream.token(i)
+    }
+
+    fn trailer(&self, stream: &mut EventWriter) -> Option<String> {
+        Some(stream.trailer())
+    }
+
+    fn body(&self, (): (), reply: &Reply<'_>, _: BodyTiming) -> String {
+        message_body(&message_id(reply.serial), reply.model, &reply.answer)
+    }
+
+    /// `{"type": "error", "error": {"type": kind, "message"}}`.
+    fn error_body(&self, error: &ApiError) -> String {
+        serde_json::json!({
+            "type": "error",
+            "error": {"type": error.kind, "message": error.message},
+        })
+        .to_string()
+    }
+
+    fn injected_error(&self) -> ApiError {
+        ApiError {
+            status: 500,
+            message: format!("Internal server error {INJECTED}"),
+            kind: "api_error",
+            code: "",
+        }
+    }
+
+    /// Anthropic's 529 `overloaded_error`.
+    fn shutdown_error(&self) -> ApiError {
+        ApiError {
+            status: 529,
+            message: SHUTTING_DOWN.into(),
+            kind: "overloaded_error",
+            code: "",
+        }
+    }
+}
+
+/// The id of message number `serial`.
+fn message_id(serial: u64) -> String {
+    format!("msg_mock{serial:016x}")
+}
 
 /// The smallest `thinking.budget_tokens` Anthropic accepts.
 const MIN_THINKING_BUDGET: u64 = 1024;
 
+/// The request body, as far as the mock reads it (unknown fields are ignored).
 #[derive(Deserialize)]
 struct RawRequest {
+    /// `model`: echoed in the answer.
     #[serde(default)]
     model: Option<String>,
+    /// `max_tokens`.
     #[serde(default)]
     max_tokens: Option<u32>,
+    /// `messages`: required, non-empty.
     #[serde(default)]
     messages: Option<Vec<Value>>,
+    /// `system`: a string or text blocks, counted in the prompt.
     #[serde(default)]
     system: Option<Value>,
+    /// `stream`.
     #[serde(default)]
     stream: Option<bool>,
+    /// `thinking`: the reasoning asked for.
     #[serde(default)]
     thinking: Option<Thinking>,
 }
 
+/// The request's `thinking` object.
 #[derive(Deserialize)]
 struct Thinking {
+    /// `type`.
     #[serde(rename = "type", default)]
     kind: Option<String>,
+    /// `budget_tokens`: the cap of an `enabled` thinking.
     #[serde(default)]
     budget_tokens: Option<u64>,
 }
@@ -40,9 +137,13 @@ struct Thinking {
 /// A Messages request, as far as the mock cares.
 #[derive(Debug)]
 pub(crate) struct MessagesRequest {
+    /// The model the request names (`None` when absent or empty).
     pub(crate) model: Option<String>,
+    /// `max_tokens` (required).
     pub(crate) max_tokens: u32,
+    /// The request asked for a stream.
     pub(crate) stream: bool,
+    /// The prompt size the mock reports: the whitespace-separated words of its text.
     pub(crate) prompt_tokens: u32,
     /// Thinking enabled (`Some(budget)`; `u32::MAX` for `adaptive`), or not (`None`).
     pub(crate) thinking: Option<u32>,
@@ -66,6 +167,7 @@ impl MessagesRequest {
     }
 }
 
+/// A 400 with this message, in the dialect's way.
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::invalid_request(message, "")
 }
@@ -158,18 +260,23 @@ fn usage_json(answer: &Answer, output_tokens: u32) -> String {
     )
 }
 
+/// Appends one named event: `event: {name}` and its `data` line.
 fn event(out: &mut String, name: &str, data: &str) {
     let _ = write!(out, "event: {name}\ndata: {data}\n\n");
 }
 
 /// Writes the named SSE events of one streamed Messages answer.
 pub(crate) struct EventWriter {
+    /// The answer's id.
     id: String,
+    /// The model, as a JSON string.
     model_json: String,
+    /// The answer's plan.
     answer: Answer,
 }
 
 impl EventWriter {
+    /// A writer of message `id`'s events, answering as `model`.
     pub(crate) fn new(id: &str, model: &str, answer: Answer) -> Self {
         EventWriter {
             id: id.to_owned(),

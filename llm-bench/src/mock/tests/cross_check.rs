@@ -1,31 +1,37 @@
-//! Tests of every dialect but OpenAI Chat (whose tests are in `tests.rs`) and of reasoning,
-//! read back with the crate's own [`StreamParser`], and the accuracy proof: what the
-//! harness's timing path measures against the mock's recorded truth, with reasoning, for each
-//! dialect.
+//! The cross-check between the two sides: every dialect but OpenAI Chat (whose tests are
+//! in the parent module) and reasoning, the mock's bytes read back with the client side's
+//! own [`StreamParser`] and [`Client`](crate::providers::Client)s, and the accuracy proof:
+//! what the harness's timing path measures against the mock's recorded truth, with
+//! reasoning, for each dialect. The only place the mock meets the client side.
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
-use super::tests::{client, fast, json_of, ms};
 use super::*;
 use crate::delta::{Delta, Usage};
 use crate::metrics::{Recorder, RequestSample};
+use crate::mock::answer::DEFAULT_REASONING_TOKENS;
+use crate::mock::text::{reasoning_token_text, token_text};
 use crate::providers::wire::{StreamParser, WireFormat};
 
+/// The server's OpenAI chat-completions URL.
 fn openai_url(server: &MockServer) -> String {
     format!("{}/chat/completions", server.base_url())
 }
 
+/// The server's Anthropic Messages URL.
 fn anthropic_url(server: &MockServer) -> String {
     format!("{}/v1/messages", server.root_url())
 }
 
+/// The server's Gemini URL of model `gemini-test` and this method.
 fn gemini_url(server: &MockServer, method: &str) -> String {
     format!("{}/models/gemini-test:{method}", server.gemini_base_url())
 }
 
+/// Posts `body` as JSON to `url`.
 async fn post(url: &str, body: &Value) -> reqwest::Response {
     client()
         .post(url)
@@ -81,6 +87,7 @@ fn parse(format: WireFormat, body: &[u8]) -> Parsed {
     p
 }
 
+/// The body of the stream `url` answers `body` with, and what the crate's parser makes of it.
 async fn stream(url: &str, body: &Value, format: WireFormat) -> (String, Parsed) {
     let resp = post(url, body).await;
     assert_eq!(resp.status(), 200, "{url}");
@@ -92,6 +99,7 @@ async fn stream(url: &str, body: &Value, format: WireFormat) -> (String, Parsed)
     (content_type, parse(format, &bytes))
 }
 
+/// The usage a parser should report.
 fn usage(prompt: u64, completion: u64, reasoning: Option<u64>) -> Option<Usage> {
     Some(Usage {
         prompt_tokens: Some(prompt),
@@ -100,6 +108,7 @@ fn usage(prompt: u64, completion: u64, reasoning: Option<u64>) -> Option<Usage> 
     })
 }
 
+/// An Anthropic Messages request: a system prompt and one user message (9 prompt words).
 fn anthropic_body(stream: bool) -> Value {
     json!({
         "model": "claude-test",
@@ -110,6 +119,7 @@ fn anthropic_body(stream: bool) -> Value {
     })
 }
 
+/// A Gemini request: a system instruction and one user turn (9 prompt words).
 fn gemini_body() -> Value {
     json!({
         "systemInstruction": {"parts": [{"text": "You are terse."}]},
@@ -117,6 +127,7 @@ fn gemini_body() -> Value {
     })
 }
 
+/// A streamed chat-completions request (a system and a user message), usage asked for.
 fn openai_body() -> Value {
     json!({
         "model": "gpt-test",
@@ -601,6 +612,7 @@ async fn timed(request: reqwest::RequestBuilder, format: WireFormat) -> RequestS
     rec.finish(0, invoked, |_, _| {})
 }
 
+/// The median of `v` (the upper one of an even count).
 fn median(mut v: Vec<i64>) -> i64 {
     v.sort_unstable();
     v[v.len() / 2]
@@ -702,16 +714,21 @@ async fn measured_ttft_and_ttfo_match_truth_with_reasoning() {
 mod providers {
     use super::*;
     use crate::error::{Error, ErrorClass};
+    use crate::harness::endpoint::dialect_of;
     use crate::providers::{Client, Provider};
     use crate::{ChatRequest, Completion, Reasoning};
 
+    /// The base URL the harness gives a client of `provider` for this server: the one of
+    /// the provider's dialect ([`dialect_of`]); `None` for a provider the mock does not
+    /// speak.
+    fn base_url_for(server: &MockServer, provider: &Provider) -> Option<String> {
+        dialect_of(provider).map(|d| server.base_url_for_dialect(d))
+    }
+
     /// The client of `provider` for this server, as the harness builds it:
-    /// [`MockServer::base_url_for`], the mock's model, and for Azure a deployment and an API
-    /// version.
+    /// [`base_url_for`], the mock's model, and for Azure a deployment and an API version.
     fn client_for(server: &MockServer, provider: &Provider) -> Client {
-        let base = server
-            .base_url_for(provider)
-            .expect("the mock speaks the provider");
+        let base = base_url_for(server, provider).expect("the mock speaks the provider");
         let mut builder = Client::builder()
             .provider(provider.clone())
             .base_url(base)
@@ -819,7 +836,7 @@ mod providers {
             Provider::OpenAiResponses,
             Provider::OpenAiCompletions,
         ] {
-            assert_eq!(server.base_url_for(&p), Some(server.base_url()), "{p:?}");
+            assert_eq!(base_url_for(&server, &p), Some(server.base_url()), "{p:?}");
         }
         for p in [
             Provider::AzureOpenAi,
@@ -830,10 +847,10 @@ mod providers {
             Provider::Ollama,
             Provider::Tgi,
         ] {
-            assert_eq!(server.base_url_for(&p), Some(server.root_url()), "{p:?}");
+            assert_eq!(base_url_for(&server, &p), Some(server.root_url()), "{p:?}");
         }
         let spec = crate::providers::GenericSpec::default();
-        assert_eq!(server.base_url_for(&Provider::Generic(spec)), None);
+        assert_eq!(base_url_for(&server, &Provider::Generic(spec)), None);
         // The existing dialects through their clients too.
         for p in [Provider::OpenAiChat, Provider::Anthropic, Provider::Gemini] {
             let c = complete(&client_for(&server, &p), &request()).await;

@@ -1,34 +1,103 @@
-//! The Cohere chat API v2 wire format (`POST /v2/chat`) the simulated endpoint reads and
-//! writes.
+//! The Cohere chat API v2 dialect (`POST /v2/chat`): the request it reads, the named
+//! events it writes, and Cohere's error shape (which v1 shares).
 
 use std::fmt::Write as _;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::answer::{reasoning_for, Answer, TokenKind};
-use super::api_error::ApiError;
-use super::profile::LatencyProfile;
-use super::text::{count, words};
+use super::{BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
+use crate::mock::answer::{reasoning_for, Answer, TokenKind};
+use crate::mock::api_error::ApiError;
+use crate::mock::profile::LatencyProfile;
+use crate::mock::text::{count, uuid_like, words};
 
+/// The Cohere chat API v2 dialect.
+pub(crate) struct CohereV2;
+
+impl DialectWriter for CohereV2 {
+    const DIALECT: Dialect = Dialect::CohereV2;
+    const PATHS: &'static [&'static str] = &["/v2/chat"];
+    const BASE_PATH: &'static str = "";
+
+    type Request = ();
+    type Stream = EventWriter;
+
+    fn read(&self, call: &Call<'_>, profile: &LatencyProfile) -> Result<Reading<()>, ApiError> {
+        let r = parse_request(call.body)?;
+        let answer = r.answer(profile);
+        Ok(Reading::new(r.model, r.max_tokens, r.stream, answer, ()))
+    }
+
+    fn content_type(&self, (): &()) -> &'static str {
+        "text/event-stream"
+    }
+
+    fn start(&self, (): (), reply: &Reply<'_>) -> EventWriter {
+        EventWriter::new(&uuid_like(reply.serial), reply.answer)
+    }
+
+    fn head(&self, stream: &mut EventWriter) -> Option<String> {
+        Some(stream.head())
+    }
+
+    fn token(&self, stream: &mut EventWriter, i: u32) -> String {
+        stream.token(i)
+    }
+
+    fn trailer(&self, stream: &mut EventWriter) -> Option<String> {
+        Some(stream.trailer())
+    }
+
+    fn body(&self, (): (), reply: &Reply<'_>, _: BodyTiming) -> String {
+        response_body(&uuid_like(reply.serial), &reply.answer)
+    }
+
+    fn error_body(&self, error: &ApiError) -> String {
+        error_body(error)
+    }
+
+    fn injected_error(&self) -> ApiError {
+        ApiError::generation_failed()
+    }
+
+    fn shutdown_error(&self) -> ApiError {
+        ApiError::overloaded()
+    }
+}
+
+/// An error's body in Cohere's shape (v1 and v2): `{"message"}`.
+pub(crate) fn error_body(error: &ApiError) -> String {
+    serde_json::json!({"message": error.message}).to_string()
+}
+
+/// The request body, as far as the mock reads it (unknown fields are ignored).
 #[derive(Deserialize)]
 struct RawRequest {
+    /// `model`: echoed in the answer.
     #[serde(default)]
     model: Option<String>,
+    /// `messages`: required, non-empty.
     #[serde(default)]
     messages: Option<Vec<Value>>,
+    /// `max_tokens`.
     #[serde(default)]
     max_tokens: Option<u32>,
+    /// `stream`.
     #[serde(default)]
     stream: Option<bool>,
+    /// `thinking`: the reasoning asked for.
     #[serde(default)]
     thinking: Option<Thinking>,
 }
 
+/// The request's `thinking` object.
 #[derive(Deserialize)]
 struct Thinking {
+    /// `type`.
     #[serde(rename = "type", default)]
     kind: Option<String>,
+    /// `token_budget`: the cap of an `enabled` thinking.
     #[serde(default)]
     token_budget: Option<u32>,
 }
@@ -36,9 +105,13 @@ struct Thinking {
 /// A v2 chat request, as far as the mock cares.
 #[derive(Debug)]
 pub(crate) struct ChatRequest {
+    /// The model the request names (`None` when absent or empty).
     pub(crate) model: Option<String>,
+    /// The request's cap on output tokens.
     pub(crate) max_tokens: Option<u32>,
+    /// The request asked for a stream.
     pub(crate) stream: bool,
+    /// The prompt size the mock reports: the whitespace-separated words of its text.
     pub(crate) prompt_tokens: u32,
     /// `thinking.type`: `None` when absent, `Some(false)` for `disabled`, `Some(true)` for
     /// `enabled`.
@@ -64,6 +137,7 @@ impl ChatRequest {
     }
 }
 
+/// A 400 with this message, in the dialect's way.
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("", message)
 }
@@ -133,6 +207,7 @@ pub(crate) fn usage_json(answer: &Answer) -> String {
     format!(r#"{{"billed_units":{units},"tokens":{units}}}"#)
 }
 
+/// Appends one named event: `event: {name}` and its `data` line.
 fn event(out: &mut String, name: &str, data: &str) {
     let _ = write!(out, "event: {name}\ndata: {data}\n\n");
 }
@@ -140,11 +215,14 @@ fn event(out: &mut String, name: &str, data: &str) {
 /// Writes the named SSE events of one streamed v2 chat answer, as the recorded Cohere
 /// streams have them.
 pub(crate) struct EventWriter {
+    /// The answer's id.
     id: String,
+    /// The answer's plan.
     answer: Answer,
 }
 
 impl EventWriter {
+    /// A writer of message `id`'s events.
     pub(crate) fn new(id: &str, answer: Answer) -> Self {
         EventWriter {
             id: id.to_owned(),

@@ -1,32 +1,115 @@
-//! The OpenAI legacy Completions wire format (`POST /v1/completions`) the simulated endpoint
-//! reads and writes.
+//! The OpenAI legacy Completions dialect (`POST /v1/completions`): the request it reads,
+//! the `text_completion` chunks it writes, and OpenAI's error shape.
 
 use std::fmt::Write as _;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::answer::Answer;
-use super::api_error::ApiError;
-use super::profile::LatencyProfile;
-use super::text::{count, words};
+use super::{openai, BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
+use crate::mock::answer::Answer;
+use crate::mock::api_error::ApiError;
+use crate::mock::profile::LatencyProfile;
+use crate::mock::text::{count, words};
 
+/// The OpenAI legacy Completions dialect. No reasoning.
+pub(crate) struct Completions;
+
+impl DialectWriter for Completions {
+    const DIALECT: Dialect = Dialect::OpenAiCompletions;
+    const PATHS: &'static [&'static str] = &["/v1/completions"];
+    const BASE_PATH: &'static str = "/v1";
+
+    type Request = ();
+    type Stream = ChunkWriter;
+
+    fn read(&self, call: &Call<'_>, profile: &LatencyProfile) -> Result<Reading<()>, ApiError> {
+        let r = parse_request(call.body)?;
+        let answer = r.answer(profile);
+        Ok(Reading {
+            include_usage: r.include_usage,
+            ..Reading::new(r.model, r.max_tokens, r.stream, answer, ())
+        })
+    }
+
+    fn content_type(&self, (): &()) -> &'static str {
+        "text/event-stream"
+    }
+
+    fn start(&self, (): (), reply: &Reply<'_>) -> ChunkWriter {
+        ChunkWriter::new(
+            &completion_id(reply.serial),
+            reply.created,
+            reply.model,
+            reply.answer,
+            reply.include_usage,
+        )
+    }
+
+    /// None: the first frame is the first token's.
+    fn head(&self, _: &mut ChunkWriter) -> Option<String> {
+        None
+    }
+
+    fn token(&self, stream: &mut ChunkWriter, i: u32) -> String {
+        stream.token(i)
+    }
+
+    fn trailer(&self, stream: &mut ChunkWriter) -> Option<String> {
+        Some(stream.trailer())
+    }
+
+    fn body(&self, (): (), reply: &Reply<'_>, _: BodyTiming) -> String {
+        completion_body(
+            &completion_id(reply.serial),
+            reply.created,
+            reply.model,
+            &reply.answer,
+        )
+    }
+
+    fn error_body(&self, error: &ApiError) -> String {
+        openai::error_body(error)
+    }
+
+    fn injected_error(&self) -> ApiError {
+        openai::injected_error()
+    }
+
+    fn shutdown_error(&self) -> ApiError {
+        openai::shutdown_error()
+    }
+}
+
+/// The id of completion number `serial`.
+fn completion_id(serial: u64) -> String {
+    format!("cmpl-mock{serial:012x}")
+}
+
+/// The request body, as far as the mock reads it (unknown fields are ignored).
 #[derive(Deserialize)]
 struct RawRequest {
+    /// `model`: echoed in the answer.
     #[serde(default)]
     model: Option<String>,
+    /// `prompt`: required, a string or an array.
     #[serde(default)]
     prompt: Option<Value>,
+    /// `max_tokens`.
     #[serde(default)]
     max_tokens: Option<u32>,
+    /// `stream`.
     #[serde(default)]
     stream: Option<bool>,
+    /// `stream_options`: `include_usage`.
     #[serde(default)]
     stream_options: Option<StreamOptions>,
 }
 
+/// The request's `stream_options`.
 #[derive(Deserialize)]
 struct StreamOptions {
+    /// `include_usage`: a usage chunk ends the stream.
     #[serde(default)]
     include_usage: Option<bool>,
 }
@@ -34,10 +117,15 @@ struct StreamOptions {
 /// A legacy completions request, as far as the mock cares.
 #[derive(Debug)]
 pub(crate) struct CompletionRequest {
+    /// The model the request names (`None` when absent or empty).
     pub(crate) model: Option<String>,
+    /// The request's cap on output tokens.
     pub(crate) max_tokens: Option<u32>,
+    /// The request asked for a stream.
     pub(crate) stream: bool,
+    /// The stream reports usage (`stream_options.include_usage`).
     pub(crate) include_usage: bool,
+    /// The prompt size the mock reports: the whitespace-separated words of its text.
     pub(crate) prompt_tokens: u32,
 }
 
@@ -94,6 +182,7 @@ fn finish_reason(answer: &Answer) -> &'static str {
     }
 }
 
+/// The `usage` object: the prompt's and the answer's tokens.
 fn usage_json(answer: &Answer) -> String {
     let (prompt, completion) = (answer.prompt_tokens, answer.answer);
     format!(
@@ -109,11 +198,14 @@ pub(crate) struct ChunkWriter {
     prefix: String,
     /// `],"model":"..."}\n\n`, with `"usage":null` when usage was asked for.
     suffix: String,
+    /// The answer's plan.
     answer: Answer,
+    /// The stream reports usage.
     include_usage: bool,
 }
 
 impl ChunkWriter {
+    /// A writer of chunks of completion `id`, answering as `model`.
     pub(crate) fn new(
         id: &str,
         created: u64,

@@ -1,36 +1,118 @@
-//! The OpenAI Responses API wire format (`POST /v1/responses`) the simulated endpoint reads
-//! and writes.
+//! The OpenAI Responses dialect (`POST /v1/responses`): the request it reads, the named
+//! events it writes, and OpenAI's error shape.
 
 use std::fmt::Write as _;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::answer::{reasoning_for, Answer, TokenKind};
-use super::api_error::ApiError;
-use super::profile::LatencyProfile;
-use super::text::{count, words};
+use super::{openai, BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
+use crate::mock::answer::{reasoning_for, Answer, TokenKind};
+use crate::mock::api_error::ApiError;
+use crate::mock::profile::LatencyProfile;
+use crate::mock::text::{count, words};
 
+/// The OpenAI Responses dialect.
+pub(crate) struct Responses;
+
+impl DialectWriter for Responses {
+    const DIALECT: Dialect = Dialect::OpenAiResponses;
+    const PATHS: &'static [&'static str] = &["/v1/responses"];
+    const BASE_PATH: &'static str = "/v1";
+
+    type Request = Echo;
+    type Stream = EventWriter;
+
+    fn read(&self, call: &Call<'_>, profile: &LatencyProfile) -> Result<Reading<Echo>, ApiError> {
+        let r = parse_request(call.body)?;
+        let answer = r.answer(profile);
+        Ok(Reading::new(
+            r.model,
+            r.max_tokens,
+            r.stream,
+            answer,
+            r.echo,
+        ))
+    }
+
+    fn content_type(&self, _: &Echo) -> &'static str {
+        "text/event-stream; charset=utf-8"
+    }
+
+    fn start(&self, echo: Echo, reply: &Reply<'_>) -> EventWriter {
+        EventWriter::new(
+            &response_id(reply.serial),
+            reply.created,
+            reply.model,
+            echo,
+            reply.answer,
+        )
+    }
+
+    fn head(&self, stream: &mut EventWriter) -> Option<String> {
+        Some(stream.head())
+    }
+
+    fn token(&self, stream: &mut EventWriter, i: u32) -> String {
+        stream.token(i)
+    }
+
+    fn trailer(&self, stream: &mut EventWriter) -> Option<String> {
+        Some(stream.trailer())
+    }
+
+    fn body(&self, echo: Echo, reply: &Reply<'_>, _: BodyTiming) -> String {
+        self.start(echo, reply).response_body()
+    }
+
+    fn error_body(&self, error: &ApiError) -> String {
+        openai::error_body(error)
+    }
+
+    fn injected_error(&self) -> ApiError {
+        openai::injected_error()
+    }
+
+    fn shutdown_error(&self) -> ApiError {
+        openai::shutdown_error()
+    }
+}
+
+/// The id of response number `serial`.
+fn response_id(serial: u64) -> String {
+    format!("resp_mock{serial:016x}")
+}
+
+/// The request body, as far as the mock reads it (unknown fields are ignored).
 #[derive(Deserialize)]
 struct RawRequest {
+    /// `model`: echoed in the answer.
     #[serde(default)]
     model: Option<String>,
+    /// `input`: required, a string or a non-empty array of items.
     #[serde(default)]
     input: Option<Value>,
+    /// `instructions`: counted in the prompt and echoed.
     #[serde(default)]
     instructions: Option<String>,
+    /// `max_output_tokens`: the cap on output tokens.
     #[serde(default)]
     max_output_tokens: Option<u32>,
+    /// `reasoning`.
     #[serde(default)]
     reasoning: Option<ReasoningParam>,
+    /// `stream`.
     #[serde(default)]
     stream: Option<bool>,
 }
 
+/// The request's `reasoning` object.
 #[derive(Deserialize)]
 struct ReasoningParam {
+    /// `effort`: the reasoning asked for.
     #[serde(default)]
     effort: Option<String>,
+    /// `summary`: echoed only.
     #[serde(default)]
     summary: Option<String>,
 }
@@ -41,9 +123,13 @@ const EFFORTS: [&str; 6] = ["none", "minimal", "low", "medium", "high", "xhigh"]
 /// A Responses request, as far as the mock cares.
 #[derive(Debug)]
 pub(crate) struct ResponsesRequest {
+    /// The model the request names (`None` when absent or empty).
     pub(crate) model: Option<String>,
+    /// The request's cap on output tokens.
     pub(crate) max_tokens: Option<u32>,
+    /// The request asked for a stream.
     pub(crate) stream: bool,
+    /// The prompt size the mock reports: the whitespace-separated words of its text.
     pub(crate) prompt_tokens: u32,
     /// `reasoning.effort`: `None` when absent, `Some(false)` for `"none"`, else `Some(true)`.
     pub(crate) reasoning: Option<bool>,
@@ -54,9 +140,13 @@ pub(crate) struct ResponsesRequest {
 /// The request's settings a response object repeats.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Echo {
+    /// `instructions`.
     instructions: Option<String>,
+    /// `max_output_tokens`.
     max_output_tokens: Option<u32>,
+    /// `reasoning.effort`.
     effort: Option<String>,
+    /// `reasoning.summary`.
     summary: Option<String>,
 }
 
@@ -75,6 +165,7 @@ impl ResponsesRequest {
     }
 }
 
+/// A 400 with this message and code, in OpenAI's way.
 fn invalid(message: impl Into<String>, code: &'static str) -> ApiError {
     ApiError::invalid_request(message, code)
 }
@@ -177,10 +268,12 @@ fn usage_json(answer: &Answer) -> String {
     )
 }
 
+/// `s` as a JSON string.
 fn json_str(s: &str) -> String {
     Value::String(s.to_owned()).to_string()
 }
 
+/// `s` as a JSON string, or `null`.
 fn opt_json(s: Option<&str>) -> String {
     s.map_or_else(|| "null".to_owned(), json_str)
 }
@@ -188,16 +281,22 @@ fn opt_json(s: Option<&str>) -> String {
 /// Builds the events and objects of one answer: the ids, the echoed settings, and the
 /// running `sequence_number`.
 pub(crate) struct EventWriter {
+    /// The answer's id.
     id: String,
+    /// When the answer was planned (Unix seconds).
     created: u64,
+    /// The model, as a JSON string.
     model_json: String,
+    /// The request's settings the response object echoes.
     echo: Echo,
+    /// The answer's plan.
     answer: Answer,
     /// The next event's `sequence_number`.
     seq: u64,
 }
 
 impl EventWriter {
+    /// A writer of response `id`'s events, answering as `model` and echoing `echo`.
     pub(crate) fn new(id: &str, created: u64, model: &str, echo: Echo, answer: Answer) -> Self {
         EventWriter {
             id: id.to_owned(),

@@ -1,0 +1,241 @@
+//! One request's life, the same for every dialect: read it, refuse it or plan its answer,
+//! answer (an injected error, a whole body after its time, or a paced stream), and record
+//! its truth.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+
+use super::api_error::ApiError;
+use super::dialect::{BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
+use super::pacing::Pacer;
+use super::profile::LatencyProfile;
+use super::state::{InFlight, Shared};
+use super::stream::StreamBody;
+use super::truth::RequestTruth;
+
+/// A request as its route received it, before its dialect read it.
+pub(crate) struct Incoming {
+    /// The route's path, as the dialect listed it.
+    pub(crate) path: &'static str,
+    /// The value of the path's parameter, if it has one.
+    pub(crate) param: Option<String>,
+    /// The query string, if any.
+    pub(crate) query: Option<String>,
+    /// The body.
+    pub(crate) body: Bytes,
+}
+
+/// Answers one request in `dialect`.
+pub(crate) async fn answer<D: DialectWriter>(
+    dialect: &'static D,
+    shared: Arc<Shared>,
+    incoming: Incoming,
+) -> Response {
+    let mut begun = Begun::new(&shared, D::DIALECT);
+    let call = Call {
+        path: incoming.path,
+        param: incoming.param.as_deref(),
+        query: incoming.query.as_deref(),
+        body: &incoming.body,
+    };
+    if let Some(model) = dialect.url_model(&call) {
+        begun.truth.model = model;
+    }
+    let reading = dialect.read(&call, &begun.profile);
+    // The body is not needed any more: do not hold it while the answer takes its time.
+    drop(incoming);
+    match reading {
+        Ok(reading) => respond(dialect, shared, begun, reading).await,
+        Err(error) => error_response(dialect, &shared, begun.truth, &error),
+    }
+}
+
+/// A request just received: its clocks, profile, index and the start of its truth.
+struct Begun {
+    /// When it was received, by the quanta clock (the truth's).
+    received_at: quanta::Instant,
+    /// When it was received, by tokio's clock (the timers').
+    start: tokio::time::Instant,
+    /// Counts it in flight.
+    in_flight: InFlight,
+    /// The profile it is answered with.
+    profile: LatencyProfile,
+    /// Its index on the server.
+    index: u64,
+    /// Its truth so far.
+    truth: RequestTruth,
+}
+
+impl Begun {
+    /// Starts a request of `dialect`: takes its time, profile and index.
+    fn new(shared: &Arc<Shared>, dialect: Dialect) -> Begun {
+        let received_at = quanta::Instant::now();
+        let start = tokio::time::Instant::now();
+        let in_flight = InFlight::new(shared);
+        let (profile, index) = shared.next_request();
+        let truth = RequestTruth {
+            request_index: index,
+            received_at,
+            headers_sent_at: received_at,
+            token_sent_at: Vec::new(),
+            finished_at: None,
+            model: shared.model.clone(),
+            max_tokens: None,
+            planned_tokens: 0,
+            reasoning_tokens: 0,
+            reasoning_streamed: false,
+            dialect,
+            prompt_tokens: 0,
+            streamed: false,
+            include_usage: false,
+            status: 200,
+            completed: false,
+        };
+        Begun {
+            received_at,
+            start,
+            in_flight,
+            profile,
+            index,
+            truth,
+        }
+    }
+}
+
+/// Answers a valid request: an injected error, a whole answer after its time, or a stream.
+async fn respond<D: DialectWriter>(
+    dialect: &'static D,
+    shared: Arc<Shared>,
+    begun: Begun,
+    reading: Reading<D::Request>,
+) -> Response {
+    let Begun {
+        received_at,
+        start,
+        in_flight,
+        profile,
+        index,
+        mut truth,
+    } = begun;
+    let Reading {
+        model,
+        max_tokens,
+        stream,
+        include_usage,
+        answer,
+        request,
+    } = reading;
+    if let Some(model) = &model {
+        truth.model.clone_from(model);
+    }
+    truth.max_tokens = max_tokens;
+    truth.prompt_tokens = answer.prompt_tokens;
+    truth.streamed = stream;
+    truth.include_usage = include_usage;
+
+    let plan = profile.plan(index);
+    if plan.fail {
+        return error_response(dialect, &shared, truth, &dialect.injected_error());
+    }
+    truth.planned_tokens = answer.total();
+    truth.reasoning_tokens = answer.reasoning;
+    truth.reasoning_streamed = answer.reasoning_streamed;
+    let serial = shared.ids.fetch_add(1, Ordering::Relaxed);
+    let created = unix_now();
+
+    if !stream {
+        let mut pacer = Pacer::new(plan, start, received_at);
+        pacer.skip(answer.total().saturating_sub(1));
+        tokio::select! {
+            () = pacer.due() => {}
+            () = shared.closing() => {
+                return error_response(dialect, &shared, truth, &dialect.shutdown_error());
+            }
+        }
+        let reply = Reply {
+            serial,
+            created,
+            model: &truth.model,
+            answer,
+            include_usage,
+            received_at,
+        };
+        let timing = BodyTiming {
+            ttft: pacer.ttft(),
+            last: pacer.offset(),
+        };
+        let body = dialect.body(request, &reply, timing);
+        let now = quanta::Instant::now();
+        truth.headers_sent_at = now;
+        truth.finished_at = Some(now);
+        truth.completed = true;
+        shared.truth.push(truth);
+        return json_response(200, body);
+    }
+
+    let reply = Reply {
+        serial,
+        created,
+        model: &truth.model,
+        answer,
+        include_usage,
+        received_at,
+    };
+    let content_type = dialect.content_type(&request);
+    let headers = dialect.stream_headers(&reply);
+    let writer = dialect.start(request, &reply);
+    let pacer = Pacer::for_stream(plan, start, received_at, &answer);
+    let tokens = answer.streamed();
+    truth.token_sent_at.reserve_exact(tokens as usize);
+    let body = StreamBody::new(dialect, writer, pacer, tokens, truth, in_flight);
+    let mut resp = Response::new(Body::from_stream(body));
+    let map = resp.headers_mut();
+    map.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    map.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            map.insert(name, value);
+        }
+    }
+    resp
+}
+
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A JSON response with this status.
+pub(crate) fn json_response(status: u16, body: String) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// Records the truth of an error and returns its response, in the dialect's shape.
+fn error_response<D: DialectWriter>(
+    dialect: &D,
+    shared: &Shared,
+    mut truth: RequestTruth,
+    error: &ApiError,
+) -> Response {
+    let body = dialect.error_body(error);
+    let now = quanta::Instant::now();
+    truth.status = error.status;
+    truth.headers_sent_at = now;
+    truth.finished_at = Some(now);
+    truth.completed = true;
+    shared.truth.push(truth);
+    json_response(error.status, body)
+}
