@@ -38,6 +38,7 @@ use std::fmt;
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use quanta::Instant;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Url;
@@ -475,16 +476,17 @@ fn endpoint_url(
     Ok(url)
 }
 
+/// Every byte but RFC 3986's unreserved characters (`A-Z a-z 0-9 - _ . ~`) is
+/// percent-encoded, so a value can never end a path segment or a query parameter.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `s`, trimmed, as one URL path segment (`gpt 4o` → `gpt%204o`; uppercase hex).
 fn encode_segment(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.trim().bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s.trim(), NOT_UNRESERVED).to_string()
 }
 
 fn encode_query(s: &str) -> String {
@@ -1148,6 +1150,26 @@ mod tests {
             url(&azure, None),
             "https://r.openai.azure.com/openai/deployments/gpt%204o/chat/completions?api-version=2025-01-01-preview"
         );
+    }
+
+    #[test]
+    fn segments_encode_all_but_the_unreserved_characters() {
+        // Every ASCII character and a few multi-byte ones, against the rule written out.
+        let mut text: String = (0u8..0x80).map(char::from).collect();
+        text.push_str("é€😀");
+        let mut want = String::new();
+        for b in text.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                want.push(char::from(b));
+            } else {
+                want.push_str(&format!("%{b:02X}"));
+            }
+        }
+        // Control characters at the ends are whitespace to `trim`; keep them inside.
+        let inner = format!("x{text}x");
+        assert_eq!(encode_segment(&inner), format!("x{want}x"));
+        assert_eq!(encode_segment("  gpt 4o/mini?\n"), "gpt%204o%2Fmini%3F");
+        assert_eq!(encode_query("2025-01-01-preview"), "2025-01-01-preview");
     }
 
     #[test]
