@@ -157,6 +157,8 @@ pub enum HeaderValue {
 
 impl HeaderValue {
     /// The wire type code of this value (0 to 9).
+    // Used to encode frames, which only tests do since the Bedrock parsers are crate-private.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn type_code(&self) -> u8 {
         match self {
             HeaderValue::Bool(true) => 0,
@@ -199,6 +201,8 @@ pub struct Message {
     pub payload: Vec<u8>,
 }
 
+// Builds frames, which only tests do since the Bedrock parsers are crate-private.
+#[cfg_attr(not(test), allow(dead_code))]
 impl Message {
     /// A message with `payload` and no headers.
     pub fn new(payload: Vec<u8>) -> Self {

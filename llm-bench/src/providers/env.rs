@@ -1,21 +1,13 @@
-//! Each vendor's usual environment variables, read into a [`Client`].
+//! Each vendor's usual environment variables, read into a [`Client`]: the rules are here,
+//! the variables in each provider's folder ([`Api::env`]; the table of the
+//! [`providers`](super) module lists them).
 //!
-//! `LLM_BENCH_PROVIDER` selects the provider (default: OpenAI-compatible). A provider counts
-//! as configured only when its **endpoint** variable is set (a base URL, an Azure endpoint,
-//! `OLLAMA_HOST`): a key alone never is, so a benchmark never spends money by accident.
-//! `LLM_BENCH_BASE_URL`, when set, is the endpoint of any provider (it wins over the
-//! vendor's variable).
-//!
-//! | provider | endpoint | key | other |
-//! |---|---|---|---|
-//! | `openai`, `openai_responses`, `openai_completions` | `OPENAI_BASE_URL` | `OPENAI_API_KEY` | |
-//! | `azure` | `AZURE_OPENAI_ENDPOINT` | `AZURE_OPENAI_API_KEY` | `AZURE_OPENAI_DEPLOYMENT`, `OPENAI_API_VERSION` (or `AZURE_OPENAI_API_VERSION`) |
-//! | `anthropic` | `ANTHROPIC_BASE_URL` | `ANTHROPIC_API_KEY` | |
-//! | `gemini` | `GEMINI_BASE_URL` (or `GOOGLE_GEMINI_BASE_URL`) | `GEMINI_API_KEY`, else `GOOGLE_API_KEY` | |
-//! | `cohere`, `cohere_v1` | `COHERE_BASE_URL` (or `CO_API_URL`) | `COHERE_API_KEY`, else `CO_API_KEY` | |
-//! | `ollama` | `OLLAMA_HOST` (`host:port`, scheme optional) | `OLLAMA_API_KEY` (optional) | |
-//! | `tgi` | `LLM_BENCH_BASE_URL` | `HF_TOKEN`, else `LLM_BENCH_API_KEY` (optional) | |
-//! | `generic` | `LLM_BENCH_BASE_URL` (the whole URL) | `LLM_BENCH_API_KEY` | `LLM_BENCH_GENERIC_SPEC`: a JSON [`GenericSpec`] file |
+//! `LLM_BENCH_PROVIDER` selects the provider (default: OpenAI-compatible; `generic` reads
+//! its spec from the file `LLM_BENCH_GENERIC_SPEC`). A provider counts as configured only
+//! when its **endpoint** variable is set (a base URL, an Azure endpoint, `OLLAMA_HOST`): a
+//! key alone never is, so a benchmark never spends money by accident. `LLM_BENCH_BASE_URL`,
+//! when set, is the endpoint of any provider (it wins over the vendor's variable), and the
+//! only one of a provider that declares none (TGI, generic).
 //!
 //! `LLM_BENCH_MODEL` is the default model of every provider.
 //!
@@ -25,69 +17,27 @@
 //! provider (so a TGI scenario measures a real server with `LLM_BENCH_PROVIDER=tgi` and
 //! `LLM_BENCH_BASE_URL`, and an OpenAI-compatible base URL is never sent Anthropic requests).
 
-use super::client::{Client, Provider};
-use super::generic::GenericSpec;
+use super::client::Client;
+use super::generic;
+use super::provider::Provider;
 use super::secret::ApiKey;
 use crate::error::{Error, Result};
 
 /// What the environment says about the endpoint to measure.
 #[derive(Debug)]
-pub struct EnvEndpoint {
+pub(crate) struct EnvEndpoint {
     /// The provider `LLM_BENCH_PROVIDER` selected.
-    pub provider: Provider,
+    pub(crate) provider: Provider,
     /// The client, when the provider's endpoint variable is set; `None` otherwise.
-    pub client: Option<Client>,
+    pub(crate) client: Option<Client>,
     /// The variable that sets the endpoint of this provider (for messages).
-    pub endpoint_var: &'static str,
+    pub(crate) endpoint_var: &'static str,
     /// The key variable that is set, if any (its name, never its value).
-    pub key_var: Option<&'static str>,
-}
-
-/// The variables of one provider.
-struct Vars {
-    endpoint: &'static [&'static str],
-    key: &'static [&'static str],
-}
-
-fn vars_of(provider: &Provider) -> Vars {
-    match provider {
-        Provider::OpenAiChat | Provider::OpenAiResponses | Provider::OpenAiCompletions => Vars {
-            endpoint: &["OPENAI_BASE_URL"],
-            key: &["OPENAI_API_KEY"],
-        },
-        Provider::AzureOpenAi => Vars {
-            endpoint: &["AZURE_OPENAI_ENDPOINT"],
-            key: &["AZURE_OPENAI_API_KEY"],
-        },
-        Provider::Anthropic => Vars {
-            endpoint: &["ANTHROPIC_BASE_URL"],
-            key: &["ANTHROPIC_API_KEY"],
-        },
-        Provider::Gemini => Vars {
-            endpoint: &["GEMINI_BASE_URL", "GOOGLE_GEMINI_BASE_URL"],
-            key: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-        },
-        Provider::CohereV2 | Provider::CohereV1 => Vars {
-            endpoint: &["COHERE_BASE_URL", "CO_API_URL"],
-            key: &["COHERE_API_KEY", "CO_API_KEY"],
-        },
-        Provider::Ollama => Vars {
-            endpoint: &["OLLAMA_HOST"],
-            key: &["OLLAMA_API_KEY"],
-        },
-        Provider::Tgi => Vars {
-            endpoint: &[],
-            key: &["HF_TOKEN", "LLM_BENCH_API_KEY"],
-        },
-        Provider::Generic(_) => Vars {
-            endpoint: &[],
-            key: &["LLM_BENCH_API_KEY"],
-        },
-    }
+    pub(crate) key_var: Option<&'static str>,
 }
 
 /// Where variables come from: the process environment, or a map in tests.
-type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// A non-empty process environment variable, trimmed.
 fn process_var(name: &str) -> Option<String> {
@@ -98,30 +48,17 @@ fn process_var(name: &str) -> Option<String> {
 }
 
 /// The first of `names` that is set, with its value.
-fn first(var: Lookup<'_>, names: &[&'static str]) -> Option<(&'static str, String)> {
+pub(crate) fn first(var: Lookup<'_>, names: &[&'static str]) -> Option<(&'static str, String)> {
     names.iter().find_map(|n| var(n).map(|v| (*n, v)))
 }
 
-/// The provider `LLM_BENCH_PROVIDER` names (default: OpenAI-compatible). `generic` reads
-/// its spec from the file `LLM_BENCH_GENERIC_SPEC`.
-pub fn provider_from_env() -> Result<Provider> {
-    provider_from(&process_var)
-}
-
+/// The provider `LLM_BENCH_PROVIDER` names (default: OpenAI-compatible).
 fn provider_from(var: Lookup<'_>) -> Result<Provider> {
     let Some(name) = var("LLM_BENCH_PROVIDER") else {
         return Ok(Provider::OpenAiChat);
     };
-    if name.eq_ignore_ascii_case("generic") {
-        let path = var("LLM_BENCH_GENERIC_SPEC").ok_or_else(|| {
-            Error::Config(
-                "LLM_BENCH_PROVIDER=generic needs LLM_BENCH_GENERIC_SPEC, the path of a JSON spec file"
-                    .into(),
-            )
-        })?;
-        return Ok(Provider::Generic(GenericSpec::from_file(
-            std::path::Path::new(&path),
-        )?));
+    if name.eq_ignore_ascii_case(generic::NAME) {
+        return generic::from_env(var);
     }
     Provider::from_name(&name).map_err(|e| match e {
         Error::Config(m) => Error::Config(format!("LLM_BENCH_PROVIDER: {m}")),
@@ -129,52 +66,25 @@ fn provider_from(var: Lookup<'_>) -> Result<Provider> {
     })
 }
 
-/// `OLLAMA_HOST` as a URL: `host[:port]` gets `http://` and port 11434; `0.0.0.0` (a bind
-/// address) means this machine.
-///
-/// ```
-/// use llm_bench::providers::env::ollama_url;
-/// assert_eq!(ollama_url("0.0.0.0"), "http://127.0.0.1:11434");
-/// assert_eq!(ollama_url("gpu-box:8080"), "http://gpu-box:8080");
-/// assert_eq!(ollama_url("https://ollama.example/"), "https://ollama.example/");
-/// ```
-pub fn ollama_url(host: &str) -> String {
-    let host = host.trim();
-    if host.contains("://") {
-        return host.to_string();
-    }
-    let host = host.trim_end_matches('/');
-    let (name, port) = match host.rsplit_once(':') {
-        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
-            (name, port)
-        }
-        _ => (host, "11434"),
-    };
-    let name = match name {
-        "" | "0.0.0.0" => "127.0.0.1",
-        "[::]" | "::" => "[::1]",
-        other => other,
-    };
-    format!("http://{name}:{port}")
-}
-
 /// Reads the endpoint the environment describes (see the [module documentation](self)).
-pub fn endpoint_from_env() -> Result<EnvEndpoint> {
+pub(crate) fn endpoint_from_env() -> Result<EnvEndpoint> {
     endpoint_from(&process_var)
 }
 
 /// Reads the endpoint of `provider` from its vendor's variables (see the
 /// [module documentation](self)), whatever `LLM_BENCH_PROVIDER` selects.
-pub fn endpoint_for_provider(provider: Provider) -> Result<EnvEndpoint> {
+pub(crate) fn endpoint_for_provider(provider: Provider) -> Result<EnvEndpoint> {
     endpoint_of(provider, &process_var)
 }
 
+/// [`endpoint_for_provider`] with variables from `var`.
 fn endpoint_of(provider: Provider, var: Lookup<'_>) -> Result<EnvEndpoint> {
     let selected = provider_from(var)?;
     let generic_url_applies = selected == provider;
     endpoint_with(provider, generic_url_applies, var)
 }
 
+/// [`endpoint_from_env`] with variables from `var`.
 fn endpoint_from(var: Lookup<'_>) -> Result<EnvEndpoint> {
     let provider = provider_from(var)?;
     endpoint_with(provider, true, var)
@@ -186,7 +96,8 @@ fn endpoint_with(
     generic_url_applies: bool,
     var: Lookup<'_>,
 ) -> Result<EnvEndpoint> {
-    let vars = vars_of(&provider);
+    let api = provider.api();
+    let vars = api.env();
     let endpoint_var = vars
         .endpoint
         .first()
@@ -208,11 +119,7 @@ fn endpoint_with(
             key_var,
         });
     };
-    let base = if provider == Provider::Ollama && found_var == "OLLAMA_HOST" {
-        ollama_url(&raw)
-    } else {
-        raw
-    };
+    let base = api.env_base_url(found_var, raw);
     let mut builder = Client::builder().provider(provider.clone()).base_url(base);
     if let Some((_, k)) = key {
         builder = builder.api_key(ApiKey::new(k));
@@ -220,14 +127,7 @@ fn endpoint_with(
     if let Some(model) = var("LLM_BENCH_MODEL") {
         builder = builder.model(model);
     }
-    if provider == Provider::AzureOpenAi {
-        if let Some(d) = var("AZURE_OPENAI_DEPLOYMENT") {
-            builder = builder.deployment(d);
-        }
-        if let Some((_, v)) = first(var, &["OPENAI_API_VERSION", "AZURE_OPENAI_API_VERSION"]) {
-            builder = builder.api_version(v);
-        }
-    }
+    builder = api.env_settings(var, builder);
     let client = builder.build().map_err(|e| match e {
         Error::Config(m) => Error::Config(format!("{found_var}: {m}")),
         other => other,
@@ -241,8 +141,15 @@ fn endpoint_with(
 }
 
 impl Client {
-    /// The client the environment configures (see [`env`](mod@super::env)), or `None` when the
-    /// selected provider's endpoint variable is unset (even if a key is set).
+    /// The client the environment configures, or `None` when the selected provider's
+    /// endpoint variable is unset (even if a key is set: a key alone never selects a real
+    /// endpoint).
+    ///
+    /// `LLM_BENCH_PROVIDER` selects the provider (default: OpenAI-compatible; `generic`
+    /// reads its spec from the file `LLM_BENCH_GENERIC_SPEC`). The provider's endpoint and
+    /// key variables (see the [`providers`](super) table) give the base URL and the key;
+    /// `LLM_BENCH_BASE_URL`, when set, wins over the endpoint variable. `LLM_BENCH_MODEL`
+    /// is the default model.
     ///
     /// ```no_run
     /// // ANTHROPIC_BASE_URL=https://api.anthropic.com ANTHROPIC_API_KEY=... LLM_BENCH_PROVIDER=anthropic
@@ -397,19 +304,12 @@ mod tests {
     }
 
     #[test]
-    fn ollama_hosts() {
-        assert_eq!(ollama_url("127.0.0.1"), "http://127.0.0.1:11434");
-        assert_eq!(ollama_url(":11500"), "http://127.0.0.1:11500");
-        assert_eq!(ollama_url("[::]:11434"), "http://[::1]:11434");
-    }
-
-    #[test]
     fn every_named_provider_has_variables() {
         // every name the attribute accepts, and two aliases
         let names = crate::rules::names::PROVIDER_NAMES.iter().copied();
         for name in names.chain(["responses", "completions"]) {
             let p = Provider::from_name(name).unwrap();
-            let v = vars_of(&p);
+            let v = p.api().env();
             assert!(!v.key.is_empty(), "{name}");
         }
         assert!(Provider::from_name("bedrock").is_err());

@@ -66,6 +66,7 @@ pub(crate) fn excerpt(s: &str) -> String {
 /// (`{"type":"error","error":{"type":..,"message":..}}`, `{"error":"..."}`), a top-level
 /// `message` or `detail`, or plain text.
 pub(crate) fn error_message(data: &str) -> String {
+    /// The fields an error payload may carry its message in.
     #[derive(Deserialize)]
     struct ErrorEvent<'a> {
         #[serde(default, borrow)]
@@ -97,6 +98,7 @@ pub(crate) fn error_message(data: &str) -> String {
 pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
 
 impl Text<'_> {
+    /// The text.
     pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
