@@ -8,9 +8,9 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use llm_bench::bench_support::{record_events, replay_openai_stream, stream_once};
 use llm_bench::mock::{LatencyProfile, MockServer};
-use llm_bench::providers::openai::OpenAiClient;
-use llm_bench::tokens::Tokenizer;
 use llm_bench::ChatRequest;
+use llm_bench::Client as OpenAiClient;
+use llm_bench::Tokenizer;
 
 /// An OpenAI-style stream of `tokens` one-token chunks, framed as api.openai.com frames it.
 fn openai_body(tokens: usize) -> Vec<u8> {

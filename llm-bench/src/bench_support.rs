@@ -1,44 +1,16 @@
-//! Entry points for llm-bench's own overhead benchmarks (`benches/overhead.rs`), and the SSE
-//! framing for the corpus test (`tests/corpus.rs`). Not a public API: hidden from the docs,
-//! and may change in any release.
+//! Entry points for llm-bench's own benchmarks (`benches/overhead.rs`, `benches/memory.rs`).
+//! Not a public API: hidden from the docs, and may change in any release.
 
 use quanta::Instant;
 
-use crate::framing::sse::SseDecoder;
-use crate::framing::Poisoning;
 use crate::metrics::Recorder;
-
-pub use crate::framing::sse::{SseError, SseEvent};
-
-/// The crate's SSE framing with its default limits, as the parsers use it: the corpus test
-/// checks its framing-only streams (no wire format) against it.
-#[derive(Debug, Default)]
-pub struct SseFraming(Poisoning<SseDecoder>);
-
-impl SseFraming {
-    /// A decoder with the default limits (1 MiB per line and per event).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Decodes the next read of the body, appending the events it completes to `out`. After
-    /// an error, this and every later call return that error.
-    pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
-        self.0.feed(bytes, out)
-    }
-
-    /// Ends the body: appends an event that had no final blank line.
-    pub fn finish(&mut self, out: &mut Vec<SseEvent>) -> Result<(), SseError> {
-        self.0.finish(out)
-    }
-}
 
 /// Replays an OpenAI-compatible SSE body through the built-in client's decode-parse-record
 /// path, in reads of `read_size` bytes; returns how many output events were recorded.
 pub fn replay_openai_stream(body: &[u8], read_size: usize) -> u32 {
     let mut rec = Recorder::new(Instant::now(), false);
     // A malformed body still costs what it costs; the count is what matters here.
-    let _ = crate::providers::openai::replay(body, read_size, &mut rec);
+    let _ = crate::providers::replay(body, read_size, &mut rec);
     rec.finish(0, Instant::now(), |_, _| {}).output_events
 }
 
@@ -59,8 +31,8 @@ pub fn record_events(events: u32) -> u64 {
 /// Streams `request` once through `client` (the built-in client's full path: send, decode,
 /// parse, record); returns how many output events were recorded.
 pub async fn stream_once(
-    client: &crate::providers::openai::OpenAiClient,
-    request: &crate::providers::openai::ChatRequest,
+    client: &crate::Client,
+    request: &crate::ChatRequest,
 ) -> crate::Result<u32> {
     let mut rec = Recorder::new(Instant::now(), false);
     client

@@ -17,8 +17,8 @@ use crate::delta::{Delta, Usage};
 use crate::error::{Error, Result};
 use crate::limits::{PhaseLimits, Watchdog};
 use crate::metrics::Recorder;
-use crate::providers::openai::{ChatRequest, Completion};
 use crate::providers::Client;
+use crate::providers::{ChatRequest, Completion};
 use crate::tokens::Tokenizer;
 
 /// What every invocation of one scenario shares.
@@ -144,12 +144,12 @@ impl Ctx {
 
     /// Like [`Ctx::stream`], through a client of your own: another endpoint, key or
     /// provider. The request is sent in that client's provider's shape (see
-    /// [`providers::body`](crate::providers::body)); the model is the request's, else the
+    /// [`Provider`](crate::Provider)); the model is the request's, else the
     /// scenario's, else the client's.
     ///
     /// ```no_run
     /// # use llm_bench::prelude::*;
-    /// use llm_bench::providers::{ApiKey, Provider};
+    /// use llm_bench::{ApiKey, Provider};
     ///
     /// #[llm_bench]
     /// async fn claude_turn(ctx: &mut Ctx) -> llm_bench::Result<()> {

@@ -33,12 +33,6 @@ pub struct Price {
 
 impl Price {
     /// Cost in USD of one request.
-    ///
-    /// ```
-    /// use llm_bench::cost::Price;
-    /// let p = Price { input: 2.5, output: 10.0 };
-    /// assert!((p.cost(1_000, 500) - 0.0075).abs() < 1e-12);
-    /// ```
     pub fn cost(&self, prompt_tokens: u64, output_tokens: u64) -> f64 {
         (prompt_tokens as f64 * self.input + output_tokens as f64 * self.output) / 1e6
     }
@@ -106,14 +100,6 @@ impl Pricing {
 
     /// The price of `model`: exact id, else the longest entry it starts with (at a `-`,
     /// `.`, `:` or `@` boundary).
-    ///
-    /// ```
-    /// let pricing = llm_bench::cost::Pricing::built_in();
-    /// let mini = pricing.price("gpt-4o-mini-2024-07-18").unwrap();
-    /// let full = pricing.price("gpt-4o-2024-08-06").unwrap();
-    /// assert!(mini.output < full.output);
-    /// assert!(pricing.price("my-finetune").is_none());
-    /// ```
     pub fn price(&self, model: &str) -> Option<Price> {
         if let Some(p) = self.models.get(model) {
             return Some(*p);
@@ -174,6 +160,27 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The example this item's documentation gave.
+    #[test]
+    fn longest_matching_price() {
+        let pricing = crate::cost::Pricing::built_in();
+        let mini = pricing.price("gpt-4o-mini-2024-07-18").unwrap();
+        let full = pricing.price("gpt-4o-2024-08-06").unwrap();
+        assert!(mini.output < full.output);
+        assert!(pricing.price("my-finetune").is_none());
+    }
+
+    /// The example this item's documentation gave.
+    #[test]
+    fn price_of_one_request() {
+        use crate::cost::Price;
+        let p = Price {
+            input: 2.5,
+            output: 10.0,
+        };
+        assert!((p.cost(1_000, 500) - 0.0075).abs() < 1e-12);
+    }
 
     #[test]
     fn built_in_table_parses_and_prices_common_models() {

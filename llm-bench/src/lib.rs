@@ -23,34 +23,38 @@
 //! ```
 #![warn(missing_docs)]
 
-pub mod cost;
-pub mod delta;
-pub mod error;
-pub mod export;
-pub mod harness;
-pub mod metrics;
-pub mod mock;
-pub mod providers;
-pub mod report;
-pub mod scenario;
-pub mod stats;
-pub mod store;
-pub mod tokens;
-
 mod context;
+mod cost;
+mod delta;
+mod error;
+mod export;
 mod framing;
+mod harness;
 mod limits;
+mod metrics;
+pub mod mock;
+mod providers;
+mod report;
 mod rules;
+mod scenario;
+mod stats;
+mod store;
+pub mod stored;
+mod tokens;
 
 #[doc(hidden)]
 pub mod bench_support;
 
 pub use context::{Ctx, TokenText, Tracked};
 pub use delta::{Delta, Usage};
-pub use error::{Error, ErrorClass, Result};
+pub use error::{Error, ErrorClass, Result, TimeoutPhase};
+pub use harness::run_with_args;
 pub use llm_bench_macros::llm_bench;
-pub use providers::openai::{ChatRequest, Completion, Reasoning};
-pub use providers::{Client, Provider};
+pub use providers::{
+    ApiKey, ChatRequest, Client, ClientBuilder, Completion, GenericFraming, GenericSpec, Message,
+    Provider, Reasoning,
+};
+pub use tokens::Tokenizer;
 
 /// Shared by tests that measure time: they take [`test_support::exclusive`] so that the
 /// heaviest tests do not run beside them and distort what they measure.
@@ -73,8 +77,10 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::context::Ctx;
-    pub use crate::harness::{format_duration_ns, run_main};
-    pub use crate::scenario::{into_scenario_future, Scenario, ScenarioConfig, ScenarioFuture};
+    pub use crate::harness::run_main;
+    pub use crate::scenario::{
+        into_scenario_future, registered, Scenario, ScenarioConfig, ScenarioFuture, ScenarioOutput,
+    };
     pub use inventory;
 }
 
@@ -83,7 +89,7 @@ pub mod __private {
 /// `harness = false`.
 ///
 /// `cargo bench` measures and stores; `cargo test --benches` runs each scenario once.
-/// Arguments after `--` are the harness's (see [`harness::Args`]): a filter, `--exact`,
+/// Arguments after `--` are the harness's (`cargo bench -- --help` lists them): a filter, `--exact`,
 /// `--list`, `--samples N`, `--warmup N`, `--concurrency N`, `--quiet`.
 #[macro_export]
 macro_rules! main {

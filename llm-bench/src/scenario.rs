@@ -39,7 +39,7 @@ pub struct ScenarioConfig {
     /// [`Provider::from_name`]: crate::providers::Provider::from_name
     pub provider: Option<&'static str>,
     /// Absolute thresholds, as written in the attribute (`"p95 ttft < 800ms, errors < 1%"`,
-    /// checked by the attribute; see [`crate::harness`] for the grammar).
+    /// checked by the attribute; the grammar is in docs/scenarios.md).
     pub threshold: Option<&'static str>,
     /// Time limit for opening a connection, in milliseconds (built-in client).
     pub connect_timeout_ms: Option<u64>,

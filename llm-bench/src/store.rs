@@ -131,7 +131,7 @@ pub struct RunSettings {
     /// Time limit of one invocation, in milliseconds.
     pub timeout_ms: u64,
     /// What counted output tokens where the API reported no usage, and the tokens of each
-    /// event (see [`crate::tokens`]): `estimate`, or an encoding such as `o200k_base`.
+    /// event (see [`Tokenizer`](crate::Tokenizer)): `estimate`, or an encoding such as `o200k_base`.
     #[serde(default)]
     pub tokenizer: String,
 }
@@ -214,7 +214,7 @@ pub struct StoredRun {
 pub struct RunOrigin {
     /// Identifies one `cargo bench` invocation: every bench binary that one invocation
     /// starts computes the same id (`LLM_BENCH_INVOCATION` when set, else from the parent
-    /// cargo process; see [`crate::store`]).
+    /// cargo process, or `LLM_BENCH_INVOCATION`).
     pub invocation: String,
     /// The bench target's name (`latency` for `benches/latency.rs`): the executable's name
     /// without cargo's hash.

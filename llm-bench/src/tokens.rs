@@ -1,43 +1,44 @@
-//! Counting output tokens when the API does not say how many it sent, and how many tokens
-//! each streamed event carried (for ITL per token).
-//!
-//! An API's usage report is always preferred (it is what the provider bills). llm-bench
-//! counts tokens itself for two things: the output of streams that report no usage (a
-//! user's own client through [`Ctx::track`](crate::Ctx::track), servers that ignore
-//! `stream_options.include_usage`), and the tokens of each event, to spread an event's gap
-//! over the tokens it carried.
-//!
-//! Two counters:
-//!
-//! * **estimate** (always available): a rule over the text's shape that imitates how
-//!   byte-pair encoders split text: a word of Latin letters counts one token per ten
-//!   letters or part of it (most words are one token), a run of digits one token per three
-//!   digits, a run of other symbols one per three, a run of line breaks one, each
-//!   other-script character (CJK, emoji, ...) one; a single space joins what follows it.
-//!   Over the 66 answer and reasoning texts of the recorded provider streams in the test
-//!   corpus it counts 3% more than `o200k_base` in total, and per text (of 20 tokens or
-//!   more) between 0.95 and 1.06 times it for the middle 80% (the `tiktoken` feature's test
-//!   `tokenizer_accuracy` prints the figures). Short or unusual texts can be further off.
-//! * **exact** (cargo feature `tiktoken`): OpenAI's byte-pair encodings through
-//!   [`tiktoken-rs`](https://docs.rs/tiktoken-rs), chosen by model name (`gpt-4o`,
-//!   `gpt-4.1`, `gpt-5`, `o1`, `o3`, ... use `o200k_base`; `gpt-4`, `gpt-3.5-turbo` use
-//!   `cl100k_base`). Models of other vendors have other tokenizers, so they keep the
-//!   estimate.
-//!
-//! ```
-//! use llm_bench::tokens::Tokenizer;
-//! let estimate = Tokenizer::estimate();
-//! assert_eq!(estimate.count("Hello, world!"), 4);
-//! assert_eq!(estimate.name(), "estimate");
-//! assert!(!estimate.is_exact());
-//! // Without the `tiktoken` feature every model gets the estimate.
-//! # #[cfg(not(feature = "tiktoken"))]
-//! assert_eq!(Tokenizer::for_model(Some("gpt-4o")).name(), "estimate");
-//! ```
+//! Counting output tokens: the estimate and, with the `tiktoken` feature, OpenAI's
+//! encodings (see [`Tokenizer`]).
 
 use crate::delta::Delta;
 
-/// Counts tokens of text: an estimate, or (feature `tiktoken`) an OpenAI encoding.
+/// Counting output tokens when the API does not say how many it sent, and how many tokens
+/// each streamed event carried (for ITL per token).
+///
+/// An API's usage report is always preferred (it is what the provider bills). llm-bench
+/// counts tokens itself for two things: the output of streams that report no usage (a
+/// user's own client through [`Ctx::track`](crate::Ctx::track), servers that ignore
+/// `stream_options.include_usage`), and the tokens of each event, to spread an event's gap
+/// over the tokens it carried.
+///
+/// Two counters:
+///
+/// * **estimate** (always available): a rule over the text's shape that imitates how
+///   byte-pair encoders split text: a word of Latin letters counts one token per ten
+///   letters or part of it (most words are one token), a run of digits one token per three
+///   digits, a run of other symbols one per three, a run of line breaks one, each
+///   other-script character (CJK, emoji, ...) one; a single space joins what follows it.
+///   Over the 66 answer and reasoning texts of the recorded provider streams in the test
+///   corpus it counts 3% more than `o200k_base` in total, and per text (of 20 tokens or
+///   more) between 0.95 and 1.06 times it for the middle 80% (the `tiktoken` feature's test
+///   `tokenizer_accuracy` prints the figures). Short or unusual texts can be further off.
+/// * **exact** (cargo feature `tiktoken`): OpenAI's byte-pair encodings through
+///   [`tiktoken-rs`](https://docs.rs/tiktoken-rs), chosen by model name (`gpt-4o`,
+///   `gpt-4.1`, `gpt-5`, `o1`, `o3`, ... use `o200k_base`; `gpt-4`, `gpt-3.5-turbo` use
+///   `cl100k_base`). Models of other vendors have other tokenizers, so they keep the
+///   estimate.
+///
+/// ```
+/// use llm_bench::Tokenizer;
+/// let estimate = Tokenizer::estimate();
+/// assert_eq!(estimate.count("Hello, world!"), 4);
+/// assert_eq!(estimate.name(), "estimate");
+/// assert!(!estimate.is_exact());
+/// // Without the `tiktoken` feature every model gets the estimate.
+/// # #[cfg(not(feature = "tiktoken"))]
+/// assert_eq!(Tokenizer::for_model(Some("gpt-4o")).name(), "estimate");
+/// ```
 #[derive(Clone, Copy)]
 pub struct Tokenizer {
     kind: Kind,
@@ -67,7 +68,7 @@ impl Default for Tokenizer {
 }
 
 impl Tokenizer {
-    /// The estimating counter (see the [module documentation](self)).
+    /// The estimating counter (see [`Tokenizer`]).
     pub const fn estimate() -> Self {
         Tokenizer {
             kind: Kind::Estimate,
@@ -88,7 +89,7 @@ impl Tokenizer {
     /// The exact encoding of an OpenAI `model` (`None` for models tiktoken does not know).
     ///
     /// ```
-    /// use llm_bench::tokens::Tokenizer;
+    /// use llm_bench::Tokenizer;
     /// let t = Tokenizer::exact("gpt-4o-mini").unwrap();
     /// assert_eq!(t.name(), "o200k_base");
     /// assert_eq!(t.count("Hello, world!"), 4);

@@ -10,14 +10,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
 use futures_util::stream::{self, StreamExt};
-use llm_bench::harness::{run_with_args, Args, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use llm_bench::prelude::*;
-use llm_bench::store;
+use llm_bench::stored::{BaselineBundle, Store, BUNDLE_SCHEMA, BUNDLE_SCHEMA_VERSION};
 use llm_bench::ErrorClass;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+// The exit statuses the harness documents.
+const EXIT_OK: i32 = 0;
+const EXIT_FAILED: i32 = 1;
+const EXIT_USAGE: i32 = 2;
 
 /// A plain request through the built-in client.
 #[llm_bench(group = "ff", model = "m")]
@@ -130,7 +133,7 @@ async fn hostile(behaviour: Behaviour) -> Hostile {
 
 fn run(args: &[&str]) -> i32 {
     let argv = std::iter::once("bench").chain(args.iter().copied());
-    run_with_args(Args::try_parse_from(argv).expect("valid arguments"))
+    llm_bench::run_with_args(argv)
 }
 
 /// One measured request of scenario `id`, no warm-up, no baseline saved, with `extra`
@@ -143,7 +146,7 @@ fn once(id: &str, extra: &[&str]) -> i32 {
 }
 
 fn first_error(root: &std::path::Path, id: &str) -> (ErrorClass, String) {
-    let run = store::load_new(root, id).expect("a stored run");
+    let run = Store::open(root).latest(id).expect("a stored run");
     let e = run.samples[0].error.clone().expect("a failed request");
     (e.class, e.message)
 }
@@ -184,7 +187,7 @@ fn problems_are_found_early_and_reported_once() {
     let took = started.elapsed();
     assert_eq!(code, EXIT_FAILED);
     assert!(took < Duration::from_secs(10), "took {took:?}");
-    let stored = store::load_new(root, "ff/ask").unwrap();
+    let stored = Store::open(root).latest("ff/ask").unwrap();
     assert_eq!(stored.samples.len(), 3, "three failures, then it stopped");
     let reason = stored.stopped_early.clone().expect("the reason is stored");
     assert!(reason.contains("3 failed requests in a row"), "{reason}");
@@ -193,7 +196,8 @@ fn problems_are_found_early_and_reported_once() {
     assert_eq!(class, ErrorClass::FirstByteTimeout);
     assert!(message.contains("first-byte timeout"), "{message}");
     assert!(
-        store::load_baseline(root, "ff/ask", "base")
+        Store::open(root)
+            .baseline("ff/ask", "base")
             .unwrap()
             .is_none(),
         "a run that stopped early is no baseline"
@@ -215,14 +219,24 @@ fn problems_are_found_early_and_reported_once() {
         before,
         "no request was sent"
     );
-    let mut other = store::load_new(root, "ff/ask").unwrap();
+    let mut other = Store::open(root).latest("ff/ask").unwrap();
     other.endpoint.host = "api.example.com".into();
     other.stopped_early = None;
-    store::save_baseline(root, &other, "main").unwrap();
+    // A baseline measured elsewhere arrives as an exported bundle, as in CI.
+    let bundle = BaselineBundle {
+        schema: BUNDLE_SCHEMA.into(),
+        schema_version: BUNDLE_SCHEMA_VERSION,
+        baseline: "main".into(),
+        runs: vec![other],
+    };
+    let file = root.join("main-baseline.json");
+    std::fs::write(&file, serde_json::to_vec(&bundle).unwrap()).unwrap();
     let code = run(&[
         "--bench",
         "--exact",
         "ff/ask",
+        "--import-baseline",
+        file.to_str().unwrap(),
         "--baseline",
         "main",
         "--quiet",
@@ -271,7 +285,7 @@ fn problems_are_found_early_and_reported_once() {
         "--quiet",
     ]);
     assert_eq!(code, EXIT_USAGE);
-    let stored = store::load_new(root, "ff/no_model").unwrap();
+    let stored = Store::open(root).latest("ff/no_model").unwrap();
     assert!(
         stored.samples.is_empty(),
         "stopped in the warm-up, at its first request"

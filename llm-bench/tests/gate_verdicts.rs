@@ -5,12 +5,15 @@
 //!
 //! One test function: the harness reads its settings from the process environment.
 
-use clap::Parser;
-use llm_bench::harness::{run_with_args, Args, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REGRESSED};
-use llm_bench::metrics::Metric;
 use llm_bench::prelude::*;
-use llm_bench::stats::Verdict;
-use llm_bench::store::{self, ThresholdOutcome};
+use llm_bench::stored::Metric;
+use llm_bench::stored::Verdict;
+use llm_bench::stored::{Store, StoredRun, ThresholdOutcome};
+
+// The exit statuses the harness documents.
+const EXIT_OK: i32 = 0;
+const EXIT_REGRESSED: i32 = 3;
+const EXIT_INCONCLUSIVE: i32 = 4;
 
 /// A short streamed answer.
 #[llm_bench(group = "verdicts")]
@@ -31,7 +34,7 @@ async fn flaky(ctx: &mut Ctx) -> llm_bench::Result<()> {
 
 fn run(args: &[&str]) -> i32 {
     let argv = std::iter::once("bench").chain(args.iter().copied());
-    run_with_args(Args::try_parse_from(argv).expect("valid arguments"))
+    llm_bench::run_with_args(argv)
 }
 
 #[test]
@@ -66,7 +69,8 @@ fn the_gate_fails_when_it_cannot_tell() {
     std::env::set_var("LLM_BENCH_MOCK_PROFILE", format!("{profile},scale=2"));
     let gate = [&few[..], &["--baseline", "few", "--fail-on-regression"]].concat();
     assert_eq!(run(&gate), EXIT_INCONCLUSIVE);
-    let comparison = store::load_comparison(root, "verdicts/answer")
+    let comparison = Store::open(root)
+        .comparison("verdicts/answer")
         .unwrap()
         .unwrap();
     assert!(matches!(
@@ -91,9 +95,10 @@ fn the_gate_fails_when_it_cannot_tell() {
         "flaky",
         "--quiet",
     ]);
-    let latest = store::load_new(root, "verdicts/flaky").unwrap();
+    let latest = Store::open(root).latest("verdicts/flaky").unwrap();
     assert_eq!(latest.samples.iter().filter(|s| !s.is_ok()).count(), 1);
-    assert!(store::load_baseline(root, "verdicts/flaky", "flaky")
+    assert!(Store::open(root)
+        .baseline("verdicts/flaky", "flaky")
         .unwrap()
         .is_none());
 
@@ -109,7 +114,7 @@ fn the_gate_fails_when_it_cannot_tell() {
     ];
     let breach = [&one[..], &["--threshold", "p95 ttft < 1ms, errors < 1%"]].concat();
     assert_eq!(run(&breach), EXIT_REGRESSED);
-    let stored = store::load_new(root, "verdicts/answer").unwrap();
+    let stored = Store::open(root).latest("verdicts/answer").unwrap();
     assert_eq!(stored.thresholds.len(), 2);
     assert_eq!(stored.thresholds[0].threshold, "p95 ttft < 1ms");
     assert_eq!(stored.thresholds[0].outcome, ThresholdOutcome::Breached);
@@ -132,12 +137,14 @@ fn the_gate_fails_when_it_cannot_tell() {
     assert_eq!(run(&default), EXIT_OK);
     std::env::set_var("LLM_BENCH_MOCK_PROFILE", format!("{profile},scale=2"));
     assert_eq!(run(&default), EXIT_OK);
-    let ttft = |r: &store::StoredRun| r.summary[&Metric::Ttft].p50;
-    let new = store::load_new(root, "verdicts/answer").unwrap();
-    let saved = store::load_baseline(root, "verdicts/answer", "base")
+    let ttft = |r: &StoredRun| r.summary[&Metric::Ttft].p50;
+    let new = Store::open(root).latest("verdicts/answer").unwrap();
+    let saved = Store::open(root)
+        .baseline("verdicts/answer", "base")
         .unwrap()
         .unwrap();
-    let compared = store::load_compared_baseline(root, "verdicts/answer", "base")
+    let compared = Store::open(root)
+        .compared_baseline("verdicts/answer")
         .unwrap()
         .unwrap();
     assert_eq!(ttft(&saved), ttft(&new), "the new run is the base now");

@@ -6,11 +6,12 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use clap::Parser;
-use llm_bench::harness::{run_with_args, Args, EXIT_OK};
-use llm_bench::metrics::Metric;
 use llm_bench::prelude::*;
-use llm_bench::store;
+use llm_bench::stored::Metric;
+use llm_bench::stored::Store;
+
+// The exit statuses the harness documents.
+const EXIT_OK: i32 = 0;
 
 static SETUPS: AtomicU32 = AtomicU32::new(0);
 
@@ -30,7 +31,7 @@ async fn output_len(ctx: &mut Ctx, tokens: u32) -> llm_bench::Result<()> {
 
 fn run(args: &[&str]) -> i32 {
     let argv = std::iter::once("bench").chain(args.iter().copied());
-    run_with_args(Args::try_parse_from(argv).expect("valid arguments"))
+    llm_bench::run_with_args(argv)
 }
 
 #[test]
@@ -58,7 +59,7 @@ fn three_values_are_three_scenarios_stored_and_compared_on_their_own() {
     assert_eq!(SETUPS.load(Ordering::SeqCst), 3, "one setup per value");
     let mut e2e = Vec::new();
     for id in ids {
-        let run = store::load_baseline(root, id, "main").unwrap().expect(id);
+        let run = Store::open(root).baseline(id, "main").unwrap().expect(id);
         assert_eq!(run.scenario.id, id);
         assert_eq!(run.samples.len(), 12);
         let tokens = id.rsplit('/').next().unwrap().parse::<u64>().unwrap();
@@ -75,7 +76,7 @@ fn three_values_are_three_scenarios_stored_and_compared_on_their_own() {
         EXIT_OK
     );
     for id in ids {
-        let c = store::load_comparison(root, id).unwrap().expect(id);
+        let c = Store::open(root).comparison(id).unwrap().expect(id);
         assert_eq!(c.scenario, id);
         assert_eq!(c.baseline, "main");
         assert!(c.metrics.contains_key(&Metric::Ttft));

@@ -7,8 +7,6 @@
 
 use std::process::Command;
 
-use clap::Parser;
-use llm_bench::harness::{run_with_args, Args};
 use llm_bench::prelude::*;
 
 /// A short streamed answer.
@@ -29,7 +27,7 @@ fn harness_in_child() {
         return;
     };
     let argv = std::iter::once("bench").chain(args.split(' '));
-    let code = run_with_args(Args::try_parse_from(argv).expect("valid arguments"));
+    let code = llm_bench::run_with_args(argv);
     std::process::exit(code);
 }
 

@@ -6,11 +6,9 @@
 //! not at the first byte.
 //!
 //! Then keys: an error body or an error event that echoes the key never reaches an error
-//! message or the stored measurements, and `Debug` of every client hides it. Last, recorded
-//! streams of the corpus (`../shared/fixtures/sse`, or `LLM_BENCH_FIXTURES`) are served
-//! byte for byte and must give what the stream parser gives for the same bytes.
-
-mod corpus_common;
+//! message or the stored measurements, and `Debug` of every client hides it. (The recorded
+//! streams of the corpus served byte for byte through the client are a unit test of the
+//! crate, beside the parsers they are compared with.)
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -24,9 +22,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Router;
 use futures_util::StreamExt;
-use llm_bench::providers::generic::{GenericFraming, GenericSpec};
-use llm_bench::providers::wire::{StreamParser, WireFormat};
-use llm_bench::providers::{ApiKey, Client, Provider};
+use llm_bench::{ApiKey, Client, ClientBuilder, GenericFraming, GenericSpec, Provider};
 use llm_bench::{ChatRequest, Completion, Error, ErrorClass, Reasoning};
 use serde_json::{json, Value};
 
@@ -142,7 +138,7 @@ async fn serve(canned: Canned) -> Server {
     Server { addr, seen }
 }
 
-fn client(provider: Provider, base: String) -> llm_bench::providers::ClientBuilder {
+fn client(provider: Provider, base: String) -> ClientBuilder {
     Client::builder()
         .provider(provider)
         .base_url(base)
@@ -241,7 +237,7 @@ async fn chunks_of_several_tokens_give_itl_per_token() {
     assert_eq!(sample.output_tokens, Some(5));
     assert_eq!(
         sample.token_source,
-        Some(llm_bench::metrics::TokenSource::Counted)
+        Some(llm_bench::stored::TokenSource::Counted)
     );
     // Gaps of 45 ms (3 tokens) and 45 ms (1 token): per token 15, 15, 15, 45 -> 15 ms.
     let per_token = sample.itl_per_token_median_ns.expect("ITL per token") as f64 / 1e6;
@@ -712,7 +708,7 @@ fn every_provider() -> Vec<Provider> {
 
 /// Every place a failed request's error ends up: its message, its `Debug`, and the
 /// measurements a stored run keeps (serialised as in `run.json`).
-fn assert_no_key(what: &str, err: &Error, sample: &llm_bench::metrics::RequestSample) {
+fn assert_no_key(what: &str, err: &Error, sample: &llm_bench::stored::RequestSample) {
     let stored = serde_json::to_string(sample).unwrap();
     for text in [err.to_string(), format!("{err:?}"), stored] {
         assert!(!text.contains(KEY), "{what}: the key leaked: {text}");
@@ -852,123 +848,4 @@ async fn connection_errors_name_the_host_only() {
     assert_eq!(err.class(), ErrorClass::Connect, "{err}");
     assert!(!err.to_string().contains("streamGenerateContent"), "{err}");
     assert_no_key("connect", &err, &sample);
-}
-
-// ---------------------------------------------------------------------------------------
-// Recorded streams of the corpus, served byte for byte.
-
-/// The provider whose client reads a corpus wire format.
-fn provider_for(format: WireFormat, folder: &str) -> Option<Provider> {
-    Some(match format {
-        WireFormat::OpenAiChat if folder == "azure" => Provider::AzureOpenAi,
-        WireFormat::OpenAiChat => Provider::OpenAiChat,
-        WireFormat::OpenAiResponses => Provider::OpenAiResponses,
-        WireFormat::OpenAiCompletions => Provider::OpenAiCompletions,
-        WireFormat::Anthropic => Provider::Anthropic,
-        WireFormat::GeminiSse => Provider::Gemini,
-        WireFormat::CohereV2 => Provider::CohereV2,
-        WireFormat::CohereV1 => Provider::CohereV1,
-        WireFormat::OllamaChat => Provider::Ollama,
-        WireFormat::Tgi => Provider::Tgi,
-        _ => return None,
-    })
-}
-
-/// What the parser gives for a whole body: text, reasoning, the last usage, the first error.
-fn parse_locally(
-    format: WireFormat,
-    body: &[u8],
-) -> (String, String, Option<llm_bench::Usage>, Option<String>) {
-    let mut parser = StreamParser::new(format);
-    let mut deltas = Vec::new();
-    let _ = parser.feed(body, &mut deltas);
-    let _ = parser.finish(&mut deltas);
-    let (mut text, mut reasoning, mut usage) = (String::new(), String::new(), None);
-    for d in &deltas {
-        if let Some(e) = &d.error {
-            return (text, reasoning, usage, Some(e.clone()));
-        }
-        text.push_str(&d.text);
-        reasoning.push_str(&d.reasoning);
-        usage = d.usage.or(usage);
-        if d.done {
-            break;
-        }
-    }
-    (text, reasoning, usage, None)
-}
-
-#[tokio::test]
-async fn corpus_streams_through_the_client() {
-    let Some(dir) = corpus_common::corpus_dir() else {
-        return;
-    };
-    let mut checked = 0;
-    let mut folders: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
-    folders.sort_by_key(|e| e.path());
-    for folder in folders {
-        let folder_name = folder.file_name().to_string_lossy().into_owned();
-        let mut files: Vec<_> = std::fs::read_dir(folder.path())
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        files.sort();
-        for sidecar in files {
-            let meta: Value =
-                serde_json::from_str(&std::fs::read_to_string(&sidecar).unwrap()).unwrap();
-            let Some(format) = meta["wire_format"]
-                .as_str()
-                .and_then(WireFormat::from_corpus_name)
-            else {
-                continue;
-            };
-            let Some(provider) = provider_for(format, &folder_name) else {
-                continue;
-            };
-            let data = ["sse", "ndjson"]
-                .iter()
-                .map(|ext| sidecar.with_extension(ext))
-                .find(|p| p.is_file());
-            let Some(data) = data else { continue };
-            let body = std::fs::read(&data).unwrap();
-            let want = parse_locally(format, &body);
-            // Served in 97-byte reads, so events straddle reads.
-            let parts = body
-                .chunks(97)
-                .map(|c| (Duration::ZERO, c.to_vec()))
-                .collect();
-            let content_type = if format == WireFormat::CohereV1 || format == WireFormat::OllamaChat
-            {
-                "application/x-ndjson"
-            } else {
-                "text/event-stream"
-            };
-            let server = serve(Canned {
-                status: StatusCode::OK,
-                content_type,
-                parts,
-            })
-            .await;
-            let c = client(provider.clone(), server.url("/v1"))
-                .model("m")
-                .deployment("d")
-                .build()
-                .unwrap();
-            let name = data.display().to_string();
-            match (c.complete(&ChatRequest::new("x")).await, want) {
-                (Ok(done), (text, reasoning, usage, None)) => {
-                    assert_eq!(done.text, text, "{name}");
-                    assert_eq!(done.reasoning, reasoning, "{name}");
-                    assert_eq!(done.usage, usage, "{name}");
-                }
-                (Err(Error::MidStream(m)), (_, _, _, Some(e))) => assert_eq!(m, e, "{name}"),
-                (got, want) => panic!("{name}: got {got:?}, the parser gives {want:?}"),
-            }
-            checked += 1;
-        }
-    }
-    assert!(checked >= 40, "only {checked} corpus streams were checked");
 }

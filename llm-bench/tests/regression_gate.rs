@@ -5,12 +5,15 @@
 //! One test function: the harness reads its settings from the process environment, which
 //! tests running in parallel threads must not share.
 
-use clap::Parser;
-use llm_bench::harness::{run_with_args, Args, EXIT_OK, EXIT_REGRESSED, EXIT_USAGE};
-use llm_bench::metrics::Metric;
 use llm_bench::prelude::*;
-use llm_bench::stats::Verdict;
-use llm_bench::store;
+use llm_bench::stored::Metric;
+use llm_bench::stored::Store;
+use llm_bench::stored::Verdict;
+
+// The exit statuses the harness documents.
+const EXIT_OK: i32 = 0;
+const EXIT_USAGE: i32 = 2;
+const EXIT_REGRESSED: i32 = 3;
 
 /// A short streamed answer, timed by the built-in client.
 #[llm_bench(group = "gate", samples = 30, warmup = 1)]
@@ -23,11 +26,12 @@ const PROFILE: &str = "ttft=30ms,itl=4ms,tokens=8,seed=3";
 
 fn run(args: &[&str]) -> i32 {
     let argv = std::iter::once("bench").chain(args.iter().copied());
-    run_with_args(Args::try_parse_from(argv).expect("valid arguments"))
+    llm_bench::run_with_args(argv)
 }
 
 fn verdict(root: &std::path::Path, metric: Metric) -> Verdict {
-    let c = store::load_comparison(root, "gate/short_answer")
+    let c = Store::open(root)
+        .comparison("gate/short_answer")
         .unwrap()
         .expect("a comparison was stored");
     c.metrics[&metric].verdict
@@ -47,7 +51,8 @@ fn a_slower_endpoint_fails_the_gate_and_an_unchanged_one_passes() {
         run(&["--bench", "--save-baseline", "main", "--quiet"]),
         EXIT_OK
     );
-    let saved = store::load_baseline(root, "gate/short_answer", "main")
+    let saved = Store::open(root)
+        .baseline("gate/short_answer", "main")
         .unwrap()
         .expect("baseline saved");
     assert_eq!(saved.samples.len(), 30);
@@ -76,7 +81,8 @@ fn a_slower_endpoint_fails_the_gate_and_an_unchanged_one_passes() {
     assert!(summary.contains("gate/short\\_answer"), "{summary}");
     assert!(summary.contains("regressed"), "{summary}");
     // --baseline compares without replacing the baseline
-    let still = store::load_baseline(root, "gate/short_answer", "main")
+    let still = Store::open(root)
+        .baseline("gate/short_answer", "main")
         .unwrap()
         .unwrap();
     assert_eq!(still, saved);
@@ -147,7 +153,8 @@ fn a_slower_endpoint_fails_the_gate_and_an_unchanged_one_passes() {
     ]);
     std::env::remove_var("OPENAI_BASE_URL");
     assert_eq!(code, EXIT_OK);
-    let imported = store::load_baseline(other.path(), "gate/short_answer", "main")
+    let imported = Store::open(other.path())
+        .baseline("gate/short_answer", "main")
         .unwrap()
         .unwrap();
     assert_eq!(imported.samples, saved.samples);
@@ -173,17 +180,18 @@ fn a_slower_endpoint_fails_the_gate_and_an_unchanged_one_passes() {
         "--quiet",
     ]);
     assert_eq!(code, EXIT_OK);
-    let stopped = store::load_new(other.path(), "gate/short_answer").unwrap();
+    let stopped = Store::open(other.path())
+        .latest("gate/short_answer")
+        .unwrap();
     assert!(stopped.stopped_by_budget);
     assert_eq!(stopped.samples.len(), 2);
     let cost = stopped.cost_usd.unwrap();
     assert!((cost - 0.016).abs() < 1e-9, "{cost}");
     // an incomplete run never becomes a baseline
-    assert!(
-        store::load_baseline(other.path(), "gate/short_answer", "cheap")
-            .unwrap()
-            .is_none()
-    );
+    assert!(Store::open(other.path())
+        .baseline("gate/short_answer", "cheap")
+        .unwrap()
+        .is_none());
     // a budget that cannot be enforced (no price for the model) is refused
     std::env::set_var("LLM_BENCH_MODEL", "a-model-without-a-price");
     assert_eq!(run(&["--bench", "--max-cost", "1", "--quiet"]), EXIT_USAGE);

@@ -8,7 +8,7 @@ mod corpus_common;
 
 use std::path::PathBuf;
 
-use llm_bench::tokens::Tokenizer;
+use llm_bench::Tokenizer;
 use serde_json::Value;
 
 /// Every non-empty answer or reasoning text of the corpus sidecars.

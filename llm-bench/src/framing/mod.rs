@@ -55,9 +55,8 @@
 //!
 //! The layer is crate-private. Only the types that public signatures carry are re-exported:
 //! the four error types by [`providers::wire`](crate::providers::wire) (inside
-//! `StreamError`), and the SSE decoder, behind a wrapper, by the hidden `bench_support`
-//! module for the corpus test. The eventstream frame types (`Message`, `Header`,
-//! `HeaderValue`) are read by the crate-private Bedrock parsers.
+//! `StreamError`). The eventstream frame types (`Message`, `Header`, `HeaderValue`) are read
+//! by the crate-private Bedrock parsers.
 
 pub(crate) mod eventstream;
 pub(crate) mod json_array;

@@ -8,13 +8,6 @@ use crate::stats::{Estimate, StatsConfig, Verdict};
 use crate::store::{StoredComparison, StoredRun, ThresholdOutcome};
 
 /// Formats nanoseconds with a unit chosen for the value, four significant digits.
-///
-/// ```
-/// # use llm_bench::__private::format_duration_ns;
-/// assert_eq!(format_duration_ns(51_234_000.0), "51.23 ms");
-/// assert_eq!(format_duration_ns(1_500.0), "1.500 µs");
-/// assert_eq!(format_duration_ns(2_500_000_000.0), "2.500 s");
-/// ```
 pub fn format_duration_ns(ns: f64) -> String {
     let (value, unit) = if ns >= 1e9 {
         (ns / 1e9, "s")
@@ -252,6 +245,14 @@ fn tokens_line(run: &StoredRun) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The example this item's documentation gave.
+    #[test]
+    fn durations_pick_their_unit() {
+        assert_eq!(format_duration_ns(51_234_000.0), "51.23 ms");
+        assert_eq!(format_duration_ns(1_500.0), "1.500 µs");
+        assert_eq!(format_duration_ns(2_500_000_000.0), "2.500 s");
+    }
 
     #[test]
     fn units_switch_at_thresholds() {

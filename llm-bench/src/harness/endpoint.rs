@@ -303,8 +303,8 @@ fn describe(provider: &Provider) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::openai::ChatRequest;
     use crate::scenario::ScenarioConfig;
+    use crate::ChatRequest;
 
     /// Every name the attribute's `provider` accepts (the rule the attribute checks).
     const ATTRIBUTE_PROVIDERS: &[&str] = crate::rules::names::PROVIDER_NAMES;

@@ -22,7 +22,6 @@ use tokio::sync::watch;
 
 pub use cli::Args;
 pub use console::format_duration_ns;
-pub use settings::DEFAULT_MAX_CONSECUTIVE_FAILURES;
 
 use crate::scenario::{self, Scenario};
 use crate::store;
@@ -57,19 +56,38 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 /// Entry point of a bench binary: parses the process arguments and runs. Returns the exit
 /// status.
 pub fn run_main() -> i32 {
-    let args = match Args::try_parse() {
-        Ok(args) => args,
+    run_with_args(std::env::args_os())
+}
+
+/// Runs the `#[llm_bench]` scenarios linked into this binary with these command-line
+/// arguments (the first is the program's name), as the `main` of [`main!`](crate::main)
+/// does with the process's own, and returns the exit status (0 success; 1 a scenario
+/// failed; 2 bad arguments or configuration; 3 a gated metric regressed under
+/// `--fail-on-regression`, or a threshold was breached; 4 the gate could not tell under
+/// `--fail-on-regression`; 130 interrupted).
+///
+/// ```no_run
+/// // In a bench target's own `main`: run every scenario as `cargo bench` would, quietly.
+/// let code = llm_bench::run_with_args(["latency", "--bench", "--quiet"]);
+/// std::process::exit(code);
+/// ```
+pub fn run_with_args<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match Args::try_parse_from(args) {
+        Ok(args) => run_parsed(args),
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
             let _ = e.print();
-            return code;
+            code
         }
-    };
-    run_with_args(args)
+    }
 }
 
 /// Runs with already parsed arguments. Returns the exit status.
-pub fn run_with_args(args: Args) -> i32 {
+fn run_parsed(args: Args) -> i32 {
     let all = scenario::registered();
     if let Err(e) = scenario::check_unique(&all) {
         eprintln!("error: {e}");

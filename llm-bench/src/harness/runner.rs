@@ -524,8 +524,8 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 mod tests {
     use super::*;
     use crate::mock::{LatencyProfile, MockServer};
-    use crate::providers::openai::{ChatRequest, OpenAiClient};
     use crate::scenario::{into_scenario_future, ScenarioConfig, ScenarioFuture};
+    use crate::{ChatRequest, Client as OpenAiClient};
 
     fn twenty_tokens(ctx: &mut Ctx) -> ScenarioFuture<'_> {
         into_scenario_future(async move {

@@ -5,21 +5,6 @@
 use crate::metrics::sample::{RequestSample, TokenSource};
 
 /// Token accounting of a run's successful requests, as means per request.
-///
-/// ```
-/// use llm_bench::metrics::{RequestSample, TokenAccounting};
-/// let sample: RequestSample = serde_json::from_str(r#"{"index":0,"started_at_ns":0,
-///     "ttfb_ns":null,"ttft_ns":1,"ttfo_ns":1,"e2e_ns":9,"output_events":3,
-///     "output_tokens":12,"token_source":"usage","counted_tokens":4,
-///     "usage":{"prompt_tokens":5,"completion_tokens":12,"reasoning_tokens":8},
-///     "itl_median_ns":1,"error":null}"#).unwrap();
-/// let t = TokenAccounting::of(&[sample]).unwrap();
-/// assert_eq!(t.summary("estimate"), "12.0 per request (from the API's usage), of which reasoning 8.0");
-/// assert_eq!(
-///     t.usage_vs_count("estimate").unwrap(),
-///     "own count of the streamed text: 4.0 tokens per request (estimated; usage minus count: +8.0), 3.0 output events per request"
-/// );
-/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenAccounting {
     /// Successful requests with an output token count.
@@ -126,6 +111,29 @@ impl TokenAccounting {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The example this item's documentation gave.
+    #[test]
+    fn accounting_lines() {
+        use crate::metrics::{RequestSample, TokenAccounting};
+        let sample: RequestSample = serde_json::from_str(
+            r#"{"index":0,"started_at_ns":0,
+            "ttfb_ns":null,"ttft_ns":1,"ttfo_ns":1,"e2e_ns":9,"output_events":3,
+            "output_tokens":12,"token_source":"usage","counted_tokens":4,
+            "usage":{"prompt_tokens":5,"completion_tokens":12,"reasoning_tokens":8},
+            "itl_median_ns":1,"error":null}"#,
+        )
+        .unwrap();
+        let t = TokenAccounting::of(&[sample]).unwrap();
+        assert_eq!(
+            t.summary("estimate"),
+            "12.0 per request (from the API's usage), of which reasoning 8.0"
+        );
+        assert_eq!(
+            t.usage_vs_count("estimate").unwrap(),
+            "own count of the streamed text: 4.0 tokens per request (estimated; usage minus count: +8.0), 3.0 output events per request"
+        );
+    }
     use crate::delta::Usage;
     use crate::metrics::RequestError;
 

@@ -12,7 +12,7 @@ pub enum TokenSource {
     /// The API's own usage report.
     Usage,
     /// Counted by llm-bench from the streamed text, with the run's tokenizer (see
-    /// [`crate::tokens`]): exact for OpenAI models with the `tiktoken` feature, otherwise an
+    /// [`Tokenizer`](crate::Tokenizer)): exact for OpenAI models with the `tiktoken` feature, otherwise an
     /// estimate.
     Counted,
 }
@@ -63,7 +63,7 @@ pub struct RequestSample {
     /// Where `output_tokens` came from.
     pub token_source: Option<TokenSource>,
     /// Output tokens as llm-bench counted them from the streamed text (see
-    /// [`crate::tokens`]), whether or not the API reported usage; compare with `usage`.
+    /// [`Tokenizer`](crate::Tokenizer)), whether or not the API reported usage; compare with `usage`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counted_tokens: Option<u64>,
     /// Usage as the API reported it, if it did.
@@ -81,7 +81,7 @@ pub struct RequestSample {
     pub arrivals_ns: Option<Vec<u64>>,
     /// Set when the request failed; a failed request adds nothing to latency figures.
     pub error: Option<RequestError>,
-    /// What the request cost in USD, when its model has a price (see [`crate::cost`]).
+    /// What the request cost in USD, when its model has a price (`--pricing`, `--max-cost`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_usd: Option<f64>,
     /// The named parts of the invocation timed with [`Ctx::span`](crate::Ctx::span), in
@@ -94,7 +94,7 @@ impl RequestSample {
     /// Time per output token: `(E2E - TTFT) / (output_tokens - 1)`, for more than one token.
     ///
     /// ```
-    /// # use llm_bench::metrics::RequestSample;
+    /// # use llm_bench::stored::RequestSample;
     /// # let mut s: RequestSample = serde_json::from_str(r#"{"index":0,"started_at_ns":0,
     /// #   "ttfb_ns":null,"ttft_ns":null,"ttfo_ns":null,"e2e_ns":null,"output_events":0,
     /// #   "output_tokens":null,"token_source":null,"usage":null,"itl_median_ns":null,

@@ -77,12 +77,6 @@ impl Metric {
 
     /// Parses a comma-separated list of metric names (case and spaces ignored, empty items
     /// skipped, duplicates dropped).
-    ///
-    /// ```
-    /// use llm_bench::metrics::Metric;
-    /// assert_eq!(Metric::parse_list("TTFT, tpot").unwrap(), vec![Metric::Ttft, Metric::Tpot]);
-    /// assert!(Metric::parse_list("latency").is_err());
-    /// ```
     pub fn parse_list(list: &str) -> Result<Vec<Metric>, String> {
         let mut out = Vec::new();
         for part in list.split(',') {
@@ -262,6 +256,17 @@ pub fn histogram_of(metric: Metric, samples: &[RequestSample]) -> MetricHistogra
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The example this item's documentation gave.
+    #[test]
+    fn metric_lists_parse() {
+        use crate::metrics::Metric;
+        assert_eq!(
+            Metric::parse_list("TTFT, tpot").unwrap(),
+            vec![Metric::Ttft, Metric::Tpot]
+        );
+        assert!(Metric::parse_list("latency").is_err());
+    }
 
     #[test]
     fn summary_percentiles_within_hdr_precision() {

@@ -58,7 +58,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The key, sent the provider's way (see the [`providers`](super) table).
+    /// The key, sent the provider's way (see the table of [`Provider`](crate::Provider)).
     pub fn api_key(mut self, key: ApiKey) -> Self {
         self.api_key = Some(key);
         self

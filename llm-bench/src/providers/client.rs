@@ -39,7 +39,7 @@ use crate::metrics::{Recorder, RequestSample};
 /// A streaming client for one endpoint of one [`Provider`].
 ///
 /// ```
-/// use llm_bench::providers::{ApiKey, Client, Provider};
+/// use llm_bench::{ApiKey, Client, Provider};
 /// let client = Client::builder()
 ///     .provider(Provider::Anthropic)
 ///     .base_url("https://api.anthropic.com")
@@ -128,7 +128,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn demo() -> llm_bench::Result<()> {
-    /// use llm_bench::providers::Client;
+    /// use llm_bench::Client;
     /// use llm_bench::ChatRequest;
     /// let client = Client::builder().base_url("http://127.0.0.1:8000/v1").model("m").build()?;
     /// let done = client.complete(&ChatRequest::new("Say hi")).await?;
@@ -148,7 +148,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn demo() -> llm_bench::Result<()> {
-    /// use llm_bench::providers::Client;
+    /// use llm_bench::Client;
     /// use llm_bench::ChatRequest;
     /// let client = Client::builder().base_url("http://127.0.0.1:8000/v1").model("m").build()?;
     /// let (result, sample) = client.measure(&ChatRequest::new("Say hi")).await;

@@ -147,13 +147,13 @@ impl Client {
     ///
     /// `LLM_BENCH_PROVIDER` selects the provider (default: OpenAI-compatible; `generic`
     /// reads its spec from the file `LLM_BENCH_GENERIC_SPEC`). The provider's endpoint and
-    /// key variables (see the [`providers`](super) table) give the base URL and the key;
+    /// key variables (see the table of [`Provider`](crate::Provider)) give the base URL and the key;
     /// `LLM_BENCH_BASE_URL`, when set, wins over the endpoint variable. `LLM_BENCH_MODEL`
     /// is the default model.
     ///
     /// ```no_run
     /// // ANTHROPIC_BASE_URL=https://api.anthropic.com ANTHROPIC_API_KEY=... LLM_BENCH_PROVIDER=anthropic
-    /// let client = llm_bench::providers::Client::from_env()?;
+    /// let client = llm_bench::Client::from_env()?;
     /// # Ok::<(), llm_bench::Error>(())
     /// ```
     pub fn from_env() -> Result<Option<Client>> {

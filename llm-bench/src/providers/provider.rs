@@ -6,11 +6,31 @@ use super::generic::{self, GenericSpec};
 use super::registry;
 use crate::error::{Error, Result};
 
-/// The API a [`Client`](super::Client) speaks. Each one's URL, auth, environment variables,
-/// body and framing are documented in the table of the [`providers`](super) module.
+/// The API a [`Client`](crate::Client) speaks: its URL, auth, environment variables and
+/// framing.
+///
+/// | provider | URL (after the base URL) | auth | variables (endpoint; key) | framing |
+/// |---|---|---|---|---|
+/// | [`Provider::OpenAiChat`] | `/chat/completions` | `Authorization: Bearer` | `OPENAI_BASE_URL`; `OPENAI_API_KEY` | SSE |
+/// | [`Provider::OpenAiResponses`] | `/responses` | `Authorization: Bearer` | `OPENAI_BASE_URL`; `OPENAI_API_KEY` | SSE |
+/// | [`Provider::OpenAiCompletions`] | `/completions` | `Authorization: Bearer` | `OPENAI_BASE_URL`; `OPENAI_API_KEY` | SSE |
+/// | [`Provider::AzureOpenAi`] | `/openai/deployments/{deployment}/chat/completions?api-version=...`, or `/openai/v1/chat/completions` without a deployment | `api-key` | `AZURE_OPENAI_ENDPOINT`; `AZURE_OPENAI_API_KEY` (and `AZURE_OPENAI_DEPLOYMENT`, `OPENAI_API_VERSION`) | SSE |
+/// | [`Provider::Anthropic`] | `/v1/messages` | `x-api-key`, `anthropic-version` | `ANTHROPIC_BASE_URL`; `ANTHROPIC_API_KEY` | SSE |
+/// | [`Provider::Gemini`] | `/v1beta/models/{model}:streamGenerateContent?alt=sse` | `x-goog-api-key` (never in the URL) | `GEMINI_BASE_URL`; `GEMINI_API_KEY` (or the `GOOGLE_` ones) | SSE |
+/// | [`Provider::CohereV2`] | `/v2/chat` | `Authorization: Bearer` | `COHERE_BASE_URL`; `COHERE_API_KEY` (or `CO_API_URL`; `CO_API_KEY`) | SSE |
+/// | [`Provider::CohereV1`] | `/v1/chat` | `Authorization: Bearer` | as Cohere v2 | NDJSON |
+/// | [`Provider::Ollama`] | `/api/chat` | `Authorization: Bearer` if a key is set | `OLLAMA_HOST`; `OLLAMA_API_KEY` | NDJSON |
+/// | [`Provider::Tgi`] | `/generate_stream` | `Authorization: Bearer` if a key is set | `LLM_BENCH_BASE_URL`; `HF_TOKEN` | SSE |
+/// | [`Provider::Generic`] | the base URL is the whole URL | the spec's headers, else Bearer | `LLM_BENCH_BASE_URL`; `LLM_BENCH_API_KEY` | SSE or NDJSON |
+///
+/// Where a base URL already ends in the version segment (`.../v1` for Anthropic or Cohere
+/// v1, `.../v2` for Cohere v2, `.../v1beta` for Gemini, `.../api` for Ollama,
+/// `.../openai/v1` for Azure), it is not repeated. `LLM_BENCH_BASE_URL` is also the
+/// endpoint of any provider `LLM_BENCH_PROVIDER` selects (see
+/// [`Client::from_env`](crate::Client::from_env)).
 ///
 /// ```
-/// use llm_bench::providers::Provider;
+/// use llm_bench::Provider;
 /// assert_eq!(Provider::from_name("anthropic")?, Provider::Anthropic);
 /// assert_eq!(Provider::from_name("Azure-OpenAI")?, Provider::AzureOpenAi);
 /// assert_eq!(Provider::Gemini.name(), "gemini");

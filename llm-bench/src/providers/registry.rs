@@ -40,6 +40,7 @@ macro_rules! formats {
         }
 
         /// Every wire format.
+        #[cfg(test)]
         pub(crate) const FORMATS: &[WireFormat] = &[$(WireFormat::$variant,)*];
     };
 }

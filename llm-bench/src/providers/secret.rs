@@ -7,7 +7,7 @@ use std::fmt;
 /// to read it, used only to build request headers.
 ///
 /// ```
-/// use llm_bench::providers::ApiKey;
+/// use llm_bench::ApiKey;
 /// let key = ApiKey::new("sk-live-123");
 /// assert_eq!(format!("{key:?} {key}"), "ApiKey(***) ***");
 /// assert_eq!(key.expose(), "sk-live-123");

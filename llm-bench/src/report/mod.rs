@@ -27,6 +27,8 @@ mod cleanup;
 mod format;
 mod html;
 mod markdown;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 
@@ -37,8 +39,8 @@ use crate::stats::{Comparison, Verdict};
 use crate::store::{StoredRun, ThresholdOutcome};
 
 pub(crate) use cleanup::remove_stale_pages;
-pub use format::{format_ms, format_percent, format_unix_ms};
-pub use html::{page_dir_name, write_html};
+pub use format::format_unix_ms;
+pub use html::write_html;
 pub use markdown::{
     append_github_step_summary, github_step_summary_path, render_markdown, write_markdown,
     SUMMARY_FILE,
@@ -121,6 +123,7 @@ pub struct ReportInput<'a> {
 
 impl<'a> ReportInput<'a> {
     /// A scenario with no baseline.
+    #[cfg(test)]
     pub fn new(run: &'a StoredRun) -> Self {
         ReportInput {
             run,
@@ -146,6 +149,7 @@ pub struct ReportSet<'a> {
 
 impl<'a> ReportSet<'a> {
     /// A report of `this_run` only: nothing shown apart, no bench target named.
+    #[cfg(test)]
     pub fn new(this_run: &'a [ReportInput<'a>]) -> Self {
         ReportSet {
             this_run,

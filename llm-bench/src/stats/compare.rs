@@ -144,7 +144,9 @@ pub struct Comparison {
     pub p_value: f64,
     /// How the p-value was computed.
     pub p_value_method: PValueMethod,
-    /// The verdict, with the rule of [`crate::stats`].
+    /// The verdict: improved or regressed when the rank test's p-value is below the significance
+    /// level and the median moved beyond the noise threshold in that direction, else no change;
+    /// inconclusive with too few samples or too many errors (docs/statistics.md).
     pub verdict: Verdict,
     /// Successful (finite) values in the baseline.
     pub n_base: usize,

@@ -28,7 +28,7 @@ pub struct Estimate {
     pub point: f64,
     /// The percentile-bootstrap interval at the configured confidence level; `None` when the
     /// sample is too small for this statistic's interval to mean anything (see
-    /// [`min_samples_for_interval`]) or when `nresamples` is 0.
+    /// `n·min(p, 1 − p) ≥ 5`) or when `nresamples` is 0.
     pub interval: Option<Interval>,
 }
 
@@ -49,10 +49,6 @@ pub struct Estimates {
 
 /// Smallest sample for which the mean's and the median's intervals are given.
 pub const MIN_N_CENTRAL: usize = 10;
-/// Smallest sample for which the p90's interval is given: `n·(1 − 0.90) ≥ 5`.
-pub const MIN_N_P90: usize = 50;
-/// Smallest sample for which the p99's interval is given: `n·(1 − 0.99) ≥ 5`.
-pub const MIN_N_P99: usize = 500;
 
 /// The smallest sample size for which a bootstrap interval of the quantile at `p` (or of
 /// the mean, `p = None`) is reported.

@@ -114,11 +114,8 @@ mod tests;
 use serde::{Deserialize, Serialize};
 
 pub use compare::{compare, Comparison, ErrorCounts, InconclusiveReason, Side, Verdict};
-pub use estimate::{
-    estimate, min_samples_for_interval, Estimate, Estimates, Interval, MIN_N_CENTRAL, MIN_N_P90,
-    MIN_N_P99,
-};
-pub use rank_test::{mann_whitney_u, MannWhitney, PValueMethod};
+pub use estimate::{estimate, Estimate, Estimates, Interval};
+pub use rank_test::PValueMethod;
 
 /// Which way a metric gets better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -5,6 +5,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use rand_distr::{Distribution, LogNormal};
 
+use super::rank_test::mann_whitney_u;
 use super::*;
 
 /// σ of the log for a coefficient of variation of 30%: `CV² = e^{σ²} − 1`.

@@ -1,46 +1,5 @@
-//! A provider for any streaming JSON API: a body template, SSE or NDJSON framing, and
-//! JSON-pointer paths that pick the text, reasoning, usage and errors out of each event.
-//! Its [`GenericSpec`] is the provider ([`Provider::Generic`]).
-//!
-//! | | |
-//! |---|---|
-//! | endpoint | `POST {base}`: the base URL is the whole request URL (it may contain `{{model}}`) |
-//! | auth | the spec's `headers` (`{{api_key}}` in a value is the key), else `Authorization: Bearer <key>` |
-//! | environment | `LLM_BENCH_BASE_URL`; `LLM_BENCH_API_KEY`; `LLM_BENCH_GENERIC_SPEC`, the path of a JSON spec file |
-//! | body | the spec's template (see below) |
-//! | framing | the spec's: SSE or NDJSON, each event read with its JSON pointers |
-//!
-//! Name: `generic`, selected by `LLM_BENCH_PROVIDER` only (it needs a spec file).
-//!
-//! A spec can be written in code or read from a JSON file (`LLM_BENCH_GENERIC_SPEC` for the
-//! environment):
-//!
-//! ```
-//! use llm_bench::providers::{GenericFraming, GenericSpec};
-//! use serde_json::json;
-//!
-//! let spec: GenericSpec = serde_json::from_value(json!({
-//!     "framing": "sse",
-//!     "body": {"model": "{{model}}", "messages": "{{messages}}", "max_tokens": "{{max_tokens}}", "stream": true},
-//!     "headers": {"authorization": "Bearer {{api_key}}"},
-//!     "text": "/choices/0/delta/content",
-//!     "completion_tokens": "/usage/completion_tokens",
-//!     "done": "[DONE]"
-//! }))?;
-//! assert_eq!(spec.framing, GenericFraming::Sse);
-//! # Ok::<(), serde_json::Error>(())
-//! ```
-//!
-//! # Placeholders
-//!
-//! In the body template, a string that is exactly a placeholder is replaced by a JSON value:
-//! `"{{messages}}"` by `[{"role", "content"}, ...]`, `"{{max_tokens}}"` and
-//! `"{{temperature}}"` by numbers (the key is removed when the request sets none),
-//! `"{{model}}"`, `"{{prompt}}"` (the messages as text, joined by blank lines), `"{{system}}"` and `"{{user}}"` (the last user
-//! message) by strings (`{{system}}` is removed when there is none). A placeholder inside a
-//! longer string is replaced by its text. `{{api_key}}` is replaced only in header values,
-//! never in the body or the URL; when no header uses it, a key is sent as
-//! `Authorization: Bearer ...`.
+//! The generic provider: any streaming JSON API described by a [`GenericSpec`] (whose
+//! documentation gives the spec's format).
 
 pub(crate) mod parse;
 mod spec;

@@ -59,11 +59,13 @@ pub enum StreamError {
 
 impl StreamError {
     /// The error is in the framing (the bytes do not form units), not in a unit's payload.
+    #[cfg(test)]
     pub fn is_framing(&self) -> bool {
         !matches!(self, StreamError::Payload { .. })
     }
 
     /// The wire format that was being parsed.
+    #[cfg(test)]
     pub fn format(&self) -> WireFormat {
         match self {
             StreamError::Sse { format, .. }

@@ -57,19 +57,6 @@
 //! a `StreamError` but a delta with [`Delta::error`](crate::Delta::error) set. Messages quote at most 200
 //! characters of a payload. After an error the parser is poisoned: every later call returns
 //! the same error.
-//!
-//! ```
-//! use llm_bench::providers::wire::{StreamParser, WireFormat};
-//!
-//! let mut parser = StreamParser::new(WireFormat::Anthropic);
-//! let mut deltas = Vec::new();
-//! parser.feed(b"event: ping\ndata: {\"type\": \"ping\"}\n\nevent: content_block_delta\ndata: {\"type\":\"content_block_de", &mut deltas)?;
-//! assert_eq!(deltas.len(), 1); // the ping, not output
-//! parser.feed(b"lta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n", &mut deltas)?;
-//! parser.finish(&mut deltas)?;
-//! assert_eq!(deltas[1].text, "Hi");
-//! # Ok::<(), llm_bench::providers::wire::StreamError>(())
-//! ```
 
 mod error;
 mod parser;
@@ -92,8 +79,13 @@ pub use crate::framing::sse::SseError;
 use super::registry;
 
 /// A streaming wire format: how a provider frames its stream and what its events hold.
+///
+/// Some formats have a parser but no client yet (Gemini's JSON array, Ollama's generate,
+/// Replicate, watsonx, Bedrock, which needs SigV4 signing): the recorded-stream tests read
+/// them, nothing else constructs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[cfg_attr(not(test), allow(dead_code))]
 pub enum WireFormat {
     /// OpenAI Chat Completions chunks (and every compatible server: Azure OpenAI, vLLM, Groq,
     /// DeepSeek, Mistral, OpenRouter, TGI's Messages API, ...), over SSE.
@@ -147,16 +139,7 @@ impl WireFormat {
     /// The format named by a corpus sidecar's `wire_format` (`"openai_chat"`,
     /// `"gemini_json_array"`, `"bedrock_converse_eventstream"`, ...), or `None` for names
     /// without a parser (`"none"`, the framing-only cases).
-    ///
-    /// ```
-    /// use llm_bench::providers::wire::WireFormat;
-    /// assert_eq!(WireFormat::from_corpus_name("cohere_v2"), Some(WireFormat::CohereV2));
-    /// assert_eq!(
-    ///     WireFormat::from_corpus_name("bedrock_converse_eventstream"),
-    ///     Some(WireFormat::BedrockConverse)
-    /// );
-    /// assert_eq!(WireFormat::from_corpus_name("none"), None);
-    /// ```
+    #[cfg(test)]
     pub fn from_corpus_name(name: &str) -> Option<Self> {
         registry::FORMATS
             .iter()

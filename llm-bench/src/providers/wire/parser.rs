@@ -77,17 +77,14 @@ impl StreamParser {
         }
     }
 
-    /// The wire format this parser reads.
-    pub fn format(&self) -> WireFormat {
-        self.format
-    }
-
     /// The number of units (deltas) emitted so far in this stream.
+    #[cfg(test)]
     pub fn units(&self) -> u64 {
         self.units
     }
 
     /// The usage known so far in this stream (the last usage emitted), if any.
+    #[cfg(test)]
     pub fn usage(&self) -> Option<Usage> {
         self.usage
     }

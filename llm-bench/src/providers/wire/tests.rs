@@ -282,3 +282,36 @@ fn api_errors_are_deltas_not_stream_errors() {
     let deltas = parse_all(WireFormat::OllamaChat, b"{\"error\":\"out of memory\"}\n").unwrap();
     assert_eq!(deltas[0].error.as_deref(), Some("out of memory"));
 }
+
+/// The example the module documentation gave: a read may end inside an event.
+#[test]
+fn a_parser_reads_events_split_across_reads() -> Result<(), crate::providers::wire::StreamError> {
+    use crate::providers::wire::{StreamParser, WireFormat};
+
+    let mut parser = StreamParser::new(WireFormat::Anthropic);
+    let mut deltas = Vec::new();
+    parser.feed(b"event: ping\ndata: {\"type\": \"ping\"}\n\nevent: content_block_delta\ndata: {\"type\":\"content_block_de", &mut deltas)?;
+    assert_eq!(deltas.len(), 1); // the ping, not output
+    parser.feed(
+        b"lta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n",
+        &mut deltas,
+    )?;
+    parser.finish(&mut deltas)?;
+    assert_eq!(deltas[1].text, "Hi");
+    Ok(())
+}
+
+/// Sidecar names map to formats.
+#[test]
+fn corpus_names_map_to_formats() {
+    use crate::providers::wire::WireFormat;
+    assert_eq!(
+        WireFormat::from_corpus_name("cohere_v2"),
+        Some(WireFormat::CohereV2)
+    );
+    assert_eq!(
+        WireFormat::from_corpus_name("bedrock_converse_eventstream"),
+        Some(WireFormat::BedrockConverse)
+    );
+    assert_eq!(WireFormat::from_corpus_name("none"), None);
+}

@@ -13,7 +13,7 @@ fn not_async(_ctx: &mut Ctx) -> llm_bench::Result<()> {
 }
 
 mod fixtures {
-    pub async fn wrong_parameter(_text: &mut String) {}
+    pub async fn wrong_parameter(_text: &mut u32) {}
 }
 
 #[llm_bench(setup = returns_a_number)]

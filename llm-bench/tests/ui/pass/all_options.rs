@@ -1,7 +1,7 @@
 //! Every option form, every supported return type, and the shapes the attribute accepts.
 
 use llm_bench::prelude::*;
-use llm_bench::scenario::Scenario;
+use llm_bench::__private::Scenario;
 
 const SUPPORT_ANSWER_LINE: u32 = line!() + 5;
 /// A chat turn as the product sends it.
@@ -140,7 +140,7 @@ fn main() {
     let _ = (trailing_comma, fractional, explicit_lifetime, r#async, ctx);
 
     // The registrations reach the harness with every option as written.
-    let registered = llm_bench::scenario::registered();
+    let registered = llm_bench::__private::registered();
     let (with_args, all): (Vec<&Scenario>, Vec<&Scenario>) =
         registered.into_iter().partition(|s| s.arg.is_some());
     let ids: Vec<String> = all.iter().map(|s| s.id()).collect();
@@ -168,7 +168,7 @@ fn main() {
     assert_eq!(support.module_path, module_path!());
     assert_eq!(
         support.config,
-        llm_bench::scenario::ScenarioConfig {
+        llm_bench::__private::ScenarioConfig {
             samples: Some(40),
             warmup: None,
             concurrency: Some(4),
@@ -200,14 +200,14 @@ fn main() {
     let guarded = all[8];
     assert_eq!(
         guarded.config,
-        llm_bench::scenario::ScenarioConfig {
+        llm_bench::__private::ScenarioConfig {
             threshold: Some("p95 ttft < 800ms, errors < 1%"),
             connect_timeout_ms: Some(5_000),
             first_byte_timeout_ms: Some(10_000),
             first_token_timeout_ms: Some(15_000),
             idle_timeout_ms: Some(500),
             max_consecutive_failures: Some(0),
-            ..llm_bench::scenario::ScenarioConfig::DEFAULT
+            ..llm_bench::__private::ScenarioConfig::DEFAULT
         }
     );
     assert!(guarded.setup.is_some());

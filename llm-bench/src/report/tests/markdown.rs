@@ -1,17 +1,15 @@
 //! The Markdown summary and `$GITHUB_STEP_SUMMARY`.
 
-mod report_common;
-
 use std::fs;
 
-use llm_bench::report::{
+use super::common::{
+    inconclusive_comparison, regressed_comparison, run, stored_by, threshold, EVIL,
+};
+use crate::report::{
     append_github_step_summary, render_markdown, write_markdown, ReportInput, ReportSet,
     SUMMARY_FILE,
 };
-use llm_bench::store::ThresholdOutcome;
-use report_common::{
-    inconclusive_comparison, regressed_comparison, run, stored_by, threshold, EVIL,
-};
+use crate::store::ThresholdOutcome;
 
 #[test]
 fn one_row_per_scenario_with_change_and_verdict() {

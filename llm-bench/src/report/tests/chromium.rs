@@ -4,15 +4,13 @@
 //! Needs `/usr/bin/chromium` (Debian's `chromium` package). Without it the test is skipped
 //! with a message, unless `CI=true`, where it fails.
 
-mod report_common;
-
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use llm_bench::report::{write_html, ReportInput, ReportSet};
-use report_common::{options, regressed_comparison, run, EVIL};
+use super::common::{options, regressed_comparison, run, EVIL};
+use crate::report::{write_html, ReportInput, ReportSet};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -92,6 +90,12 @@ fn chromium_shows_every_scenario_and_verdict() {
     if !chromium_available() {
         return;
     }
+    // A browser is the heaviest thing the unit tests start: not beside the timing-sensitive
+    // tests in the same binary.
+    let _alone = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(crate::test_support::exclusive());
     let dir = tempfile::tempdir().unwrap();
     let a = run("chat/short turn", 24, 100, &[5, 9]);
     let a_base = run("chat/short turn", 24, 90, &[]);

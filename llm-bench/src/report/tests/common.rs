@@ -1,27 +1,26 @@
 //! Deterministic synthetic stored runs for the report and export tests (no clock, no
 //! randomness: every figure follows from the index of the request).
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 
-use llm_bench::metrics::{
+use crate::metrics::{
     histogram_of, Metric, MetricHistogram, RequestError, RequestSample, TokenSource,
 };
-use llm_bench::report::{ChangeStatus, MetricChange, ReportComparison, ReportOptions};
-use llm_bench::stats::{Estimate, Estimates, Interval};
-use llm_bench::store::{
+use crate::report::{ChangeStatus, MetricChange, ReportComparison, ReportOptions};
+use crate::stats::{Estimate, Estimates, Interval};
+use crate::store::{
     EndpointInfo, RunOrigin, RunSettings, ScenarioInfo, StoredRun, ThresholdOutcome,
     ThresholdResult, Throughput, RUN_SCHEMA, RUN_SCHEMA_VERSION,
 };
-use llm_bench::ErrorClass;
+use crate::ErrorClass;
 
 /// Text that must never reach a page unescaped.
-pub const EVIL: &str = "<script>alert('x')</script>";
+pub(super) const EVIL: &str = "<script>alert('x')</script>";
 
 /// A synthetic run of `n` requests for `id`: TTFT around `ttft_ms`, `tokens` output events
 /// 10 ms apart (plus a little per-request spread), the requests whose index is in `failed`
 /// failing (timeout, then HTTP status with an HTML body), arrivals kept for the first 3.
-pub fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
+pub(super) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
     let tokens = 20u64;
     let mut samples = Vec::new();
     let mut itl = MetricHistogram::new(Metric::Itl);
@@ -185,7 +184,7 @@ pub fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
 
 /// A comparison in which TTFT regressed by 12% (gated), E2E did not change (gated) and
 /// tokens/s (not gated) is inconclusive.
-pub fn regressed_comparison(baseline: &str) -> ReportComparison {
+pub(super) fn regressed_comparison(baseline: &str) -> ReportComparison {
     ReportComparison {
         baseline: baseline.into(),
         metrics: vec![
@@ -222,7 +221,7 @@ pub fn regressed_comparison(baseline: &str) -> ReportComparison {
 }
 
 /// Report options with fixed values.
-pub fn options(plots: bool) -> ReportOptions {
+pub(super) fn options(plots: bool) -> ReportOptions {
     ReportOptions {
         plots,
         git_commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
@@ -232,7 +231,12 @@ pub fn options(plots: bool) -> ReportOptions {
 
 /// `run` as stored by bench target `target` of invocation `invocation`, started `days_ago`
 /// days before the fixed start of [`run`].
-pub fn stored_by(mut run: StoredRun, invocation: &str, target: &str, days_ago: u64) -> StoredRun {
+pub(super) fn stored_by(
+    mut run: StoredRun,
+    invocation: &str,
+    target: &str,
+    days_ago: u64,
+) -> StoredRun {
     run.origin = Some(RunOrigin {
         invocation: invocation.into(),
         bench_target: target.into(),
@@ -242,7 +246,11 @@ pub fn stored_by(mut run: StoredRun, invocation: &str, target: &str, days_ago: u
 }
 
 /// A checked threshold.
-pub fn threshold(text: &str, observed_text: &str, outcome: ThresholdOutcome) -> ThresholdResult {
+pub(super) fn threshold(
+    text: &str,
+    observed_text: &str,
+    outcome: ThresholdOutcome,
+) -> ThresholdResult {
     ThresholdResult {
         threshold: text.into(),
         observed: (observed_text != "-").then_some(1.0),
@@ -252,7 +260,7 @@ pub fn threshold(text: &str, observed_text: &str, outcome: ThresholdOutcome) -> 
 }
 
 /// A comparison whose only (gated) metric, TTFT, is inconclusive for lack of samples.
-pub fn inconclusive_comparison(baseline: &str) -> ReportComparison {
+pub(super) fn inconclusive_comparison(baseline: &str) -> ReportComparison {
     ReportComparison {
         baseline: baseline.into(),
         metrics: vec![MetricChange {

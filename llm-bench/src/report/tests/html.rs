@@ -1,13 +1,11 @@
 //! The HTML report: files, escaping, valid SVG, nothing loaded from the network.
 
-mod report_common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use llm_bench::report::{write_html, ReportFiles, ReportInput, ReportSet};
-use llm_bench::store::ThresholdOutcome;
-use report_common::{options, regressed_comparison, run, stored_by, threshold, EVIL};
+use super::common::{options, regressed_comparison, run, stored_by, threshold, EVIL};
+use crate::report::{write_html, ReportFiles, ReportInput, ReportSet};
+use crate::store::ThresholdOutcome;
 
 /// Writes a report of three scenarios (one compared with a baseline, one whose id, model
 /// and error messages hold markup) into a fresh directory.

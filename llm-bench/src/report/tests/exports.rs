@@ -1,11 +1,10 @@
 //! Exports: a snapshot per format of a fixed synthetic run, and the shapes other tools expect.
 
-mod report_common;
-
-use llm_bench::export::{exporter, parse_export_list, write_exports, EXPORT_NAMES};
-use llm_bench::report::ReportInput;
-use report_common::{regressed_comparison, run};
 use serde_json::Value;
+
+use super::common::{regressed_comparison, run};
+use crate::export::{exporter, parse_export_list, write_exports, EXPORT_NAMES};
+use crate::report::ReportInput;
 
 fn export(name: &str) -> String {
     let a = run("chat/short turn", 12, 100, &[5, 9]);
@@ -200,8 +199,7 @@ fn json_holds_every_run_in_full() {
     assert!(scenarios[1]["comparison"].is_null());
     // Each run reads back as a stored run (floats may differ in the last bit).
     let text = serde_json::to_string(&scenarios[0]["run"]).unwrap();
-    let back =
-        llm_bench::store::StoredRun::from_json(&text, std::path::Path::new("export")).unwrap();
+    let back = crate::store::StoredRun::from_json(&text, std::path::Path::new("export")).unwrap();
     let original = run("chat/short turn", 12, 100, &[5, 9]);
     assert_eq!(back.samples, original.samples);
     assert_eq!(back.scenario, original.scenario);

@@ -29,14 +29,40 @@
 //! ends (every Gemini recording) an SSE event is dispatched at the CR of its final blank
 //! line, one byte before the sidecar's `*_byte_range` ends (see `check_split`).
 
-mod corpus_common;
-
 use std::path::{Path, PathBuf};
 
-use llm_bench::bench_support::SseFraming;
-use llm_bench::providers::wire::{Framing, StreamParser, WireFormat};
-use llm_bench::Delta;
 use serde_json::Value;
+
+use crate::framing::sse::SseDecoder;
+use crate::framing::Poisoning;
+use crate::providers::wire::{Framing, StreamParser, WireFormat};
+use crate::{ChatRequest, Client, Delta, Error, Provider};
+
+/// The corpus directory: `$LLM_BENCH_FIXTURES`, else `../../shared/fixtures/sse` from this
+/// crate. `None` (after printing why) when it is absent, except when `CI=true`, where a
+/// missing corpus fails the test instead of skipping it.
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("LLM_BENCH_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../shared/fixtures/sse"
+            ))
+        });
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let message = format!(
+        "SKIPPED: recorded stream corpus not found at {} (set LLM_BENCH_FIXTURES)",
+        dir.display()
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{message}; CI=true, so this is an error");
+    }
+    eprintln!("{message}");
+    None
+}
 
 macro_rules! corpus_tests {
     ($($name:ident => $path:literal,)*) => {
@@ -262,7 +288,7 @@ fn parse(format: WireFormat, bytes: &[u8], split: &Split) -> Result<(Vec<Timed>,
 }
 
 fn load(file: &str) -> Option<(Vec<u8>, Value)> {
-    let dir = corpus_common::corpus_dir()?;
+    let dir = corpus_dir()?;
     let path = dir.join(file);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let sidecar = std::fs::read_to_string(path.with_extension("json"))
@@ -661,7 +687,8 @@ fn check_framing_only(bytes: &[u8], sidecar: &Value) -> Vec<String> {
         ));
     }
     for split in &splits {
-        let mut decoder = SseFraming::new();
+        // The crate's SSE framing with its default limits, as the parsers use it.
+        let mut decoder = Poisoning::new(SseDecoder::new());
         let mut events = Vec::new();
         for read in reads(bytes, split) {
             if let Err(e) = decoder.feed(read, &mut events) {
@@ -732,7 +759,7 @@ fn check_framing_only(bytes: &[u8], sidecar: &Value) -> Vec<String> {
 /// Every data file of the corpus has a test above, and every test's file exists.
 #[test]
 fn corpus_list_covers_every_stream() {
-    let Some(dir) = corpus_common::corpus_dir() else {
+    let Some(dir) = corpus_dir() else {
         return;
     };
     fn walk(dir: &Path, root: &Path, found: &mut Vec<String>) {
@@ -807,4 +834,162 @@ fn bedrock_converse_tool_call() {
         let done: Vec<usize> = (0..timed.len()).filter(|&i| timed[i].delta.done).collect();
         assert_eq!(done, [24], "{split:?}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Recorded streams of the corpus, served byte for byte through the built-in client: the
+// HTTP path must give what the parser gives for the same bytes.
+
+/// The provider whose client reads a corpus wire format.
+fn provider_for(format: WireFormat, folder: &str) -> Option<Provider> {
+    Some(match format {
+        WireFormat::OpenAiChat if folder == "azure" => Provider::AzureOpenAi,
+        WireFormat::OpenAiChat => Provider::OpenAiChat,
+        WireFormat::OpenAiResponses => Provider::OpenAiResponses,
+        WireFormat::OpenAiCompletions => Provider::OpenAiCompletions,
+        WireFormat::Anthropic => Provider::Anthropic,
+        WireFormat::GeminiSse => Provider::Gemini,
+        WireFormat::CohereV2 => Provider::CohereV2,
+        WireFormat::CohereV1 => Provider::CohereV1,
+        WireFormat::OllamaChat => Provider::Ollama,
+        WireFormat::Tgi => Provider::Tgi,
+        _ => return None,
+    })
+}
+
+/// What the parser gives for a whole body: text, reasoning, the last usage, the first error.
+fn parse_locally(
+    format: WireFormat,
+    body: &[u8],
+) -> (String, String, Option<crate::Usage>, Option<String>) {
+    let mut parser = StreamParser::new(format);
+    let mut deltas = Vec::new();
+    let _ = parser.feed(body, &mut deltas);
+    let _ = parser.finish(&mut deltas);
+    let (mut text, mut reasoning, mut usage) = (String::new(), String::new(), None);
+    for d in &deltas {
+        if let Some(e) = &d.error {
+            return (text, reasoning, usage, Some(e.clone()));
+        }
+        text.push_str(&d.text);
+        reasoning.push_str(&d.reasoning);
+        usage = d.usage.or(usage);
+        if d.done {
+            break;
+        }
+    }
+    (text, reasoning, usage, None)
+}
+
+/// Serves one HTTP response on 127.0.0.1 (an OS-assigned port): `body` in 97-byte writes,
+/// so events straddle reads, then a clean close. Returns the base URL (`.../v1`).
+async fn serve_once(content_type: &'static str, body: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        // Read the request head and its body (the client sends a small JSON body).
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = socket.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&request);
+            if let Some(head_end) = text.find("\r\n\r\n") {
+                let length = text[..head_end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                if request.len() >= head_end + 4 + length {
+                    break;
+                }
+            }
+        }
+        let head =
+            format!("HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\nconnection: close\r\n\r\n");
+        let _ = socket.write_all(head.as_bytes()).await;
+        for chunk in body.chunks(97) {
+            if socket.write_all(chunk).await.is_err() {
+                return;
+            }
+            let _ = socket.flush().await;
+        }
+    });
+    format!("http://{addr}/v1")
+}
+
+#[tokio::test]
+async fn corpus_streams_through_the_client() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    let mut checked = 0;
+    let mut folders: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    folders.sort_by_key(|e| e.path());
+    for folder in folders {
+        let folder_name = folder.file_name().to_string_lossy().into_owned();
+        let mut files: Vec<_> = std::fs::read_dir(folder.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        for sidecar in files {
+            let meta: Value =
+                serde_json::from_str(&std::fs::read_to_string(&sidecar).unwrap()).unwrap();
+            let Some(format) = meta["wire_format"]
+                .as_str()
+                .and_then(WireFormat::from_corpus_name)
+            else {
+                continue;
+            };
+            let Some(provider) = provider_for(format, &folder_name) else {
+                continue;
+            };
+            let data = ["sse", "ndjson"]
+                .iter()
+                .map(|ext| sidecar.with_extension(ext))
+                .find(|p| p.is_file());
+            let Some(data) = data else { continue };
+            let body = std::fs::read(&data).unwrap();
+            let want = parse_locally(format, &body);
+            let content_type = if format == WireFormat::CohereV1 || format == WireFormat::OllamaChat
+            {
+                "application/x-ndjson"
+            } else {
+                "text/event-stream"
+            };
+            let base = serve_once(content_type, body.clone()).await;
+            let c = Client::builder()
+                .provider(provider.clone())
+                .base_url(base)
+                .model("m")
+                .deployment("d")
+                .build()
+                .unwrap();
+            let name = data.display().to_string();
+            match (c.complete(&ChatRequest::new("x")).await, want) {
+                (Ok(done), (text, reasoning, usage, None)) => {
+                    assert_eq!(done.text, text, "{name}");
+                    assert_eq!(done.reasoning, reasoning, "{name}");
+                    assert_eq!(done.usage, usage, "{name}");
+                }
+                (Err(Error::MidStream(m)), (_, _, _, Some(e))) => assert_eq!(m, e, "{name}"),
+                (got, want) => panic!("{name}: got {got:?}, the parser gives {want:?}"),
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "only {checked} corpus streams were checked");
 }
