@@ -1591,7 +1591,7 @@ mod providers {
         server.shutdown().await;
     }
 
-    const PROOF_REQUESTS: usize = 5;
+    const PROOF_REQUESTS: usize = 7;
 
     /// The profile of the proof: TTFT 50 ms, 10 ms gaps, 5 reasoning and 15 answer tokens.
     fn proof_profile() -> LatencyProfile {
