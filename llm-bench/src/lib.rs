@@ -32,6 +32,7 @@ mod framing;
 mod harness;
 mod limits;
 mod metrics;
+#[cfg(feature = "simulated")]
 pub mod mock;
 mod providers;
 mod report;
@@ -58,7 +59,7 @@ pub use tokens::Tokenizer;
 
 /// Shared by tests that measure time: they take [`test_support::exclusive`] so that the
 /// heaviest tests do not run beside them and distort what they measure.
-#[cfg(test)]
+#[cfg(all(test, any(feature = "simulated", feature = "html-report")))]
 pub(crate) mod test_support {
     static EXCLUSIVE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 

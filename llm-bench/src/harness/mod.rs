@@ -12,6 +12,8 @@ mod progress;
 mod reporting;
 pub(crate) mod runner;
 mod settings;
+#[cfg(feature = "simulated")]
+pub(crate) mod simulated;
 mod summarize;
 
 use std::sync::Arc;
@@ -283,7 +285,12 @@ fn finish_bench(args: &Args, settings: &Settings, mut status: Status) -> i32 {
     let origin = store::current_origin();
     match reporting::write_all(&settings.root, !args.noplot, &settings.exporters, &origin) {
         Ok(w) => {
-            println!("llm-bench: report {}", w.index.display());
+            match &w.index {
+                Some(index) => println!("llm-bench: report {}", index.display()),
+                None => println!(
+                    "llm-bench: no HTML report (llm-bench was built without its `html-report` feature)"
+                ),
+            }
             println!("llm-bench: summary {}", w.summary.display());
             for path in w.exports {
                 println!("llm-bench: export {}", path.display());

@@ -16,7 +16,8 @@ pub(crate) const REPORT_DIR: &str = "report";
 
 /// What was written.
 pub(crate) struct Written {
-    pub index: PathBuf,
+    /// `index.html`; `None` without the `html-report` feature.
+    pub index: Option<PathBuf>,
     pub summary: PathBuf,
     pub exports: Vec<PathBuf>,
 }
@@ -79,8 +80,17 @@ fn write_report(
     };
 
     let dir = root.join(REPORT_DIR);
-    let files = report::write_html(&dir, &whole, opts)?;
-    report::remove_stale_pages(&dir, &files)?;
+    #[cfg(feature = "html-report")]
+    let index = {
+        let files = report::write_html(&dir, &whole, opts)?;
+        report::remove_stale_pages(&dir, &files)?;
+        Some(files.index)
+    };
+    #[cfg(not(feature = "html-report"))]
+    let index = {
+        let _ = opts;
+        None
+    };
     let summary = dir.join(report::SUMMARY_FILE);
     report::write_markdown(&summary, &whole)?;
 
@@ -106,7 +116,7 @@ fn write_report(
     let exports = export::write_exports(&dir, exporters, &this_inputs)?;
     export::remove_unwritten_exports(&dir, &exports)?;
     Ok(Written {
-        index: files.index,
+        index,
         summary,
         exports,
     })
@@ -163,6 +173,7 @@ mod tests {
     }
 
     /// The text of `html` before the "Not run this time" table, and from it on.
+    #[cfg(feature = "html-report")]
     fn split_index(html: &str) -> (&str, &str) {
         html.split_at(html.find("id=\"not-run\"").unwrap_or(html.len()))
     }
@@ -230,28 +241,35 @@ mod tests {
             assert!(!summary.contains(gone), "{gone} in\n{summary}");
         }
 
-        // index.html agrees.
-        let index = fs::read_to_string(&w.index).unwrap().replace("&#x2F;", "/");
-        let (main, apart) = split_index(&index);
-        assert!(
-            main.contains("1 of 2 scenarios breached a threshold."),
-            "{index}"
-        );
-        assert!(
-            main.contains(">chat/a<") && main.contains(">tp/x<"),
-            "{index}"
-        );
-        assert!(!main.contains("chat/stale"), "{index}");
-        assert!(apart.contains(">chat/stale<"), "{index}");
-        for gone in ["deleted", "tp/old", "legacy"] {
-            assert!(!index.contains(gone), "{gone} in\n{index}");
+        // index.html agrees (a build without the HTML report writes none).
+        #[cfg(not(feature = "html-report"))]
+        assert!(w.index.is_none());
+        #[cfg(feature = "html-report")]
+        {
+            let index = fs::read_to_string(w.index.as_ref().unwrap())
+                .unwrap()
+                .replace("&#x2F;", "/");
+            let (main, apart) = split_index(&index);
+            assert!(
+                main.contains("1 of 2 scenarios breached a threshold."),
+                "{index}"
+            );
+            assert!(
+                main.contains(">chat/a<") && main.contains(">tp/x<"),
+                "{index}"
+            );
+            assert!(!main.contains("chat/stale"), "{index}");
+            assert!(apart.contains(">chat/stale<"), "{index}");
+            for gone in ["deleted", "tp/old", "legacy"] {
+                assert!(!index.contains(gone), "{gone} in\n{index}");
+            }
+            // Pages: one per scenario shown (the older one says so), the stale page removed.
+            let page = |slug: &str| root.join("report").join(slug).join("index.html");
+            assert!(page("chat_a").is_file() && page("tp_x").is_file());
+            let stale_page = fs::read_to_string(page("chat_stale")).unwrap();
+            assert!(stale_page.contains("Not run this time"), "{stale_page}");
+            assert!(!root.join("report/chat_deleted").exists());
         }
-        // Pages: one per scenario shown (the older one says so), the stale page removed.
-        let page = |slug: &str| root.join("report").join(slug).join("index.html");
-        assert!(page("chat_a").is_file() && page("tp_x").is_file());
-        let stale_page = fs::read_to_string(page("chat_stale")).unwrap();
-        assert!(stale_page.contains("Not run this time"), "{stale_page}");
-        assert!(!root.join("report/chat_deleted").exists());
 
         // Exports: this run's scenarios only; an unrequested old export is gone.
         let json = fs::read_to_string(root.join("report/llm-bench.json")).unwrap();

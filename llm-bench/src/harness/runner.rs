@@ -520,7 +520,7 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "simulated"))]
 mod tests {
     use super::*;
     use crate::mock::{LatencyProfile, MockServer};

@@ -32,7 +32,9 @@ pub(crate) struct EnvEndpoint {
     pub(crate) client: Option<Client>,
     /// The variable that sets the endpoint of this provider (for messages).
     pub(crate) endpoint_var: &'static str,
-    /// The key variable that is set, if any (its name, never its value).
+    /// The key variable that is set, if any (its name, never its value); read by the
+    /// announcement of the simulated endpoint.
+    #[cfg_attr(not(feature = "simulated"), allow(dead_code))]
     pub(crate) key_var: Option<&'static str>,
 }
 

@@ -52,6 +52,7 @@ pub(crate) fn format_num(v: f64) -> String {
     }
 }
 
+#[cfg(feature = "html-report")]
 /// A p-value: `< 0.001` or three decimals.
 pub(crate) fn format_p(p: f64) -> String {
     if !p.is_finite() {
@@ -96,6 +97,14 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "html-report")]
+    #[test]
+    fn p_values() {
+        assert_eq!(format_p(0.0001), "< 0.001");
+        assert_eq!(format_p(0.0123), "0.012");
+        assert_eq!(format_p(f64::NAN), "–");
+    }
+
     #[test]
     fn dates() {
         assert_eq!(format_unix_ms(0), "1970-01-01 00:00:00 UTC");
@@ -114,7 +123,6 @@ mod tests {
         assert_eq!(format_percent(0.031), "+3.1%");
         assert_eq!(format_percent(-0.004), "−0.4%");
         assert_eq!(format_percent(0.0001), "±0.0%");
-        assert_eq!(format_p(0.0001), "< 0.001");
         assert_eq!(format_num(12.345), "12.3");
     }
 }

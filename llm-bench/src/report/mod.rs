@@ -22,14 +22,18 @@
 //! at build time (autoescape on: scenario names, model names and error messages are
 //! escaped).
 
+#[cfg(feature = "html-report")]
 pub mod charts;
+#[cfg(feature = "html-report")]
 mod cleanup;
 mod format;
+#[cfg(feature = "html-report")]
 mod html;
 mod markdown;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "html-report")]
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -38,14 +42,17 @@ use crate::metrics::Metric;
 use crate::stats::{Comparison, Verdict};
 use crate::store::{StoredRun, ThresholdOutcome};
 
+#[cfg(feature = "html-report")]
 pub(crate) use cleanup::remove_stale_pages;
 pub use format::format_unix_ms;
+#[cfg(feature = "html-report")]
 pub use html::write_html;
 pub use markdown::{
     append_github_step_summary, github_step_summary_path, render_markdown, write_markdown,
     SUMMARY_FILE,
 };
 
+#[cfg(feature = "html-report")]
 /// The exact metric definitions printed in every report (README "Metrics").
 pub const METRIC_DEFINITIONS: &[(&str, &str)] = &[
     ("TTFB", "start → response headers (built-in client only)."),
@@ -102,6 +109,7 @@ pub const METRIC_DEFINITIONS: &[(&str, &str)] = &[
     ),
 ];
 
+#[cfg(feature = "html-report")]
 /// Where the clock starts (README "Metrics"), printed above the definitions.
 pub const CLOCK_DEFINITION: &str = "All times come from one monotonic clock, taken when bytes \
      reach the client, before any parsing: an event's time is the arrival of the read that \
@@ -200,6 +208,7 @@ fn git_head() -> Option<String> {
     (!head.is_empty() && head.chars().all(|c| c.is_ascii_hexdigit())).then_some(head)
 }
 
+#[cfg(feature = "html-report")]
 /// The files a report wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReportFiles {
@@ -246,6 +255,7 @@ impl ChangeStatus {
         }
     }
 
+    #[cfg(feature = "html-report")]
     /// CSS class of the status in the HTML report.
     pub fn css_class(self) -> &'static str {
         match self {
@@ -371,6 +381,7 @@ pub struct ScenarioVerdict {
 }
 
 impl ScenarioVerdict {
+    #[cfg(feature = "html-report")]
     /// CSS class of the verdict in the HTML report.
     pub fn css_class(&self) -> &'static str {
         self.status.map_or("nobaseline", ChangeStatus::css_class)
@@ -541,6 +552,7 @@ pub enum ReportError {
     Store(#[from] crate::Error),
 }
 
+#[cfg(feature = "html-report")]
 impl From<tera::Error> for ReportError {
     fn from(e: tera::Error) -> Self {
         // tera's Display is the outermost message only; the cause chain says which part.

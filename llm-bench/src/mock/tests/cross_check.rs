@@ -714,7 +714,7 @@ async fn measured_ttft_and_ttfo_match_truth_with_reasoning() {
 mod providers {
     use super::*;
     use crate::error::{Error, ErrorClass};
-    use crate::harness::endpoint::dialect_of;
+    use crate::harness::simulated::dialect_of;
     use crate::providers::{Client, Provider};
     use crate::{ChatRequest, Completion, Reasoning};
 

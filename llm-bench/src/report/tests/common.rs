@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::metrics::{
     histogram_of, Metric, MetricHistogram, RequestError, RequestSample, TokenSource,
 };
-use crate::report::{ChangeStatus, MetricChange, ReportComparison, ReportOptions};
+use crate::report::{ChangeStatus, MetricChange, ReportComparison};
 use crate::stats::{Estimate, Estimates, Interval};
 use crate::store::{
     EndpointInfo, RunOrigin, RunSettings, ScenarioInfo, StoredRun, ThresholdOutcome,
@@ -221,8 +221,9 @@ pub(super) fn regressed_comparison(baseline: &str) -> ReportComparison {
 }
 
 /// Report options with fixed values.
-pub(super) fn options(plots: bool) -> ReportOptions {
-    ReportOptions {
+#[cfg(feature = "html-report")]
+pub(super) fn options(plots: bool) -> crate::report::ReportOptions {
+    crate::report::ReportOptions {
         plots,
         git_commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
         generated_at: "2024-03-01 09:00:00 UTC".into(),
