@@ -181,7 +181,7 @@ impl TimeoutPhase {
 }
 
 fn timeout_message(phase: TimeoutPhase, limit: Duration) -> String {
-    let limit = crate::harness::format_duration_ns(limit.as_nanos() as f64);
+    let limit = crate::format::format_duration_ns(limit.as_nanos() as f64);
     match phase {
         TimeoutPhase::Connect => format!("no connection within {limit} (connect timeout)"),
         TimeoutPhase::FirstByte => {

@@ -28,6 +28,7 @@ mod cost;
 mod delta;
 mod error;
 mod export;
+mod format;
 mod framing;
 mod harness;
 mod limits;

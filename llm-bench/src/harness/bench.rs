@@ -498,7 +498,7 @@ fn quiet_line(run: &StoredRun, judgement: &Judgement) -> String {
     let p50 = |m: Metric| {
         run.summary
             .get(&m)
-            .map(|s| console::format_duration_ns(s.p50))
+            .map(|s| crate::format::format_duration_ns(s.p50))
             .unwrap_or_else(|| "-".into())
     };
     let mut line = format!(

@@ -3,41 +3,16 @@
 use std::fmt::Write as _;
 
 use crate::error::shorten;
+use crate::format::{format_console_num, format_duration_ns};
 use crate::metrics::{Metric, Summary, TokenAccounting};
 use crate::stats::{Estimate, StatsConfig, Verdict};
 use crate::store::{StoredComparison, StoredRun, ThresholdOutcome};
-
-/// Formats nanoseconds with a unit chosen for the value, four significant digits.
-pub fn format_duration_ns(ns: f64) -> String {
-    let (value, unit) = if ns >= 1e9 {
-        (ns / 1e9, "s")
-    } else if ns >= 1e6 {
-        (ns / 1e6, "ms")
-    } else if ns >= 1e3 {
-        (ns / 1e3, "µs")
-    } else {
-        (ns, "ns")
-    };
-    format!("{} {unit}", four_digits(value))
-}
-
-fn four_digits(v: f64) -> String {
-    // Decide the precision on the value as it will print: 9.9996 prints as 10.00.
-    let v = (v * 1000.0).round() / 1000.0;
-    if v >= 100.0 {
-        format!("{v:.1}")
-    } else if v >= 10.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    }
-}
 
 fn format_value(metric: Metric, v: f64) -> String {
     if metric.is_duration() {
         format_duration_ns(v)
     } else {
-        four_digits(v)
+        format_console_num(v)
     }
 }
 
@@ -240,25 +215,4 @@ fn tokens_line(run: &StoredRun) -> Option<String> {
         let _ = write!(line, "\n  cost: ${cost:.6} in all, ${per:.6} per request");
     }
     Some(line)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The example this item's documentation gave.
-    #[test]
-    fn durations_pick_their_unit() {
-        assert_eq!(format_duration_ns(51_234_000.0), "51.23 ms");
-        assert_eq!(format_duration_ns(1_500.0), "1.500 µs");
-        assert_eq!(format_duration_ns(2_500_000_000.0), "2.500 s");
-    }
-
-    #[test]
-    fn units_switch_at_thresholds() {
-        assert_eq!(format_duration_ns(999.0), "999.0 ns");
-        assert_eq!(format_duration_ns(1_000.0), "1.000 µs");
-        assert_eq!(format_duration_ns(184_230_000.0), "184.2 ms");
-        assert_eq!(format_duration_ns(9_999_600.0), "10.00 ms");
-    }
 }

@@ -2,7 +2,7 @@
 //! an absolute threshold that was breached, fails it; a gated metric or threshold the data
 //! cannot decide makes it inconclusive, said in words with what to do, never "fine".
 
-use crate::harness::console::format_duration_ns;
+use crate::format::format_duration_ns;
 use crate::metrics::{histogram_of, Metric, MetricHistogram};
 use crate::rules::threshold::{Stat, Threshold};
 use crate::stats::{InconclusiveReason, Side, Verdict};

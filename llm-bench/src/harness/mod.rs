@@ -23,7 +23,6 @@ use clap::Parser;
 use tokio::sync::watch;
 
 pub use cli::Args;
-pub use console::format_duration_ns;
 
 use crate::scenario::{self, Scenario};
 use crate::store;

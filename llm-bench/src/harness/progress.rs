@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::harness::console::format_duration_ns;
+use crate::format::format_duration_ns;
 use crate::harness::runner::{Live, Plan};
 
 /// How progress is shown.

@@ -10,6 +10,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{ReportError, ReportInput, Result};
+use crate::format::format_tick;
 use crate::metrics::Metric;
 use crate::store::StoredRun;
 
@@ -162,25 +163,9 @@ fn legend<'a, 'b: 'a>(
         .map_err(e)
 }
 
-/// A compact axis label.
+/// A compact axis label (plotters hands the value by reference).
 fn tick(v: &f64) -> String {
-    let a = v.abs();
-    let s = if a == 0.0 {
-        "0".to_string()
-    } else if a >= 100.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else if a >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    };
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
+    format_tick(*v)
 }
 
 /// `[lo, hi]` widened when it is a single point.
@@ -606,15 +591,6 @@ fn errors(run: &StoredRun) -> Result<Option<Chart>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ticks_are_compact() {
-        assert_eq!(tick(&0.0), "0");
-        assert_eq!(tick(&120.0), "120");
-        assert_eq!(tick(&12.5), "12.5");
-        assert_eq!(tick(&2.0), "2");
-        assert_eq!(tick(&0.25), "0.25");
-    }
 
     #[test]
     fn binning_puts_the_maximum_in_the_last_bin() {

@@ -7,11 +7,11 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::charts::{scenario_charts, Chart};
-use super::format::{format_ms, format_num, format_p, format_percent, format_unix_ms};
 use super::{
     headline, scenario_verdict, ReportFiles, ReportInput, ReportOptions, ReportSet, Result,
     CLOCK_DEFINITION, METRIC_DEFINITIONS,
 };
+use crate::format::{format_ms, format_num, format_p, format_percent, format_unix_ms};
 use crate::metrics::Metric;
 use crate::store::{write_atomic, StoredRun, ThresholdOutcome};
 

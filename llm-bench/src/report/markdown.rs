@@ -6,8 +6,8 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::format::{format_ms, format_num, format_percent, format_unix_ms};
 use super::{headline, scenario_verdict, ChangeStatus, ReportInput, ReportSet, Result};
+use crate::format::{format_ms, format_num, format_percent, format_unix_ms};
 use crate::metrics::Metric;
 use crate::store::write_atomic;
 use crate::Error;

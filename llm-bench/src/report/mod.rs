@@ -26,7 +26,6 @@
 pub mod charts;
 #[cfg(feature = "html-report")]
 mod cleanup;
-mod format;
 #[cfg(feature = "html-report")]
 mod html;
 mod markdown;
@@ -42,9 +41,9 @@ use crate::metrics::Metric;
 use crate::stats::{Comparison, Verdict};
 use crate::store::{StoredRun, ThresholdOutcome};
 
+use crate::format::format_unix_ms;
 #[cfg(feature = "html-report")]
 pub(crate) use cleanup::remove_stale_pages;
-pub use format::format_unix_ms;
 #[cfg(feature = "html-report")]
 pub use html::write_html;
 pub use markdown::{
