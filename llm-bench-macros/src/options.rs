@@ -8,7 +8,7 @@ use syn::{Expr, ExprLit, ExprPath, ExprUnary, Lit, LitStr, Token, UnOp};
 
 use crate::args::{self, Arg, Code};
 use crate::rules::duration::parse_timeout_ms;
-use crate::rules::names::{check_id_part, GATE_METRICS, PROVIDER_NAMES};
+use crate::rules::names::{check_id_part, parse_gate_list, PROVIDER_NAMES};
 use crate::rules::suggest::closest;
 use crate::rules::threshold::parse_thresholds;
 use crate::signature::RESERVED_PREFIX;
@@ -434,28 +434,8 @@ fn model(value: &Expr) -> syn::Result<String> {
 /// lower case, no duplicates). An empty list gates nothing.
 fn gate(value: &Expr) -> syn::Result<String> {
     let lit = string("gate", value)?;
-    let mut metrics: Vec<String> = Vec::new();
-    for part in lit.value().split(',') {
-        let name = part.trim().to_ascii_lowercase();
-        if name.is_empty() {
-            continue;
-        }
-        if !GATE_METRICS.contains(&name.as_str()) {
-            let hint = closest(&name, GATE_METRICS)
-                .map(|near| format!(": did you mean `{near}`?"))
-                .unwrap_or_default();
-            return Err(syn::Error::new_spanned(
-                lit,
-                format!(
-                    "unknown metric `{name}` in `gate`{hint} (the metrics are {})",
-                    GATE_METRICS.join(", ")
-                ),
-            ));
-        }
-        if !metrics.contains(&name) {
-            metrics.push(name);
-        }
-    }
+    let metrics = parse_gate_list(&lit.value(), "gate")
+        .map_err(|unknown| syn::Error::new_spanned(lit, unknown))?;
     Ok(metrics.join(","))
 }
 

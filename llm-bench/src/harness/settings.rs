@@ -63,9 +63,9 @@ impl Settings {
             store::check_baseline_name(name)?;
         }
         let gate = match &args.gate {
-            Some(list) => Some(Metric::parse_list(list).map_err(|message| Problem::Flag {
+            Some(list) => Some(Metric::parse_list(list).map_err(|e| Problem::Flag {
                 flag: "--gate",
-                message,
+                message: e.to_string(),
             })?),
             None => None,
         };

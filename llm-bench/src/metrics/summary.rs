@@ -4,6 +4,7 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::sample::RequestSample;
+use crate::rules::names::{parse_gate_list, UnknownMetric, GATE_METRICS};
 
 /// Largest duration a histogram holds: one hour, in nanoseconds. Longer values saturate.
 const MAX_NS: u64 = 3_600_000_000_000;
@@ -32,6 +33,9 @@ pub enum Metric {
     /// Output tokens per second of a request: `output_tokens / E2E`.
     TokensPerSecond,
 }
+
+// Every metric has its name in the one list the attribute checks `gate` against.
+const _: () = assert!(GATE_METRICS.len() == Metric::ALL.len());
 
 impl Metric {
     /// Every metric, in display order.
@@ -63,42 +67,23 @@ impl Metric {
     /// The metric's stable name, as in stored files and `gate` lists: `ttfb`, `ttft`,
     /// `ttfo`, `itl`, `itl_per_token`, `tpot`, `e2e`, `tokens_per_second`.
     pub fn name(self) -> &'static str {
-        match self {
-            Metric::Ttfb => "ttfb",
-            Metric::Ttft => "ttft",
-            Metric::Ttfo => "ttfo",
-            Metric::Itl => "itl",
-            Metric::ItlPerToken => "itl_per_token",
-            Metric::Tpot => "tpot",
-            Metric::E2e => "e2e",
-            Metric::TokensPerSecond => "tokens_per_second",
-        }
+        // One list of names for the attribute and the runtime (`rules::names`), in the
+        // order of the variants.
+        GATE_METRICS[self as usize]
     }
 
     /// Parses a comma-separated list of metric names (case and spaces ignored, empty items
-    /// skipped, duplicates dropped).
-    pub fn parse_list(list: &str) -> Result<Vec<Metric>, String> {
-        let mut out = Vec::new();
-        for part in list.split(',') {
-            let name = part.trim().to_ascii_lowercase();
-            if name.is_empty() {
-                continue;
-            }
-            let metric = Metric::ALL
-                .into_iter()
-                .find(|m| m.name() == name)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-                    format!(
-                        "unknown metric `{name}` (the metrics are {})",
-                        names.join(", ")
-                    )
-                })?;
-            if !out.contains(&metric) {
-                out.push(metric);
-            }
-        }
-        Ok(out)
+    /// skipped, duplicates dropped), with the rule the attribute's `gate` applies.
+    pub(crate) fn parse_list(list: &str) -> Result<Vec<Metric>, UnknownMetric> {
+        Ok(parse_gate_list(list, "")?
+            .into_iter()
+            .filter_map(Metric::from_name)
+            .collect())
+    }
+
+    /// The metric of a stable name.
+    fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
     }
 
     /// True for metrics measured in time (nanoseconds); false for tokens per second.
@@ -266,6 +251,21 @@ mod tests {
             vec![Metric::Ttft, Metric::Tpot]
         );
         assert!(Metric::parse_list("latency").is_err());
+    }
+
+    /// The names `gate` accepts, the names stored files use and the names the runtime
+    /// parses are one list: each variant's name is its entry in `GATE_METRICS`, and serde
+    /// writes the same.
+    #[test]
+    fn metric_names_are_the_gate_names_and_the_stored_names() {
+        use crate::metrics::Metric;
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        assert_eq!(names, GATE_METRICS);
+        for metric in Metric::ALL {
+            let stored = serde_json::to_string(&metric).unwrap();
+            assert_eq!(stored, format!("\"{}\"", metric.name()));
+            assert_eq!(Metric::parse_list(metric.name()).unwrap(), vec![metric]);
+        }
     }
 
     #[test]

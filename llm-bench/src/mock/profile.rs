@@ -8,6 +8,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::rules::duration::{split_number_unit, unit_ns};
+
 /// The environment variable [`LatencyProfile::from_env`] reads.
 pub(crate) const PROFILE_ENV: &str = "LLM_BENCH_MOCK_PROFILE";
 
@@ -540,29 +542,21 @@ enum Jitter {
     Uniform(Duration),
 }
 
-/// Parses `<number><unit>`, unit one of `ns`, `us`, `µs`, `ms`, `s`; the number may have a
-/// fraction (`1.5ms`). At most [`MAX_DELAY`].
+/// Parses `<number><unit>` with the units of every llm-bench duration (`ns`, `us`, `µs`,
+/// `ms`, `s`, `m`: [`TIME_UNITS`](crate::rules::duration::TIME_UNITS)); the number may have a
+/// fraction (`1.5ms`). At most [`MAX_DELAY`]. The error is the reason, for
+/// [`ProfileError::InvalidValue`].
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| "a duration needs a unit: ns, us, ms or s (e.g. 50ms)".to_string())?;
-    let (num, unit) = s.split_at(split);
-    let per_unit = match unit.trim() {
-        "ns" => 1e-9,
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" => 1.0,
-        other => {
-            return Err(format!(
-                "unknown duration unit `{other}` (use ns, us, ms or s)"
-            ))
-        }
-    };
+    let (num, unit) = split_number_unit(s.trim());
+    if unit.is_empty() {
+        return Err("a duration needs a unit: ns, us, ms or s (e.g. 50ms)".to_string());
+    }
+    let unit_ns = unit_ns(unit)
+        .ok_or_else(|| format!("unknown duration unit `{unit}` (use ns, us, ms or s)"))?;
     let value: f64 = num
         .parse()
         .map_err(|_| format!("`{num}` is not a number"))?;
-    let secs = value * per_unit;
+    let secs = value * unit_ns as f64 / 1e9;
     match Duration::try_from_secs_f64(secs) {
         Ok(d) if d <= MAX_DELAY => Ok(d),
         _ => Err(format!(

@@ -1,8 +1,36 @@
-//! Parsing of durations such as `timeout = "30s"` (attribute) or `--timeout 30s` (command
-//! line): a decimal number followed by `ms`, `s` or `m`.
+//! Durations as users write them: a decimal number, then a unit. One grammar and one unit
+//! table for every place that reads one: timeouts (`timeout = "30s"` in the attribute,
+//! `--timeout 30s` on the command line), thresholds (`p95 ttft < 800ms`) and the simulated
+//! endpoint's profile (`ttft=50ms`).
 
-/// The units a timeout may be written in, with their length in milliseconds.
-const UNITS: &[(&str, u64)] = &[("ms", 1), ("s", 1_000), ("m", 60_000)];
+/// Every unit a duration may be written in, with its length in nanoseconds.
+pub(crate) const TIME_UNITS: &[(&str, u64)] = &[
+    ("ns", 1),
+    ("us", 1_000),
+    ("µs", 1_000),
+    ("ms", 1_000_000),
+    ("s", 1_000_000_000),
+    ("m", 60_000_000_000),
+];
+
+/// The length of `unit` in nanoseconds, if it is one of [`TIME_UNITS`].
+pub(crate) fn unit_ns(unit: &str) -> Option<u64> {
+    TIME_UNITS
+        .iter()
+        .find(|(name, _)| *name == unit)
+        .map(|&(_, ns)| ns)
+}
+
+/// Splits `12.5ms` into its number (`12.5`) and its unit (`ms`, spaces trimmed).
+pub(crate) fn split_number_unit(text: &str) -> (&str, &str) {
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    (&text[..split], text[split..].trim())
+}
+
+/// The units a timeout may be written in (whole milliseconds: no `us`, no `ns`).
+const TIMEOUT_UNITS: &[&str] = &["ms", "s", "m"];
 
 /// Parses a timeout such as `"500ms"`, `"2.5s"` or `"1m"` into whole milliseconds.
 ///
@@ -14,10 +42,7 @@ pub(crate) fn parse_timeout_ms(text: &str) -> Result<u64, String> {
     if text.is_empty() {
         return Err("the timeout is empty: write a number and a unit, e.g. \"30s\"".into());
     }
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = (&text[..split], text[split..].trim_start());
+    let (number, unit) = split_number_unit(text);
     if number.is_empty() {
         return Err(format!(
             "`{text}` does not start with a number: write e.g. \"30s\", \"500ms\" or \"1m\""
@@ -28,7 +53,8 @@ pub(crate) fn parse_timeout_ms(text: &str) -> Result<u64, String> {
             "`{text}` has no unit: write `{number}ms`, `{number}s` or `{number}m`"
         ));
     }
-    let Some(&(_, unit_ms)) = UNITS.iter().find(|(name, _)| *name == unit) else {
+    let unit_ms = unit_ns(unit).map(|ns| ns / 1_000_000);
+    let Some(unit_ms) = unit_ms.filter(|_| TIMEOUT_UNITS.contains(&unit)) else {
         return Err(format!(
             "unknown unit `{unit}` in timeout `{text}`: use `ms`, `s` or `m`, e.g. \"30s\""
         ));
@@ -102,7 +128,18 @@ fn scale(number: &str, unit_ms: u64) -> Option<Scaled> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_timeout_ms;
+    use super::{parse_timeout_ms, split_number_unit, unit_ns};
+
+    #[test]
+    fn numbers_and_units_split_once_for_every_reader() {
+        assert_eq!(split_number_unit("12.5ms"), ("12.5", "ms"));
+        assert_eq!(split_number_unit("30 s "), ("30", "s"));
+        assert_eq!(split_number_unit("ms"), ("", "ms"));
+        assert_eq!(split_number_unit("42"), ("42", ""));
+        assert_eq!(unit_ns("µs"), Some(1_000));
+        assert_eq!(unit_ns("m"), Some(60_000_000_000));
+        assert_eq!(unit_ns("h"), None);
+    }
 
     #[test]
     fn accepts_every_unit() {

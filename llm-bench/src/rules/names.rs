@@ -16,6 +16,57 @@ pub(crate) const GATE_METRICS: &[&str] = &[
     "tokens_per_second",
 ];
 
+/// A name in a `gate` list that is not one of [`GATE_METRICS`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UnknownMetric {
+    /// The name as written (trimmed, lower case).
+    pub(crate) name: String,
+    /// The option the list came from, named in the message (`gate`), or empty when the
+    /// caller names it already (`--gate: ...`).
+    pub(crate) option: &'static str,
+}
+
+impl std::fmt::Display for UnknownMetric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown metric `{}`", self.name)?;
+        if !self.option.is_empty() {
+            write!(f, " in `{}`", self.option)?;
+        }
+        if let Some(near) = super::suggest::closest(&self.name, GATE_METRICS) {
+            write!(f, ": did you mean `{near}`?")?;
+        }
+        write!(f, " (the metrics are {})", GATE_METRICS.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownMetric {}
+
+/// Parses a comma-separated list of metric names for `gate` (or `--gate`; `option` names
+/// it in the error): trimmed, case ignored, empty items skipped, duplicates dropped. The
+/// names come back as they are in [`GATE_METRICS`], in the order written; an unknown name
+/// is an error, never skipped.
+pub(crate) fn parse_gate_list(
+    list: &str,
+    option: &'static str,
+) -> Result<Vec<&'static str>, UnknownMetric> {
+    let mut metrics: Vec<&'static str> = Vec::new();
+    for part in list.split(',') {
+        let name = part.trim().to_ascii_lowercase();
+        if name.is_empty() {
+            continue;
+        }
+        let known = GATE_METRICS
+            .iter()
+            .copied()
+            .find(|known| *known == name)
+            .ok_or(UnknownMetric { name, option })?;
+        if !metrics.contains(&known) {
+            metrics.push(known);
+        }
+    }
+    Ok(metrics)
+}
+
 /// Providers `provider` accepts (the canonical names of `llm_bench::Provider::from_name`;
 /// `generic` needs a spec file, so only the environment can select it).
 pub(crate) const PROVIDER_NAMES: &[&str] = &[
@@ -203,6 +254,25 @@ mod tests {
             assert!(!is_reserved(text), "{text}");
             assert!(check_id_part("name", text).is_ok(), "{text}");
         }
+    }
+
+    #[test]
+    fn gate_lists_are_normalised_and_unknown_names_are_errors() {
+        assert_eq!(
+            parse_gate_list(" TTFT, tpot,,ttft ", "gate"),
+            Ok(vec!["ttft", "tpot"])
+        );
+        assert_eq!(parse_gate_list("", "gate"), Ok(vec![]));
+        let typo = parse_gate_list("ttft,tpotx", "gate").unwrap_err();
+        assert_eq!(
+            typo.to_string(),
+            "unknown metric `tpotx` in `gate`: did you mean `tpot`? (the metrics are ttfb, \
+             ttft, ttfo, itl, itl_per_token, tpot, e2e, tokens_per_second)"
+        );
+        let unnamed = parse_gate_list("latency", "").unwrap_err();
+        assert!(unnamed
+            .to_string()
+            .starts_with("unknown metric `latency` (the metrics are"));
     }
 
     #[test]

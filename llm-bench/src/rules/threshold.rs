@@ -16,6 +16,7 @@
 //!
 //! Keep this file free of anything but `std`: the attribute crate compiles it too.
 
+use super::duration::{split_number_unit, unit_ns};
 use super::names::GATE_METRICS;
 use super::suggest::closest;
 
@@ -84,16 +85,6 @@ pub(crate) struct Threshold {
     /// The threshold in its normal written form (`p95 ttft < 800ms`).
     pub(crate) text: String,
 }
-
-/// Time units with their length in nanoseconds.
-const TIME_UNITS: &[(&str, f64)] = &[
-    ("ns", 1.0),
-    ("us", 1e3),
-    ("µs", 1e3),
-    ("ms", 1e6),
-    ("s", 1e9),
-    ("m", 60e9),
-];
 
 /// Parses a comma-separated list of thresholds. The error is a sentence for the user that
 /// names the threshold at fault.
@@ -252,16 +243,8 @@ fn plain_number(text: &str) -> Option<f64> {
     ok.then(|| text.parse().ok()).flatten()
 }
 
-/// Splits `12.5ms` into its number and unit.
-fn number_and_unit(text: &str) -> (&str, &str) {
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    (&text[..split], text[split..].trim())
-}
-
 fn time_ns(value: &str) -> Result<f64, String> {
-    let (number, unit) = number_and_unit(value);
+    let (number, unit) = split_number_unit(value);
     let n = plain_number(number)
         .ok_or_else(|| format!("`{value}` does not start with a number: write e.g. `800ms`"))?;
     if unit.is_empty() {
@@ -269,15 +252,13 @@ fn time_ns(value: &str) -> Result<f64, String> {
             "`{value}` has no unit: write `{number}ms`, `{number}s`, `{number}us` or `{number}ns`"
         ));
     }
-    let (_, scale) = TIME_UNITS
-        .iter()
-        .find(|(name, _)| *name == unit)
+    let scale = unit_ns(unit)
         .ok_or_else(|| format!("unknown unit `{unit}` in `{value}`: use ns, us, ms, s or m"))?;
-    Ok(n * scale)
+    Ok(n * scale as f64)
 }
 
 fn error_share(value: &str) -> Result<f64, String> {
-    let (number, unit) = number_and_unit(value);
+    let (number, unit) = split_number_unit(value);
     let n = plain_number(number)
         .ok_or_else(|| format!("`{value}` is not a share of requests: write e.g. `1%`"))?;
     let share = match unit {
