@@ -21,6 +21,17 @@
 //!
 //! llm_bench::main!();
 //! ```
+//!
+//! The README and `docs/` explain the workflow; `ARCHITECTURE.md` at the top of the
+//! repository maps the code (modules, what each owns, which way dependencies point).
+//!
+//! ## Features
+//!
+//! * `simulated` (default): the built-in simulated endpoint ([`mock`]); without it every
+//!   provider a run uses needs a configured endpoint.
+//! * `html-report` (default): the HTML report and its charts; without it a run writes the
+//!   Markdown summary and the exports.
+//! * `tiktoken`: exact token counts for OpenAI models ([`Tokenizer`]).
 #![warn(missing_docs)]
 
 mod context;
