@@ -86,6 +86,19 @@ pub(crate) fn format_tick(v: f64) -> String {
     }
 }
 
+/// A configured duration (a timeout) in the largest unit that keeps it whole, as a user
+/// writes it: `30 s`, `1500 ms`, `2 min`.
+#[cfg(feature = "html-report")]
+pub(crate) fn format_setting_ms(ms: u64) -> String {
+    if ms >= 60_000 && ms % 60_000 == 0 {
+        format!("{} min", ms / 60_000)
+    } else if ms >= 1_000 && ms % 1_000 == 0 {
+        format!("{} s", ms / 1_000)
+    } else {
+        format!("{ms} ms")
+    }
+}
+
 /// A relative change as a signed percentage (`+3.1%`, `−0.4%`); `–` when not finite.
 pub(crate) fn format_percent(rel: f64) -> String {
     if !rel.is_finite() {
@@ -201,6 +214,15 @@ mod tests {
         assert_eq!(format_tick(120.0), "120");
         assert_eq!(format_tick(0.125), "0.125");
         assert_eq!(format_tick(10.0), "10");
+    }
+
+    #[cfg(feature = "html-report")]
+    #[test]
+    fn settings_keep_a_whole_unit() {
+        assert_eq!(format_setting_ms(30_000), "30 s");
+        assert_eq!(format_setting_ms(120_000), "2 min");
+        assert_eq!(format_setting_ms(1_500), "1500 ms");
+        assert_eq!(format_setting_ms(90_000), "90 s");
     }
 
     #[cfg(feature = "html-report")]

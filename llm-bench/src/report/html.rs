@@ -11,7 +11,9 @@ use super::{
     headline, scenario_verdict, ReportFiles, ReportInput, ReportOptions, ReportSet, Result,
     CLOCK_DEFINITION, METRIC_DEFINITIONS,
 };
-use crate::format::{format_ms, format_num, format_p, format_percent, format_unix_ms};
+use crate::format::{
+    format_ms, format_num, format_p, format_percent, format_setting_ms, format_unix_ms,
+};
 use crate::metrics::Metric;
 use crate::store::{write_atomic, StoredRun, ThresholdOutcome};
 
@@ -365,8 +367,11 @@ impl ScenarioPage {
                 "load",
                 format!(
                     "{} measured requests after {} warm-up, {} in flight at once (closed \
-                     loop), timeout {} ms",
-                    s.samples, s.warmup, s.concurrency, s.timeout_ms
+                     loop), timeout {}",
+                    s.samples,
+                    s.warmup,
+                    s.concurrency,
+                    format_setting_ms(s.timeout_ms)
                 ),
             ),
             term(

@@ -101,7 +101,7 @@ fn pages_state_what_was_measured_and_the_definitions() {
         "simulated",
         "sim-model",
         "12 measured requests after 2 warm-up, 1 in flight at once",
-        "timeout 30000 ms",
+        "timeout 30 s",
         "started 2024-02-29 12:34:56 UTC",
         "llm-bench",
         "git commit",
