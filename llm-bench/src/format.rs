@@ -90,9 +90,9 @@ pub(crate) fn format_tick(v: f64) -> String {
 /// writes it: `30 s`, `1500 ms`, `2 min`.
 #[cfg(feature = "html-report")]
 pub(crate) fn format_setting_ms(ms: u64) -> String {
-    if ms >= 60_000 && ms % 60_000 == 0 {
+    if ms >= 60_000 && ms.is_multiple_of(60_000) {
         format!("{} min", ms / 60_000)
-    } else if ms >= 1_000 && ms % 1_000 == 0 {
+    } else if ms >= 1_000 && ms.is_multiple_of(1_000) {
         format!("{} s", ms / 1_000)
     } else {
         format!("{ms} ms")
