@@ -7,7 +7,13 @@
 use serde::{Deserialize, Serialize};
 
 /// Token counts an API reported for a request.
+///
+/// ```
+/// let usage = llm_bench::Usage::new(Some(9), Some(120)).with_reasoning_tokens(80);
+/// assert_eq!(usage.reasoning_tokens, Some(80));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Usage {
     /// Tokens of the prompt (input).
     pub prompt_tokens: Option<u64>,
@@ -17,10 +23,29 @@ pub struct Usage {
     pub reasoning_tokens: Option<u64>,
 }
 
+impl Usage {
+    /// The prompt (input) and generated (output) token counts an API reported.
+    pub fn new(prompt_tokens: Option<u64>, completion_tokens: Option<u64>) -> Self {
+        Usage {
+            prompt_tokens,
+            completion_tokens,
+            reasoning_tokens: None,
+        }
+    }
+
+    /// The same counts, with how many of the generated tokens were reasoning.
+    #[must_use]
+    pub fn with_reasoning_tokens(mut self, reasoning_tokens: u64) -> Self {
+        self.reasoning_tokens = Some(reasoning_tokens);
+        self
+    }
+}
+
 /// The output carried by one stream event.
 ///
 /// Text fields hold only what this event added; they are empty when the event added none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Delta {
     /// Answer text of the first choice (index 0), the usual and most often the only one.
     pub text: String,
@@ -50,7 +75,8 @@ impl Delta {
     /// use llm_bench::Delta;
     /// let role_only = Delta::default();
     /// assert!(!role_only.is_output());
-    /// let thinking = Delta { reasoning: "Let me see".into(), ..Delta::default() };
+    /// let mut thinking = Delta::default();
+    /// thinking.reasoning.push_str("Let me see");
     /// assert!(thinking.is_output() && !thinking.is_answer());
     /// ```
     pub fn is_output(&self) -> bool {

@@ -26,6 +26,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Configures a [`MockServer`] before it starts: [`MockServer::builder`].
 #[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `.start()` is awaited"]
 pub struct MockServerBuilder {
     /// The latency profile.
     profile: LatencyProfile,

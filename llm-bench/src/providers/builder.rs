@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 
 /// Builds a [`Client`]. Every setting but the base URL is optional.
 #[derive(Clone, Default)]
+#[must_use = "a builder does nothing until `.build()` is called"]
 pub struct ClientBuilder {
     provider: Provider,
     base_url: Option<String>,

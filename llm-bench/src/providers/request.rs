@@ -3,8 +3,10 @@
 
 use serde_json::{Map, Value};
 
-/// One message of a chat conversation.
+/// One message of a chat conversation ([`ChatRequest::messages`]; add one with
+/// [`ChatRequest::message`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Message {
     /// `system`, `user`, `assistant`, ...
     pub role: String,
@@ -26,6 +28,7 @@ pub struct Message {
 /// assert_eq!(body["messages"][0]["role"], "system");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[must_use = "a request does nothing until it is sent: `ctx.stream(request)`"]
 pub struct ChatRequest {
     messages: Vec<Message>,
     model: Option<String>,

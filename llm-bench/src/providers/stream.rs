@@ -11,6 +11,7 @@ use crate::metrics::Recorder;
 
 /// What a streamed completion produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Completion {
     /// The answer text (first choice).
     pub text: String,
