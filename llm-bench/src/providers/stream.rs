@@ -44,7 +44,7 @@ impl StreamState {
     ) -> Result<bool> {
         let parsed = parser
             .parse(bytes, &mut self.deltas)
-            .map_err(Error::Malformed);
+            .map_err(|e| Error::Malformed(e.to_string()));
         let mut deltas = std::mem::take(&mut self.deltas);
         let mut done = false;
         let mut failed = None;

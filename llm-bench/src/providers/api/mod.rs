@@ -18,7 +18,7 @@ mod stream;
 use serde_json::Value;
 
 pub(crate) use parts::{bearer, encode_segment, Base, EnvVars, Header, Settings};
-pub(crate) use stream::{BodyParser, Events, Stateless, Wire};
+pub(crate) use stream::{BodyError, BodyParser, Events, Stateless, Wire};
 
 use super::builder::ClientBuilder;
 use super::env::Lookup;

@@ -5,14 +5,28 @@ use std::fmt;
 
 use crate::delta::Delta;
 use crate::framing::eventstream::Message;
+use crate::providers::generic::GenericError;
 use crate::providers::payload::PayloadError;
-use crate::providers::wire::Framing;
+use crate::providers::wire::{Framing, StreamError};
+
+/// Why a response body could not be parsed: a known wire format's [`StreamError`], or a
+/// generic stream's [`GenericError`]. The client reports it as
+/// [`Error::Malformed`](crate::Error::Malformed), with this message.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BodyError {
+    /// A stream of a known wire format.
+    #[error(transparent)]
+    Stream(#[from] StreamError),
+    /// A stream described by a [`GenericSpec`](crate::GenericSpec).
+    #[error(transparent)]
+    Generic(#[from] GenericError),
+}
 
 /// The parser of one response body, read by read: what the client's streaming loop feeds.
 pub(crate) trait BodyParser: Send {
     /// Parses a read (`None`: the end of the body), appending one delta per unit it
-    /// completes; the error describes a malformed stream.
-    fn parse(&mut self, bytes: Option<&[u8]>, out: &mut Vec<Delta>) -> Result<(), String>;
+    /// completes (those before a malformed unit included).
+    fn parse(&mut self, bytes: Option<&[u8]>, out: &mut Vec<Delta>) -> Result<(), BodyError>;
 }
 
 /// A wire format: how its units are framed and how each is parsed. Every

@@ -7,6 +7,7 @@ pub(crate) mod template;
 
 use serde_json::Value;
 
+pub(crate) use parse::GenericError;
 pub use spec::{GenericFraming, GenericSpec};
 
 use super::api::{bearer, Api, Base, BodyParser, EnvVars, Header, Settings};

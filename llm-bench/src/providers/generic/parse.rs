@@ -5,10 +5,29 @@ use serde_json::Value;
 
 use super::spec::{GenericFraming, GenericSpec};
 use crate::delta::{Delta, Usage};
-use crate::framing::ndjson::NdjsonDecoder;
-use crate::framing::sse::{SseDecoder, SseEvent};
+use crate::framing::ndjson::{NdjsonDecoder, NdjsonError};
+use crate::framing::sse::{SseDecoder, SseError, SseEvent};
 use crate::framing::Poisoning;
-use crate::providers::api::BodyParser;
+use crate::providers::api::{BodyError, BodyParser};
+
+/// Why a generic stream could not be parsed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum GenericError {
+    /// The SSE framing is invalid.
+    #[error(transparent)]
+    Sse(#[from] SseError),
+    /// The NDJSON framing is invalid.
+    #[error(transparent)]
+    Ndjson(#[from] NdjsonError),
+    /// An event's data is not JSON (the pointers need JSON).
+    #[error("invalid generic event ({reason}): {excerpt}")]
+    Event {
+        /// What the JSON parser said.
+        reason: serde_json::Error,
+        /// The start of the data.
+        excerpt: String,
+    },
+}
 
 /// Parses a generic stream: the framing decoder, then the spec's pointers on each event.
 #[derive(Debug)]
@@ -40,18 +59,22 @@ impl GenericParser {
     }
 
     /// Decodes a read (or the end of the body, for `None`), appending one delta per event.
-    pub(crate) fn run(&mut self, bytes: Option<&[u8]>, out: &mut Vec<Delta>) -> Result<(), String> {
+    pub(crate) fn run(
+        &mut self,
+        bytes: Option<&[u8]>,
+        out: &mut Vec<Delta>,
+    ) -> Result<(), GenericError> {
         let mut units: Vec<String> = Vec::new();
         match &mut self.decoder {
             GenericDecoder::Sse(decoder, events) => {
                 let framing = decoder.feed_or_finish(bytes, events);
                 units.extend(events.drain(..).map(|e| e.data));
-                framing.map_err(|e| e.to_string())?;
+                framing?;
             }
             GenericDecoder::Ndjson(decoder, lines) => {
                 let framing = decoder.feed_or_finish(bytes, lines);
                 units.append(lines);
-                framing.map_err(|e| e.to_string())?;
+                framing?;
             }
         }
         for unit in units {
@@ -62,7 +85,7 @@ impl GenericParser {
     }
 
     /// The delta of one event's data, read with the spec's pointers.
-    fn parse_unit(&mut self, data: &str) -> Result<Delta, String> {
+    fn parse_unit(&mut self, data: &str) -> Result<Delta, GenericError> {
         let spec = &self.spec;
         if let Some(done) = spec.done.as_deref() {
             if !done.starts_with('/') && data.trim() == done {
@@ -75,11 +98,9 @@ impl GenericParser {
         if data.trim().is_empty() {
             return Ok(Delta::default());
         }
-        let event: Value = serde_json::from_str(data).map_err(|e| {
-            format!(
-                "invalid generic event ({e}): {}",
-                crate::providers::payload::excerpt(data)
-            )
+        let event: Value = serde_json::from_str(data).map_err(|reason| GenericError::Event {
+            reason,
+            excerpt: crate::providers::payload::excerpt(data),
         })?;
         let pick = |ptr: &Option<String>| ptr.as_deref().and_then(|p| event.pointer(p));
         let text = |ptr: &Option<String>| match pick(ptr) {
@@ -125,8 +146,8 @@ impl GenericParser {
 }
 
 impl BodyParser for GenericParser {
-    fn parse(&mut self, bytes: Option<&[u8]>, out: &mut Vec<Delta>) -> Result<(), String> {
-        self.run(bytes, out)
+    fn parse(&mut self, bytes: Option<&[u8]>, out: &mut Vec<Delta>) -> Result<(), BodyError> {
+        Ok(self.run(bytes, out)?)
     }
 }
 
@@ -171,7 +192,13 @@ mod tests {
             .unwrap();
         assert_eq!(out[3].error.as_deref(), Some("boom"));
         let err = p.run(Some(b"not json\n"), &mut out).unwrap_err();
-        assert!(err.contains("invalid generic event"), "{err}");
+        assert!(matches!(err, GenericError::Event { .. }), "{err:?}");
+        assert!(
+            err.to_string()
+                .starts_with("invalid generic event (expected ident"),
+            "{err}"
+        );
+        assert!(err.to_string().ends_with(": not json"), "{err}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::framing::json_array::JsonArrayDecoder;
 use crate::framing::ndjson::NdjsonDecoder;
 use crate::framing::sse::{self, SseDecoder, SseEvent};
 use crate::framing::Poisoning;
-use crate::providers::api::{BodyParser, Events};
+use crate::providers::api::{BodyError, BodyParser, Events};
 use crate::providers::registry;
 
 /// The framing decoder of a [`StreamParser`], with its reusable output buffer.
@@ -223,11 +223,11 @@ impl Clone for StreamParser {
 
 /// The client's streaming loop reads a known wire format through this.
 impl BodyParser for StreamParser {
-    fn parse(&mut self, bytes: Option<&[u8]>, out: &mut Vec<Delta>) -> Result<(), String> {
+    fn parse(&mut self, bytes: Option<&[u8]>, out: &mut Vec<Delta>) -> Result<(), BodyError> {
         match bytes {
             Some(b) => self.feed(b, out),
             None => self.finish(out),
         }
-        .map_err(|e| e.to_string())
+        .map_err(BodyError::from)
     }
 }
