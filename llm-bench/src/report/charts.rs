@@ -89,22 +89,27 @@ fn values_ms(run: &StoredRun, metric: Metric) -> Vec<f64> {
 /// Renders into an SVG string; `draw` gets the root area.
 fn render(
     chart: &'static str,
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> std::result::Result<(), String>,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Drawn,
 ) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        let fail = |message: String| ReportError::Chart { chart, message };
-        root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+        let fail = |e: DrawError| ReportError::Chart {
+            chart,
+            message: e.to_string(),
+        };
+        root.fill(&WHITE).map_err(fail)?;
         draw(&root).map_err(fail)?;
-        root.present().map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(fail)?;
     }
     Ok(svg)
 }
 
-fn e<E: std::fmt::Display>(err: E) -> String {
-    err.to_string()
-}
+/// What plotters reports when drawing into the SVG string fails.
+type DrawError = DrawingAreaErrorKind<std::io::Error>;
+
+/// The outcome of drawing a chart's parts.
+type Drawn = std::result::Result<(), DrawError>;
 
 /// The coordinates of every chart but the errors one: numbers on both axes.
 type Plane<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
@@ -127,14 +132,13 @@ fn plane<'a, 'b>(
     root: &'a DrawingArea<SVGBackend<'b>, Shift>,
     caption: &str,
     axes: Axes<'_>,
-) -> std::result::Result<Plane<'a, 'b>, String> {
+) -> std::result::Result<Plane<'a, 'b>, DrawError> {
     let mut chart = ChartBuilder::on(root)
         .caption(caption, (FONT, 18))
         .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(60)
-        .build_cartesian_2d(axes.x, axes.y)
-        .map_err(e)?;
+        .build_cartesian_2d(axes.x, axes.y)?;
     let mut mesh = chart.configure_mesh();
     mesh.light_line_style(TRANSPARENT)
         .x_desc(axes.x_desc)
@@ -144,15 +148,12 @@ fn plane<'a, 'b>(
     if !axes.x_grid {
         mesh.disable_x_mesh();
     }
-    mesh.draw().map_err(e)?;
+    mesh.draw()?;
     Ok(chart)
 }
 
 /// Draws the legend of the series that have labels, at `position`.
-fn legend<'a, 'b: 'a>(
-    chart: &mut Plane<'a, 'b>,
-    position: SeriesLabelPosition,
-) -> std::result::Result<(), String> {
+fn legend<'a, 'b: 'a>(chart: &mut Plane<'a, 'b>, position: SeriesLabelPosition) -> Drawn {
     chart
         .configure_series_labels()
         .position(position)
@@ -160,7 +161,6 @@ fn legend<'a, 'b: 'a>(
         .border_style(BLACK.mix(0.4))
         .label_font((FONT, 13))
         .draw()
-        .map_err(e)
 }
 
 /// A compact axis label (plotters hands the value by reference).
@@ -243,8 +243,7 @@ fn distribution(
             Rectangle::new([(x0, 0.0), (x0 + width, share)], NEW.mix(0.55).filled())
         });
         chart
-            .draw_series(bars)
-            .map_err(e)?
+            .draw_series(bars)?
             .label(format!("this run (n = {})", new.len()))
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], NEW.mix(0.55).filled()));
         if let Some((label, bins)) = &base_bins {
@@ -254,8 +253,7 @@ fn distribution(
                 Rectangle::new([(x0, 0.0), (x0 + width, share)], BASE.stroke_width(2))
             });
             chart
-                .draw_series(outlines)
-                .map_err(e)?
+                .draw_series(outlines)?
                 .label(format!("baseline {label} (n = {n_base})"))
                 .legend(|(x, y)| {
                     Rectangle::new([(x, y - 5), (x + 12, y + 5)], BASE.stroke_width(2))
@@ -337,12 +335,10 @@ fn itl(run: &StoredRun) -> Result<Option<Chart>> {
                 x_grid: false,
             },
         )?;
-        chart
-            .draw_series(bins.iter().enumerate().map(|(i, &share)| {
-                let x0 = lo + width * i as f64;
-                Rectangle::new([(x0, 0.0), (x0 + width, share)], NEW.mix(0.55).filled())
-            }))
-            .map_err(e)?;
+        chart.draw_series(bins.iter().enumerate().map(|(i, &share)| {
+            let x0 = lo + width * i as f64;
+            Rectangle::new([(x0, 0.0), (x0 + width, share)], NEW.mix(0.55).filled())
+        }))?;
         Ok(())
     })?;
     let mut caption = format!("All {total} inter-token gaps of the successful requests.");
@@ -412,16 +408,14 @@ fn latency_over_time(run: &StoredRun) -> Result<Option<Chart>> {
             .draw_series(
                 ok.iter()
                     .filter_map(|(x, _, e2e)| e2e.map(|y| Circle::new((*x, y), 3, E2E.filled()))),
-            )
-            .map_err(e)?
+            )?
             .label("E2E")
             .legend(|(x, y)| Circle::new((x + 6, y), 4, E2E.filled()));
         chart
             .draw_series(
                 ok.iter()
                     .filter_map(|(x, ttft, _)| ttft.map(|y| Circle::new((*x, y), 3, NEW.filled()))),
-            )
-            .map_err(e)?
+            )?
             .label("TTFT")
             .legend(|(x, y)| Circle::new((x + 6, y), 4, NEW.filled()));
         if !failed.is_empty() {
@@ -430,8 +424,7 @@ fn latency_over_time(run: &StoredRun) -> Result<Option<Chart>> {
                     failed
                         .iter()
                         .map(|x| Cross::new((*x, 0.0), 5, FAIL.stroke_width(2))),
-                )
-                .map_err(e)?
+                )?
                 .label("failed")
                 .legend(|(x, y)| Cross::new((x + 6, y), 5, FAIL.stroke_width(2)));
         }
@@ -502,8 +495,7 @@ fn token_timelines(run: &StoredRun) -> Result<Option<Chart>> {
                 prev = y;
             }
             chart
-                .draw_series(LineSeries::new(steps, color.stroke_width(2)))
-                .map_err(e)?
+                .draw_series(LineSeries::new(steps, color.stroke_width(2)))?
                 .label(format!("request #{index}"))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 14, y)], color.stroke_width(2))
@@ -546,8 +538,7 @@ fn errors(run: &StoredRun) -> Result<Option<Chart>> {
             .build_cartesian_2d(
                 (0..classes.len() as u32).into_segmented(),
                 0u64..(ymax + ymax / 5 + 1),
-            )
-            .map_err(e)?;
+            )?;
         let label = |v: &SegmentValue<u32>| match v {
             SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
                 names.get(*i as usize).cloned().unwrap_or_default()
@@ -562,22 +553,19 @@ fn errors(run: &StoredRun) -> Result<Option<Chart>> {
             .y_desc("failed requests")
             .x_labels(classes.len())
             .x_label_formatter(&label)
-            .draw()
-            .map_err(e)?;
-        chart
-            .draw_series(classes.iter().enumerate().map(|(i, (_, n))| {
-                let i = i as u32;
-                let mut bar = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(i), 0),
-                        (SegmentValue::Exact(i + 1), *n),
-                    ],
-                    FAIL.mix(0.7).filled(),
-                );
-                bar.set_margin(0, 0, 12, 12);
-                bar
-            }))
-            .map_err(e)?;
+            .draw()?;
+        chart.draw_series(classes.iter().enumerate().map(|(i, (_, n))| {
+            let i = i as u32;
+            let mut bar = Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), 0),
+                    (SegmentValue::Exact(i + 1), *n),
+                ],
+                FAIL.mix(0.7).filled(),
+            );
+            bar.set_margin(0, 0, 12, 12);
+            bar
+        }))?;
         Ok(())
     })?;
     Ok(Some(Chart {
