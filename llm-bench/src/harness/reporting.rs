@@ -89,6 +89,8 @@ fn write_report(
     #[cfg(not(feature = "html-report"))]
     let index = {
         let _ = opts;
+        // Pages an earlier build with the HTML report wrote would look like this run's.
+        report::remove_all_pages(&dir)?;
         None
     };
     let summary = dir.join(report::SUMMARY_FILE);

@@ -39,6 +39,21 @@ pub(crate) fn remove_stale_pages(dir: &Path, files: &ReportFiles) -> Result<Vec<
     Ok(removed)
 }
 
+/// Removes every page, chart and the index of an earlier HTML report under `dir`, for a
+/// build without the `html-report` feature: none of them describes this run, and a
+/// reviewer must not open one as if it did. The Markdown summary and exports stay.
+#[cfg(not(feature = "html-report"))]
+pub(crate) fn remove_all_pages(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut removed = remove_stale_pages(dir, &ReportFiles::default())?;
+    let index = dir.join("index.html");
+    if fs::symlink_metadata(&index).is_ok_and(|m| m.is_file()) {
+        fs::remove_file(&index)
+            .map_err(|e| Error::io(format!("could not remove {}", index.display()), e))?;
+        removed.push(index);
+    }
+    Ok(removed)
+}
+
 /// The entries of `dir` that are not hidden and whose own type (links not followed)
 /// passes `keep`.
 fn real_entries(dir: &Path, keep: impl Fn(fs::FileType) -> bool) -> Result<Vec<PathBuf>> {
@@ -102,5 +117,27 @@ mod tests {
         assert!(d.join("mixed/mine.txt").is_file());
         assert!(d.join("kept/notes.txt").is_file());
         assert!(d.join("index.html").is_file() && d.join("summary.md").is_file());
+    }
+
+    #[cfg(not(feature = "html-report"))]
+    #[test]
+    fn without_the_html_report_no_page_of_an_earlier_one_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for f in [
+            "index.html",
+            "summary.md",
+            "llm-bench.json",
+            "a/index.html",
+            "a/ttft.svg",
+        ] {
+            let p = d.join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "x").unwrap();
+        }
+        let removed = remove_all_pages(d).unwrap();
+        assert_eq!(removed.len(), 3, "{removed:?}");
+        assert!(!d.join("index.html").exists() && !d.join("a").exists());
+        assert!(d.join("summary.md").is_file() && d.join("llm-bench.json").is_file());
     }
 }

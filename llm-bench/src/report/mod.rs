@@ -24,7 +24,6 @@
 
 #[cfg(feature = "html-report")]
 pub mod charts;
-#[cfg(feature = "html-report")]
 mod cleanup;
 #[cfg(feature = "html-report")]
 mod html;
@@ -32,7 +31,6 @@ mod markdown;
 #[cfg(test)]
 mod tests;
 
-#[cfg(feature = "html-report")]
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +40,8 @@ use crate::stats::{Comparison, Verdict};
 use crate::store::{StoredRun, ThresholdOutcome};
 
 use crate::format::format_unix_ms;
+#[cfg(not(feature = "html-report"))]
+pub(crate) use cleanup::remove_all_pages;
 #[cfg(feature = "html-report")]
 pub(crate) use cleanup::remove_stale_pages;
 #[cfg(feature = "html-report")]
@@ -207,7 +207,6 @@ fn git_head() -> Option<String> {
     (!head.is_empty() && head.chars().all(|c| c.is_ascii_hexdigit())).then_some(head)
 }
 
-#[cfg(feature = "html-report")]
 /// The files a report wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReportFiles {
