@@ -156,9 +156,8 @@ pub enum HeaderValue {
 }
 
 impl HeaderValue {
-    /// The wire type code of this value (0 to 9).
-    // Used to encode frames, which only tests do since the Bedrock parsers are crate-private.
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// The wire type code of this value (0 to 9), for [`Message::encode`].
+    #[cfg(test)]
     pub fn type_code(&self) -> u8 {
         match self {
             HeaderValue::Bool(true) => 0,
@@ -201,8 +200,24 @@ pub struct Message {
     pub payload: Vec<u8>,
 }
 
-// Builds frames, which only tests do since the Bedrock parsers are crate-private.
-#[cfg_attr(not(test), allow(dead_code))]
+impl Message {
+    /// The value of the first header called `name`.
+    pub fn header(&self, name: &str) -> Option<&HeaderValue> {
+        self.headers
+            .iter()
+            .find(|h| h.name == name)
+            .map(|h| &h.value)
+    }
+
+    /// The value of the first header called `name`, if it is a string.
+    pub fn str_header(&self, name: &str) -> Option<&str> {
+        self.header(name).and_then(HeaderValue::as_str)
+    }
+}
+
+/// Building frames: the decoder's and the Bedrock parser's tests do; nothing else writes
+/// an event stream.
+#[cfg(test)]
 impl Message {
     /// A message with `payload` and no headers.
     pub fn new(payload: Vec<u8>) -> Self {
@@ -219,19 +234,6 @@ impl Message {
             value,
         });
         self
-    }
-
-    /// The value of the first header called `name`.
-    pub fn header(&self, name: &str) -> Option<&HeaderValue> {
-        self.headers
-            .iter()
-            .find(|h| h.name == name)
-            .map(|h| &h.value)
-    }
-
-    /// The value of the first header called `name`, if it is a string.
-    pub fn str_header(&self, name: &str) -> Option<&str> {
-        self.header(name).and_then(HeaderValue::as_str)
     }
 
     /// The frame of this message, both CRCs computed; `None` if it cannot be framed (a header
