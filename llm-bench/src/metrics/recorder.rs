@@ -15,7 +15,14 @@ use crate::tokens::Tokenizer;
 #[derive(Debug)]
 pub struct Recorder {
     invoked_at: Instant,
+    /// When an open-loop schedule meant the request to start; the latency clock starts
+    /// there (so a late start counts, no coordinated omission).
+    intended: Option<Instant>,
+    /// The start of the first attempt (retries move `start`, not this).
+    first_start: Option<Instant>,
     start: Option<Instant>,
+    /// Attempts retried before the one that counts.
+    retries: u32,
     headers: Option<Instant>,
     first_output: Option<Instant>,
     first_answer: Option<Instant>,
@@ -46,7 +53,10 @@ impl Recorder {
     pub fn new(invoked_at: Instant, keep_arrivals: bool) -> Self {
         Recorder {
             invoked_at,
+            intended: None,
+            first_start: None,
             start: None,
+            retries: 0,
             headers: None,
             first_output: None,
             first_answer: None,
@@ -88,9 +98,30 @@ impl Recorder {
         Ok(())
     }
 
-    /// Starts the request clock (just before the request is written).
+    /// Starts the request clock (just before the request is written). Called again for a
+    /// retried attempt (after [`Recorder::retry`]).
     pub fn start(&mut self, at: Instant) {
+        if self.first_start.is_none() {
+            self.first_start = Some(at);
+        }
         self.start = Some(at);
+    }
+
+    /// The request was meant to start at `at` (an open-loop schedule): latency counts from
+    /// there, and the lag to the actual start is recorded.
+    pub fn set_intended(&mut self, at: Instant) {
+        self.intended = Some(at);
+    }
+
+    /// The attempt under way failed in a way worth retrying, before any output: its
+    /// response and timeline are forgotten, and the next [`Recorder::start`] begins the
+    /// attempt that counts. Time spent on failed attempts and retry waits is kept out of
+    /// latency.
+    pub fn retry(&mut self) {
+        self.retries += 1;
+        self.headers = None;
+        self.error = None;
+        self.provisional_error = false;
     }
 
     /// Response headers arrived.
@@ -98,8 +129,30 @@ impl Recorder {
         self.headers = Some(at);
     }
 
+    /// Where latency counts from: the attempt that counts started (closed loop), or the
+    /// intended start moved by the time retries took (open loop).
     fn origin(&self) -> Instant {
-        self.start.unwrap_or(self.invoked_at)
+        let actual = self.start.unwrap_or(self.invoked_at);
+        match self.intended {
+            Some(intended) => intended + self.retry_time(),
+            None => actual,
+        }
+    }
+
+    /// From the first attempt's start to the start of the one that counts.
+    fn retry_time(&self) -> std::time::Duration {
+        match (self.first_start, self.start) {
+            (Some(first), Some(last)) => last.saturating_duration_since(first),
+            _ => std::time::Duration::ZERO,
+        }
+    }
+
+    /// From the intended start to the actual one (the request written, or the invocation
+    /// begun for a tracked stream), for an open-loop request.
+    fn schedule_lag_ns(&self) -> Option<u64> {
+        let actual = self.first_start.unwrap_or(self.invoked_at);
+        self.intended
+            .map(|intended| actual.saturating_duration_since(intended).as_nanos() as u64)
     }
 
     /// An event that carries output arrived at `at` (the arrival of the read completing it).
@@ -217,6 +270,8 @@ impl Recorder {
         mut itl_sink: impl FnMut(u64, u32),
     ) -> RequestSample {
         let origin = self.origin();
+        let schedule_lag_ns = self.schedule_lag_ns();
+        let retry_ns = (self.retries > 0).then(|| self.retry_time().as_nanos() as u64);
         let since =
             |t: Option<Instant>| t.map(|t| t.saturating_duration_since(origin).as_nanos() as u64);
         let succeeded = self.error.is_none();
@@ -266,6 +321,9 @@ impl Recorder {
             itl_median_ns,
             itl_per_token_median_ns,
             arrivals_ns: self.arrivals_ns,
+            schedule_lag_ns,
+            retries: self.retries,
+            retry_ns,
             error: self.error,
             cost_usd: None,
             spans: self.spans,
@@ -337,6 +395,53 @@ mod tests {
         );
         // (90 - 40) / (4 - 1) ms
         assert_eq!(s.tpot_ns(), Some(50_000_000 / 3));
+    }
+
+    /// Open loop: a request meant for 0 ms that started at 3 ms counts from 0 ms and
+    /// records the 3 ms lag.
+    #[test]
+    fn an_intended_start_is_where_latency_counts_from() {
+        let base = Instant::now();
+        let mut rec = Recorder::new(at(base, 2), false);
+        rec.set_intended(at(base, 0));
+        rec.begin_stream().unwrap();
+        rec.start(at(base, 3));
+        rec.output_event(at(base, 40), true, 1);
+        rec.end(at(base, 50));
+        let s = rec.finish(0, base, |_, _| {});
+        assert_eq!(s.schedule_lag_ns, Some(3_000_000));
+        assert_eq!(s.ttft_ns, Some(40_000_000));
+        assert_eq!(s.e2e_ns, Some(50_000_000));
+        assert_eq!(s.started_at_ns, 0, "the intended start");
+        assert_eq!((s.retries, s.retry_ns), (0, None));
+    }
+
+    /// A 429 at 10 ms, a retry at 1010 ms: latency counts from the retried attempt, in
+    /// closed and in open loop, and the second lost is recorded as retry time.
+    #[test]
+    fn retried_attempts_are_kept_out_of_latency() {
+        for open_loop in [false, true] {
+            let base = Instant::now();
+            let mut rec = Recorder::new(base, false);
+            if open_loop {
+                rec.set_intended(base);
+            }
+            rec.begin_stream().unwrap();
+            rec.start(at(base, 0));
+            rec.headers(at(base, 10));
+            rec.retry();
+            rec.start(at(base, 1010));
+            rec.headers(at(base, 1015));
+            rec.output_event(at(base, 1030), true, 1);
+            rec.end(at(base, 1040));
+            let s = rec.finish(0, base, |_, _| {});
+            assert_eq!(s.retries, 1);
+            assert_eq!(s.retry_ns, Some(1_010_000_000));
+            assert_eq!(s.ttfb_ns, Some(5_000_000), "open loop: {open_loop}");
+            assert_eq!(s.ttft_ns, Some(20_000_000), "open loop: {open_loop}");
+            assert_eq!(s.e2e_ns, Some(30_000_000), "open loop: {open_loop}");
+            assert_eq!(s.schedule_lag_ns, open_loop.then_some(0));
+        }
     }
 
     #[test]

@@ -42,7 +42,8 @@ pub struct SpanTiming {
 /// Definitions (DESIGN §4, printed in the README): `ttft_ns` is start to the first event
 /// that carries output of any kind; `ttfo_ns` start to the first answer text; `e2e_ns`
 /// start to the end of the stream; ITL gaps are between consecutive output events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RequestSample {
     /// 0-based index among the measured requests of the run.
     pub index: u32,
@@ -79,6 +80,18 @@ pub struct RequestSample {
     /// first few requests of a run only (token timelines), `None` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrivals_ns: Option<Vec<u64>>,
+    /// Open loop: from the intended start (the schedule's) to the actual one, in
+    /// nanoseconds. Latency figures count from the intended start, so this lag is inside
+    /// them; a large lag means the client, not the endpoint, fell behind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_lag_ns: Option<u64>,
+    /// Attempts retried (429, 5xx, connection errors) before the one measured.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retries: u32,
+    /// With retries: the time the failed attempts and the waits between them took, kept
+    /// out of every latency figure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_ns: Option<u64>,
     /// Set when the request failed; a failed request adds nothing to latency figures.
     pub error: Option<RequestError>,
     /// What the request cost in USD, when its model has a price (`--pricing`, `--max-cost`).
@@ -88,6 +101,10 @@ pub struct RequestSample {
     /// the order they ended.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spans: Vec<SpanTiming>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl RequestSample {
