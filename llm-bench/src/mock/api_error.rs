@@ -4,6 +4,16 @@
 /// Why an injected error happened, as its message says.
 pub(crate) const INJECTED: &str = "(injected by the llm-bench mock's error_rate)";
 
+/// Why a rate-limited answer happened, as its message says.
+pub(crate) const RATE_LIMITED: &str = "(injected by the llm-bench mock's rate_limited)";
+
+/// Why an overloaded answer of `server_errors` happened, as its message says.
+pub(crate) const SERVER_ERROR: &str = "(injected by the llm-bench mock's server_errors)";
+
+/// Why a request was refused because the slot queue was full, as its message says.
+pub(crate) const QUEUE_FULL: &str =
+    "(the llm-bench mock's queue is full: more than max_queue requests wait for a slot)";
+
 /// The message of a non-streaming request that shutdown cut short.
 pub(crate) const SHUTTING_DOWN: &str = "The llm-bench mock is shutting down.";
 
@@ -62,6 +72,28 @@ impl ApiError {
             status: 500,
             message: format!("internal server error {INJECTED}"),
             kind: "generation",
+            code: "",
+        }
+    }
+
+    /// The 429 of `rate_limited`, in the dialects whose error body is a message (Cohere,
+    /// Ollama, TGI; TGI's `error_type` is `overloaded`, the type of its own 429s).
+    pub(crate) fn too_many_requests() -> Self {
+        ApiError {
+            status: 429,
+            message: format!("Too many requests, please retry later {RATE_LIMITED}"),
+            kind: "overloaded",
+            code: "",
+        }
+    }
+
+    /// The 503 of `server_errors` or a full queue (`why` ends the message), in the dialects
+    /// whose error body is a message (Cohere, Ollama, TGI).
+    pub(crate) fn busy(why: &str) -> Self {
+        ApiError {
+            status: 503,
+            message: format!("The server is overloaded, please retry later {why}"),
+            kind: "overloaded",
             code: "",
         }
     }

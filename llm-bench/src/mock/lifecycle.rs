@@ -84,10 +84,7 @@ impl MockServerBuilder {
         });
         let (closing_tx, closing_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
-            profile: Mutex::new(ProfileState {
-                profile: self.profile,
-                next_index: 0,
-            }),
+            profile: Mutex::new(ProfileState::new(self.profile)),
             ids: AtomicU64::new(0),
             truth: TruthStore::new(self.truth_capacity),
             in_flight: AtomicUsize::new(0),
@@ -236,21 +233,20 @@ impl MockServer {
             .profile
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        state.profile.clone()
+        state.profile().clone()
     }
 
     /// Replaces the latency profile for requests received from now on (requests in flight
     /// keep theirs), and restarts the request index at 0, so that the requests that follow
     /// draw the same random sequence as on a fresh server: a run after
     /// `set_profile(p.scale(1.3))` has exactly the gaps of a run with `p`, times 1.3.
+    ///
+    /// The generation slots ([`Capacity`](crate::mock::Capacity)) stay the same, with the
+    /// requests holding or waiting for them, when the capacity settings do; a profile of
+    /// other capacity settings gets slots of its own, all free (requests in flight keep, and
+    /// free, the old ones).
     pub fn set_profile(&self, profile: LatencyProfile) {
-        let mut state = self
-            .shared
-            .profile
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        state.profile = profile;
-        state.next_index = 0;
+        self.shared.set_profile(profile);
     }
 
     /// A copy of the ground truth of the finished requests kept (the most recent

@@ -53,14 +53,17 @@
 //!
 //! # API
 //!
-//! Every dialect shares the profile's pacing, the deterministic text, `error_rate` and the
-//! truth; what differs is the wire. Authentication headers are ignored. URLs:
+//! Every dialect shares the profile's pacing, the deterministic text, `error_rate`, the
+//! [capacity model](#capacity), the [injected faults](#faults) and the truth; what differs
+//! is the wire. Authentication headers are ignored. URLs:
 //! [`MockServer::base_url`] (`http://127.0.0.1:PORT/v1`, OpenAI and Anthropic's
 //! `/messages`), [`MockServer::root_url`] (what the Anthropic, Gemini, Cohere, Ollama, TGI
 //! and Azure clients take as their base), [`MockServer::gemini_base_url`] (`.../v1beta`),
 //! and [`MockServer::base_url_for_dialect`] the one a dialect's client takes. A request that
 //! is not valid JSON or lacks what the dialect requires is a 400 in the dialect's error
-//! shape; one picked by `error_rate` a 500; unknown paths a 404 (OpenAI-shaped).
+//! shape; one picked by `error_rate` a 500; one picked by `rate_limited` a 429, by
+//! `server_errors` or refused by a full queue (`max_queue`) a 503 (Anthropic 529; see
+//! [Faults](#faults)); unknown paths a 404 (OpenAI-shaped).
 //!
 //! | dialect | path | [`Dialect`] | stream content type |
 //! |---|---|---|---|
@@ -360,6 +363,66 @@
 //! [`LatencyProfile::request_seed`]`(index)`, a mix of the profile's seed and the request's
 //! index on the server (0, 1, ... in arrival order; [`MockServer::set_profile`] restarts it),
 //! so a sequential run is reproducible exactly, and a concurrent one up to arrival order.
+//! Its fault (see [Faults](#faults)) is drawn from a second generator, seeded from the same
+//! sub-seed, so turning faults on changes neither the gaps nor `error_rate`'s picks.
+//!
+//! # Capacity
+//!
+//! By default the endpoint has unlimited capacity: every request is answered at once and
+//! at the profile's pace, whatever the load. [`Capacity`] (`slots`, `prefill`,
+//! `batch_slowdown`, `max_queue`; builders [`LatencyProfile::slots`] and the like) makes
+//! it behave like a self-hosted server (vLLM, llama-server, TGI) under load:
+//!
+//! - `slots=N`: N requests generate at once. A request that finds every slot busy waits in
+//!   a first-come first-served queue (a fair semaphore) before its headers are sent, so the
+//!   wait counts into its TTFB and TTFT; [`RequestTruth::queue_wait`] records it. A slot is
+//!   held for the whole generation and freed when the response ends, when the client
+//!   disconnects or when the server cuts the connection. Requests answered without
+//!   generating (400s, `error_rate`, `rate_limited`, `server_errors`) never take a slot
+//!   nor wait for one.
+//! - `prefill=D`: after getting its slot, a request's first token comes at
+//!   `ttft + D × prompt_tokens`, with the prompt tokens its usage reports (the whitespace
+//!   separated words of its prompt text, at least 1). It applies with or without slots.
+//! - `batch_slowdown=F`: batched decoding slows as the slots fill: each gap between tokens
+//!   is multiplied by `1 + F × (busy − 1) / max(slots − 1, 1)`, where `busy` is the number
+//!   of slots in use when the gap is scheduled (right after the previous token is sent).
+//! - `max_queue=Q`: when Q requests already wait, one more is answered at once with the
+//!   dialect's overloaded error (503, Anthropic 529) and recorded with
+//!   [`Fault::QueueFull`]; it does not take a slot.
+//!
+//! [`LatencyProfile::capacity_rps`] is the rate the endpoint sustains with every slot busy,
+//! the knee of its latency–throughput curve:
+//!
+//! ```text
+//! capacity_rps = slots / service_time
+//! service_time = ttft + prefill × prompt_tokens
+//!              + (output_tokens − 1) × mean_gap × (1 + batch_slowdown)
+//! ```
+//!
+//! (`mean_gap` is the mean of the inter-token distribution: `itl`, the middle of a
+//! range, `median × exp(sigma² / 2)` for log-normal jitter; with one slot the factor is 1).
+//! Offered less, requests rarely wait; offered more, the queue grows without bound, or with
+//! `max_queue` the excess is refused.
+//!
+//! # Faults
+//!
+//! [`Faults`] injects the failures a client must survive, each as a share of requests in
+//! \[0, 1\] (default 0), decided per request from the seed and the request's index
+//! ([`LatencyProfile::planned_fault`]) and recorded in [`RequestTruth::fault`]:
+//!
+//! | key | the request | in the truth |
+//! |---|---|---|
+//! | `rate_limited` | is answered HTTP 429 with `Retry-After: <retry_after, whole seconds rounded up>` and the dialect's rate-limit error: OpenAI-shaped `type` and `code` `rate_limit_exceeded`; Anthropic `rate_limit_error`; Gemini `RESOURCE_EXHAUSTED`; Cohere and Ollama a message; TGI `error_type: "overloaded"` | [`Fault::RateLimited`] |
+//! | `server_errors` | is answered as overloaded: HTTP 503 (OpenAI-shaped `type: "server_error"`, `code: "overloaded"`; Gemini `UNAVAILABLE`; Cohere, Ollama, TGI a message, TGI `error_type: "overloaded"`), Anthropic HTTP 529 `overloaded_error` | [`Fault::ServerError`] |
+//! | `stall` | gets its headers (and the frame sent with them) at once, then its first token `stall_for` late | [`Fault::Stall`] |
+//! | `stall_mid` | stops for `stall_for` before token `n / 2` (0-based, of the `n` tokens sent); not streaming, its body comes `stall_for` late | [`Fault::StallMid`] |
+//! | `disconnect` | is cut at the deadline of token `n / 2`: the body fails, the server closes the connection without the end of the chunked body, so the client reads a truncated stream with no finish reason, usage or terminator (`[DONE]`, `message_stop`, ...); the truth has `completed: false`. Not streaming: cut at the same time, before any byte of the body | [`Fault::Disconnect`] |
+//!
+//! A request gets at most one fault. `error_rate` comes first (its HTTP 500 is
+//! [`Fault::InjectedError`]); then one draw picks among the shares in the table's order,
+//! each taking its share of what the earlier ones left (shares summing to more than 1 cut
+//! the later ones short). A stall holds the request's slot; rate-limited and overloaded
+//! requests never take one.
 //!
 //! Truth is kept for the most recent 100 000 requests, a
 //! bounded amount of memory (about 150 bytes plus 8 bytes per token each);
@@ -369,7 +432,8 @@
 //!
 //! [`LatencyProfile::from_env`] reads a comma-separated list of `key=value` items (spaces
 //! around items, keys and values are ignored; each key at most once; keys not given keep
-//! their defaults). Example: `ttft=50ms,itl=10ms,tokens=64,reasoning=8,seed=7,scale=1.3,jitter=lognormal:0.3,error_rate=0.1`.
+//! their defaults). Example: `ttft=50ms,itl=10ms,tokens=64,reasoning=8,seed=7,scale=1.3,jitter=lognormal:0.3,error_rate=0.1`;
+//! a loaded server with faults: `slots=8,prefill=0.2ms,batch_slowdown=0.5,max_queue=32,rate_limited=0.05,stall=0.01,stall_for=2s`.
 //!
 //! | key | value | default | meaning |
 //! |---|---|---|---|
@@ -379,8 +443,19 @@
 //! | `tokens` | integer ≥ 1 | `64` | natural answer length (reasoning not included) |
 //! | `reasoning` | integer ≥ 0 | `0` | reasoning tokens before the answer (see [Reasoning](#reasoning)) |
 //! | `seed` | integer (u64) | `0` | seed of all random choices |
-//! | `scale` | number ≥ 0 | `1` | multiplies every delay (applied after the other keys) |
+//! | `scale` | number ≥ 0 | `1` | multiplies every delay: TTFT, gaps and `prefill` (applied after the other keys; not `retry_after` nor `stall_for`) |
 //! | `error_rate` | number in \[0, 1\] | `0` | fraction of requests answered with HTTP 500 |
+//! | `slots` | integer ≥ 1 | none (unlimited) | parallel generation slots; more requests wait in a FIFO queue (see [Capacity](#capacity)) |
+//! | `prefill` | duration | `0` | prefill time per prompt token, before the first token |
+//! | `batch_slowdown` | number ≥ 0 | `0` | gaps × `1 + batch_slowdown × (busy − 1) / max(slots − 1, 1)`; needs `slots` |
+//! | `max_queue` | integer ≥ 0 | none (unbounded) | the most requests that may wait for a slot; more are answered 503 at once; needs `slots` |
+//! | `rate_limited` | number in \[0, 1\] | `0` | share answered HTTP 429 with `Retry-After` (see [Faults](#faults)) |
+//! | `retry_after` | duration | `1s` | the 429's `Retry-After`, in whole seconds rounded up |
+//! | `server_errors` | number in \[0, 1\] | `0` | share answered as overloaded: HTTP 503 (Anthropic 529) |
+//! | `stall` | number in \[0, 1\] | `0` | share whose first token comes `stall_for` late |
+//! | `stall_mid` | number in \[0, 1\] | `0` | share that stops for `stall_for` halfway through its tokens |
+//! | `stall_for` | duration | `2s` | how long a stall lasts |
+//! | `disconnect` | number in \[0, 1\] | `0` | share whose connection is cut halfway through the answer |
 //!
 //! A duration is a decimal number and a unit, one of `ns`, `us` (or `µs`), `ms`, `s`:
 //! `50ms`, `1.5ms`, `0.2s`; at most one hour. An unset or blank variable means no profile
@@ -388,7 +463,9 @@
 
 mod answer;
 mod api_error;
+mod capacity;
 mod dialect;
+mod fault;
 mod lifecycle;
 mod pacing;
 mod profile;
@@ -402,7 +479,9 @@ mod truth;
 #[cfg(test)]
 mod tests;
 
+pub use capacity::Capacity;
 pub use dialect::Dialect;
+pub use fault::{Fault, Faults};
 pub use lifecycle::{MockServer, MockServerBuilder};
 pub use profile::{InterToken, LatencyProfile, ProfileError};
 pub use text::{expected_reasoning, expected_text};

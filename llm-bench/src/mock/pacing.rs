@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::time::Sleep;
 
 use super::answer::Answer;
-use super::profile::RequestPlan;
+use super::profile::{RequestPlan, MAX_OFFSET};
 
 /// The deadlines of one answer's tokens.
 pub(crate) struct Pacer {
@@ -81,6 +81,13 @@ impl Pacer {
         for _ in 0..tokens {
             self.offset = self.plan.next_offset(self.offset);
         }
+    }
+
+    /// Moves the current deadline, and every later one, `by` later (a stall), and arms the
+    /// timer for it.
+    pub(crate) fn delay(&mut self, by: Duration) {
+        self.offset = (self.offset + by).min(MAX_OFFSET);
+        self.arm();
     }
 
     /// Arms the timer for the current deadline.

@@ -2,12 +2,15 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
+use super::capacity::{Capacity, Slots};
+use super::fault::{assert_share, Fault, Faults};
 use crate::rules::duration::{split_number_unit, unit_ns};
 
 /// The environment variable [`LatencyProfile::from_env`] reads.
@@ -98,7 +101,9 @@ fn mul_duration(d: Duration, factor: f64) -> Duration {
 ///
 /// Every random choice (inter-token gaps, injected errors) comes from a [`StdRng`] seeded per
 /// request with a sub-seed derived from [`seed`](Self::seed) and the request's index on the
-/// server (0, 1, 2, ... in arrival order), so a run is reproducible.
+/// server (0, 1, 2, ... in arrival order), so a run is reproducible. The
+/// [`faults`](Self::faults) are drawn from a second generator of that sub-seed, so they leave
+/// the gaps and `error_rate`'s picks as they are.
 ///
 /// ```
 /// use std::time::Duration;
@@ -139,6 +144,12 @@ pub struct LatencyProfile {
     /// `thinking`), Gemini thought parts (with `includeThoughts`; otherwise the model still
     /// thinks, silently). A request that asks for reasoning when this is 0 gets 8.
     pub reasoning_tokens: u32,
+    /// The capacity model: parallel slots, their queue, prefill and batched decoding's
+    /// slowdown (default: unlimited capacity, latency independent of load).
+    pub capacity: Capacity,
+    /// Injected faults: rate limiting, overload errors, stalls and cut connections (default:
+    /// none).
+    pub faults: Faults,
 }
 
 impl Default for LatencyProfile {
@@ -152,6 +163,8 @@ impl Default for LatencyProfile {
             seed: 0,
             error_rate: 0.0,
             reasoning_tokens: 0,
+            capacity: Capacity::default(),
+            faults: Faults::default(),
         }
     }
 }
@@ -166,18 +179,33 @@ pub(crate) struct RequestPlan {
     pub(crate) ttft: Duration,
     /// Answer this request with an injected HTTP 500.
     pub(crate) fail: bool,
+    /// The slots whose load slows the gaps (`batch_slowdown`), if it does.
+    load: Option<Arc<Slots>>,
 }
 
 impl RequestPlan {
     /// The offset of the next token, given the offset of the previous one (saturating at
-    /// [`MAX_OFFSET`], so no deadline can overflow whatever the profile's fields hold).
+    /// [`MAX_OFFSET`], so no deadline can overflow whatever the profile's fields hold). The
+    /// gap is the drawn one times the load's factor, read now, when the load slows decoding.
     pub(crate) fn next_offset(&mut self, previous: Duration) -> Duration {
-        (previous + self.inter_token.sample(&mut self.rng)).min(MAX_OFFSET)
+        let gap = self.inter_token.sample(&mut self.rng);
+        let gap = match &self.load {
+            Some(slots) => mul_duration(gap, slots.gap_factor()),
+            None => gap,
+        };
+        (previous + gap).min(MAX_OFFSET)
+    }
+
+    /// Makes the gaps depend on the load of `slots` (when their `batch_slowdown` is not 0).
+    pub(crate) fn slowed_by(&mut self, slots: &Arc<Slots>) {
+        if slots.slows_decoding() {
+            self.load = Some(Arc::clone(slots));
+        }
     }
 }
 
 /// The latest a token is ever planned, counted from the request's arrival: 30 days.
-const MAX_OFFSET: Duration = Duration::from_secs(30 * 24 * 3600);
+pub(crate) const MAX_OFFSET: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The default time to first token.
 const DEFAULT_TTFT: Duration = Duration::from_millis(50);
@@ -244,7 +272,114 @@ impl LatencyProfile {
         self
     }
 
-    /// Multiplies every delay (TTFT and the inter-token distribution) by `factor`: `1.3`
+    /// Sets the number of parallel generation slots (see [`Capacity`]): requests beyond
+    /// them wait, first come first served.
+    ///
+    /// # Panics
+    ///
+    /// If `slots` is 0.
+    pub fn slots(mut self, slots: u32) -> Self {
+        assert!(slots >= 1, "slots must be at least 1");
+        self.capacity.slots = Some(slots);
+        self
+    }
+
+    /// Sets the prefill time per prompt token ([`Capacity::prefill`]).
+    pub fn prefill(mut self, per_token: Duration) -> Self {
+        self.capacity.prefill = per_token;
+        self
+    }
+
+    /// Sets how much batched decoding slows as the slots fill
+    /// ([`Capacity::batch_slowdown`]; no effect without [`slots`](Self::slots)).
+    ///
+    /// # Panics
+    ///
+    /// If `slowdown` is negative or not finite.
+    pub fn batch_slowdown(mut self, slowdown: f64) -> Self {
+        assert!(
+            slowdown.is_finite() && slowdown >= 0.0,
+            "batch_slowdown must be finite and >= 0, got {slowdown}"
+        );
+        self.capacity.batch_slowdown = slowdown;
+        self
+    }
+
+    /// Sets the most requests that may wait for a slot ([`Capacity::max_queue`]; no effect
+    /// without [`slots`](Self::slots)).
+    pub fn max_queue(mut self, max_queue: u32) -> Self {
+        self.capacity.max_queue = Some(max_queue);
+        self
+    }
+
+    /// Sets the share of requests answered HTTP 429 ([`Faults::rate_limited`]).
+    ///
+    /// # Panics
+    ///
+    /// If `share` is not within `[0, 1]`.
+    pub fn rate_limited(mut self, share: f64) -> Self {
+        assert_share("rate_limited", share);
+        self.faults.rate_limited = share;
+        self
+    }
+
+    /// Sets the `Retry-After` of rate-limited answers ([`Faults::retry_after`]).
+    pub fn retry_after(mut self, after: Duration) -> Self {
+        self.faults.retry_after = after;
+        self
+    }
+
+    /// Sets the share of requests answered as overloaded ([`Faults::server_errors`]).
+    ///
+    /// # Panics
+    ///
+    /// If `share` is not within `[0, 1]`.
+    pub fn server_errors(mut self, share: f64) -> Self {
+        assert_share("server_errors", share);
+        self.faults.server_errors = share;
+        self
+    }
+
+    /// Sets the share of requests whose first token stalls ([`Faults::stall`]).
+    ///
+    /// # Panics
+    ///
+    /// If `share` is not within `[0, 1]`.
+    pub fn stall(mut self, share: f64) -> Self {
+        assert_share("stall", share);
+        self.faults.stall = share;
+        self
+    }
+
+    /// Sets the share of requests that stall halfway ([`Faults::stall_mid`]).
+    ///
+    /// # Panics
+    ///
+    /// If `share` is not within `[0, 1]`.
+    pub fn stall_mid(mut self, share: f64) -> Self {
+        assert_share("stall_mid", share);
+        self.faults.stall_mid = share;
+        self
+    }
+
+    /// Sets how long a stall lasts ([`Faults::stall_for`]).
+    pub fn stall_for(mut self, stall: Duration) -> Self {
+        self.faults.stall_for = stall;
+        self
+    }
+
+    /// Sets the share of requests whose connection is cut halfway ([`Faults::disconnect`]).
+    ///
+    /// # Panics
+    ///
+    /// If `share` is not within `[0, 1]`.
+    pub fn disconnect(mut self, share: f64) -> Self {
+        assert_share("disconnect", share);
+        self.faults.disconnect = share;
+        self
+    }
+
+    /// Multiplies every delay (TTFT, the inter-token distribution and prefill) by `factor`: `1.3`
     /// makes the endpoint 30% slower. With the same seed, the scaled profile draws the same
     /// random numbers, so its gaps are the original gaps times `factor`. Delays are clamped
     /// to an hour.
@@ -259,6 +394,7 @@ impl LatencyProfile {
         );
         self.ttft = mul_duration(self.ttft, factor);
         self.inter_token = self.inter_token.scaled(factor);
+        self.capacity.prefill = mul_duration(self.capacity.prefill, factor);
         self
     }
 
@@ -289,7 +425,66 @@ impl LatencyProfile {
             inter_token: self.inter_token,
             ttft: self.ttft.min(MAX_DELAY),
             fail: draw < self.error_rate,
+            load: None,
         }
+    }
+
+    /// The fault injected into the request with this index, if any: [`Fault::InjectedError`]
+    /// when `error_rate` picked it, else the fault drawn from the [`faults`](Self::faults)'
+    /// shares with a generator of its own (see [`Faults`]). Load-dependent outcomes
+    /// ([`Fault::QueueFull`]) are not planned: the truth records them.
+    pub fn planned_fault(&self, request_index: u64) -> Option<Fault> {
+        if self.injects_error(request_index) {
+            return Some(Fault::InjectedError);
+        }
+        self.faults.draw(self.request_seed(request_index))
+    }
+
+    /// The sustainable request rate, in requests per second, of an endpoint whose every
+    /// slot is busy with requests of `prompt_tokens` prompt tokens and `output_tokens`
+    /// output tokens: `slots / service_time`, with
+    /// `service_time = ttft + prefill × prompt_tokens + (output_tokens − 1) × mean gap × (1 + batch_slowdown)`
+    /// (the factor is 1 with a single slot: see [`Capacity::batch_slowdown`]). `None`
+    /// without [`slots`](Capacity::slots), or when the service time is 0.
+    ///
+    /// It is the knee of the latency–throughput curve: offered a lower rate, requests
+    /// rarely wait and latency stays near the profile's; offered more, the queue grows
+    /// without bound (or, with `max_queue`, the excess is refused) and latency is mostly
+    /// queue wait. Faults are not counted.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use llm_bench::mock::LatencyProfile;
+    ///
+    /// let p = LatencyProfile::default()
+    ///     .ttft(Duration::from_millis(20))
+    ///     .itl(Duration::from_millis(2))
+    ///     .slots(4);
+    /// // 20 ms + 9 × 2 ms = 38 ms per request, 4 at a time.
+    /// let rps = p.capacity_rps(1, 10).expect("slots are set");
+    /// assert!((rps - 4.0 / 0.038).abs() < 1e-9);
+    /// assert_eq!(LatencyProfile::default().capacity_rps(1, 10), None);
+    /// ```
+    pub fn capacity_rps(&self, prompt_tokens: u32, output_tokens: u32) -> Option<f64> {
+        let slots = self.capacity.slots?.max(1);
+        let mean_gap = match self.inter_token {
+            InterToken::Constant(d) => d.as_secs_f64(),
+            InterToken::Uniform { min, max } => (min.as_secs_f64() + max.as_secs_f64()) / 2.0,
+            InterToken::LogNormal { median, sigma } => {
+                let sigma = if sigma.is_finite() && sigma > 0.0 {
+                    sigma
+                } else {
+                    0.0
+                };
+                median.as_secs_f64() * (sigma * sigma / 2.0).exp()
+            }
+        };
+        let service = self.ttft.min(MAX_DELAY).as_secs_f64()
+            + self.capacity.prefill.as_secs_f64() * f64::from(prompt_tokens)
+            + f64::from(output_tokens.saturating_sub(1))
+                * mean_gap
+                * self.capacity.full_load_factor(slots);
+        (service > 0.0).then(|| f64::from(slots) / service)
     }
 
     /// Whether the request with this index is answered with an injected HTTP 500.
@@ -389,8 +584,22 @@ impl LatencyProfile {
                     }
                     profile.error_rate = r;
                 }
-                _ => return Err(ProfileError::UnknownKey { key: key.into() }),
+                _ => {
+                    let set = match profile.capacity.set(key, value) {
+                        None => profile.faults.set(key, value),
+                        set => set,
+                    };
+                    match set {
+                        Some(result) => result.map_err(|r| bad(&r))?,
+                        None => return Err(ProfileError::UnknownKey { key: key.into() }),
+                    }
+                }
             }
+        }
+        if let Some(key) = profile.capacity.needs_slots() {
+            return Err(ProfileError::Conflict {
+                message: format!("`{key}` needs `slots` (it has no effect without them)"),
+            });
         }
 
         let base = itl.unwrap_or(ItlSpec::Constant(DEFAULT_ITL));
@@ -469,7 +678,7 @@ impl fmt::Display for LatencyProfile {
         if self.reasoning_tokens > 0 {
             write!(f, ",reasoning={}", self.reasoning_tokens)?;
         }
-        Ok(())
+        write!(f, "{}{}", self.capacity, self.faults)
     }
 }
 
@@ -485,7 +694,7 @@ pub enum ProfileError {
     },
     /// A key the grammar does not know.
     #[error(
-        "invalid mock profile: unknown key `{key}` (known keys: ttft, itl, jitter, tokens, reasoning, seed, scale, error_rate)"
+        "invalid mock profile: unknown key `{key}` (known keys: ttft, itl, jitter, tokens, reasoning, seed, scale, error_rate, slots, prefill, batch_slowdown, max_queue, rate_limited, retry_after, server_errors, stall, stall_mid, stall_for, disconnect)"
     )]
     UnknownKey {
         /// The key as written.

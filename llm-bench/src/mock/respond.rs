@@ -1,20 +1,23 @@
 //! One request's life, the same for every dialect: read it, refuse it or plan its answer,
-//! answer (an injected error, a whole body after its time, or a paced stream), and record
-//! its truth.
+//! answer (an injected error or fault, or, once it has a generation slot, a whole body
+//! after its time or a paced stream), and record its truth.
 
+use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 
-use super::api_error::ApiError;
+use super::api_error::{ApiError, QUEUE_FULL, SERVER_ERROR};
+use super::capacity::{prefill_tokens, Slot, Slots};
 use super::dialect::{BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
+use super::fault::{Disruption, Fault};
 use super::pacing::Pacer;
-use super::profile::LatencyProfile;
-use super::state::{InFlight, Shared};
+use super::profile::{LatencyProfile, MAX_OFFSET};
+use super::state::{Assigned, InFlight, Shared};
 use super::stream::StreamBody;
 use super::truth::RequestTruth;
 
@@ -67,6 +70,8 @@ struct Begun {
     profile: LatencyProfile,
     /// Its index on the server.
     index: u64,
+    /// The generation slots it waits for, if the profile has any.
+    slots: Option<Arc<Slots>>,
     /// Its truth so far.
     truth: RequestTruth,
 }
@@ -77,7 +82,11 @@ impl Begun {
         let received_at = quanta::Instant::now();
         let start = tokio::time::Instant::now();
         let in_flight = InFlight::new(shared);
-        let (profile, index) = shared.next_request();
+        let Assigned {
+            profile,
+            index,
+            slots,
+        } = shared.next_request();
         let truth = RequestTruth {
             request_index: index,
             received_at,
@@ -95,6 +104,8 @@ impl Begun {
             include_usage: false,
             status: 200,
             completed: false,
+            queue_wait: Duration::ZERO,
+            fault: None,
         };
         Begun {
             received_at,
@@ -102,12 +113,14 @@ impl Begun {
             in_flight,
             profile,
             index,
+            slots,
             truth,
         }
     }
 }
 
-/// Answers a valid request: an injected error, a whole answer after its time, or a stream.
+/// Answers a valid request: an injected error or fault, or, once it has a slot, a whole
+/// answer after its time, or a stream.
 async fn respond<D: DialectWriter>(
     dialect: &'static D,
     shared: Arc<Shared>,
@@ -120,6 +133,7 @@ async fn respond<D: DialectWriter>(
         in_flight,
         profile,
         index,
+        slots,
         mut truth,
     } = begun;
     let Reading {
@@ -138,10 +152,58 @@ async fn respond<D: DialectWriter>(
     truth.streamed = stream;
     truth.include_usage = include_usage;
 
-    let plan = profile.plan(index);
+    let mut plan = profile.plan(index);
     if plan.fail {
+        truth.fault = Some(Fault::InjectedError);
         return error_response(dialect, &shared, truth, &dialect.injected_error());
     }
+    let fault = profile.faults.draw(profile.request_seed(index));
+    truth.fault = fault;
+    match fault {
+        Some(Fault::RateLimited) => {
+            let mut resp = error_response(dialect, &shared, truth, &dialect.rate_limit_error());
+            let retry_after = HeaderValue::from(profile.faults.retry_after_secs());
+            resp.headers_mut().insert(header::RETRY_AFTER, retry_after);
+            return resp;
+        }
+        Some(Fault::ServerError) => {
+            let error = dialect.overloaded_error(SERVER_ERROR);
+            return error_response(dialect, &shared, truth, &error);
+        }
+        _ => {}
+    }
+    let slot = match &slots {
+        None => None,
+        Some(slots) => {
+            let got = tokio::select! {
+                got = slots.acquire() => got,
+                () = shared.closing() => {
+                    return error_response(dialect, &shared, truth, &dialect.shutdown_error());
+                }
+            };
+            let Ok(slot) = got else {
+                truth.fault = Some(Fault::QueueFull);
+                let error = dialect.overloaded_error(QUEUE_FULL);
+                return error_response(dialect, &shared, truth, &error);
+            };
+            truth.queue_wait = quanta::Instant::now().saturating_duration_since(received_at);
+            plan.slowed_by(slots);
+            Some(slot)
+        }
+    };
+    // The first token: the slot's wait, then TTFT, prefill and a stall.
+    let stall = match fault {
+        Some(Fault::Stall) => profile.faults.stall_for,
+        _ => Duration::ZERO,
+    };
+    let prefill = profile
+        .capacity
+        .prefill
+        .saturating_mul(prefill_tokens(answer.prompt_tokens));
+    plan.ttft = (truth.queue_wait + plan.ttft)
+        .saturating_add(prefill)
+        .saturating_add(stall)
+        .min(MAX_OFFSET);
     truth.planned_tokens = answer.total();
     truth.reasoning_tokens = answer.reasoning;
     truth.reasoning_streamed = answer.reasoning_streamed;
@@ -150,13 +212,22 @@ async fn respond<D: DialectWriter>(
 
     if !stream {
         let mut pacer = Pacer::new(plan, start, received_at);
-        pacer.skip(answer.total().saturating_sub(1));
+        let last = answer.total().saturating_sub(1);
+        let cut = fault == Some(Fault::Disconnect);
+        pacer.skip(if cut { answer.total() / 2 } else { last });
+        if fault == Some(Fault::StallMid) {
+            pacer.delay(profile.faults.stall_for);
+        }
         tokio::select! {
             () = pacer.due() => {}
             () = shared.closing() => {
                 return error_response(dialect, &shared, truth, &dialect.shutdown_error());
             }
         }
+        if cut {
+            return cut_response(&shared, truth, slot);
+        }
+        drop(slot);
         let reply = Reply {
             serial,
             created,
@@ -192,7 +263,10 @@ async fn respond<D: DialectWriter>(
     let pacer = Pacer::for_stream(plan, start, received_at, &answer);
     let tokens = answer.streamed();
     truth.token_sent_at.reserve_exact(tokens as usize);
-    let body = StreamBody::new(dialect, writer, pacer, tokens, truth, in_flight);
+    let disruption = Disruption::of(fault, tokens, profile.faults.stall_for);
+    let body = StreamBody::new(dialect, writer, pacer, tokens, truth, in_flight)
+        .disrupted(disruption)
+        .holding(slot);
     let mut resp = Response::new(Body::from_stream(body));
     let map = resp.headers_mut();
     map.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -216,6 +290,28 @@ pub(crate) fn unix_now() -> u64 {
 pub(crate) fn json_response(status: u16, body: String) -> Response {
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// Records the truth of a non-streaming answer cut halfway (a `disconnect` fault) and
+/// returns a response whose body fails at once: the HTTP layer closes the connection
+/// without the body. The slot is freed.
+fn cut_response(shared: &Shared, mut truth: RequestTruth, slot: Option<Slot>) -> Response {
+    drop(slot);
+    truth.completed = false;
+    truth.finished_at = None;
+    shared.truth.push(truth);
+    let failed = futures_util::stream::once(async {
+        Err::<Bytes, _>(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            "the llm-bench mock cut the connection (disconnect fault)",
+        ))
+    });
+    let mut resp = Response::new(Body::from_stream(failed));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

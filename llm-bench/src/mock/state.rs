@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::watch;
 
+use super::capacity::Slots;
 use super::profile::LatencyProfile;
 use super::truth::TruthStore;
 
@@ -27,21 +28,70 @@ pub(crate) struct Shared {
     pub(crate) closing: watch::Receiver<bool>,
 }
 
-/// The profile requests get, and where their index count is.
+/// The profile requests get, where their index count is, and the profile's slots.
 pub(crate) struct ProfileState {
     /// The profile of requests received from now on.
-    pub(crate) profile: LatencyProfile,
+    profile: LatencyProfile,
     /// The index of the next request.
-    pub(crate) next_index: u64,
+    next_index: u64,
+    /// The generation slots of the profile's capacity, if it has any (requests keep the
+    /// slots they were received with when the profile changes).
+    slots: Option<Arc<Slots>>,
+}
+
+impl ProfileState {
+    /// The state of a server starting with `profile`.
+    pub(crate) fn new(profile: LatencyProfile) -> Self {
+        ProfileState {
+            slots: Slots::of(&profile.capacity),
+            profile,
+            next_index: 0,
+        }
+    }
+
+    /// The profile.
+    pub(crate) fn profile(&self) -> &LatencyProfile {
+        &self.profile
+    }
+}
+
+/// What a request just received gets from the server's state.
+pub(crate) struct Assigned {
+    /// The profile it is answered with.
+    pub(crate) profile: LatencyProfile,
+    /// Its index on the server.
+    pub(crate) index: u64,
+    /// The slots it waits for, if the profile has any.
+    pub(crate) slots: Option<Arc<Slots>>,
 }
 
 impl Shared {
-    /// The current profile and the index of a new request.
-    pub(crate) fn next_request(&self) -> (LatencyProfile, u64) {
+    /// The current profile, the index of a new request and the slots it waits for.
+    pub(crate) fn next_request(&self) -> Assigned {
         let mut state = self.profile.lock().unwrap_or_else(PoisonError::into_inner);
         let index = state.next_index;
         state.next_index += 1;
-        (state.profile.clone(), index)
+        Assigned {
+            profile: state.profile.clone(),
+            index,
+            slots: state.slots.clone(),
+        }
+    }
+
+    /// Replaces the profile of new requests, and restarts the index at 0. The slots stay
+    /// the same when the capacity settings do; otherwise the new profile gets new ones.
+    pub(crate) fn set_profile(&self, profile: LatencyProfile) {
+        let mut state = self.profile.lock().unwrap_or_else(PoisonError::into_inner);
+        let slots = if state.profile.capacity == profile.capacity {
+            state.slots.take()
+        } else {
+            Slots::of(&profile.capacity)
+        };
+        *state = ProfileState {
+            profile,
+            next_index: 0,
+            slots,
+        };
     }
 
     /// A future that completes when the server starts shutting down.

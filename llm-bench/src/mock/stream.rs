@@ -1,15 +1,18 @@
 //! The body of a streamed answer: the dialect's frames, each sent when its deadline has
-//! passed, and the truth of when each went out.
+//! passed, and the truth of when each went out; a fault's mid-stream stall or cut; the
+//! generation slot it holds.
 
-use std::convert::Infallible;
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use axum::body::Bytes;
 use futures_util::Stream;
 
+use super::capacity::Slot;
 use super::dialect::DialectWriter;
+use super::fault::Disruption;
 use super::pacing::Pacer;
 use super::state::InFlight;
 use super::truth::RequestTruth;
@@ -31,7 +34,7 @@ enum Phase {
 /// The body of a streamed answer. It is polled by the connection's task: each token is
 /// produced when its absolute deadline has passed, and its time recorded right before the
 /// frame is handed to hyper. No task of its own: when the client goes away, hyper drops the
-/// body and generation stops.
+/// body and generation stops (and its slot is freed).
 pub(crate) struct StreamBody<D: DialectWriter> {
     /// The dialect that writes the frames.
     dialect: &'static D,
@@ -49,7 +52,14 @@ pub(crate) struct StreamBody<D: DialectWriter> {
     truth: Option<RequestTruth>,
     /// Counts the request in flight, and reaches the truth store.
     in_flight: InFlight,
+    /// A fault's stall or cut, if any.
+    disruption: Disruption,
+    /// The generation slot held until the stream is over, if the profile has slots.
+    slot: Option<Slot>,
 }
+
+/// One item of the body: a frame, or the error that cuts the connection.
+type Item = Result<Bytes, io::Error>;
 
 impl<D: DialectWriter> StreamBody<D> {
     /// The body that sends `tokens` tokens of `writer`'s answer at `pacer`'s deadlines,
@@ -72,11 +82,29 @@ impl<D: DialectWriter> StreamBody<D> {
             closing,
             truth: Some(truth),
             in_flight,
+            disruption: Disruption::default(),
+            slot: None,
         }
     }
 
-    /// Stores the truth, once.
+    /// The body with a fault's stall or cut.
+    pub(crate) fn disrupted(mut self, disruption: Disruption) -> Self {
+        if let Some((0, stall)) = disruption.stall {
+            self.pacer.delay(stall);
+        }
+        self.disruption = disruption;
+        self
+    }
+
+    /// The body holding a generation slot, freed when the stream is over or dropped.
+    pub(crate) fn holding(mut self, slot: Option<Slot>) -> Self {
+        self.slot = slot;
+        self
+    }
+
+    /// Stores the truth, once, and frees the slot: the stream is over.
     fn store(&mut self, completed: bool, finished_at: Option<quanta::Instant>) {
+        self.slot = None;
         if let Some(mut truth) = self.truth.take() {
             truth.completed = completed;
             truth.finished_at = finished_at;
@@ -85,8 +113,19 @@ impl<D: DialectWriter> StreamBody<D> {
     }
 
     /// One frame, ready.
-    fn frame(s: String) -> Poll<Option<Result<Bytes, Infallible>>> {
+    fn frame(s: String) -> Poll<Option<Item>> {
         Poll::Ready(Some(Ok(Bytes::from(s))))
+    }
+
+    /// Cuts the connection (a `disconnect` fault): the body fails, so the HTTP layer
+    /// closes the connection without the end of the chunked body.
+    fn cut(&mut self) -> Poll<Option<Item>> {
+        self.phase = Phase::Done;
+        self.store(false, None);
+        Poll::Ready(Some(Err(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            "the llm-bench mock cut the connection (disconnect fault)",
+        ))))
     }
 
     /// Waits for the current deadline; `None` when the server is shutting down (the stream
@@ -101,7 +140,7 @@ impl<D: DialectWriter> StreamBody<D> {
     }
 
     /// Ends the stream with the trailer, if the dialect has one.
-    fn trailer(&mut self) -> Poll<Option<Result<Bytes, Infallible>>> {
+    fn trailer(&mut self) -> Poll<Option<Item>> {
         let frame = self.dialect.trailer(&mut self.writer);
         self.phase = Phase::Done;
         self.store(true, Some(quanta::Instant::now()));
@@ -113,7 +152,7 @@ impl<D: DialectWriter> StreamBody<D> {
 }
 
 impl<D: DialectWriter> Stream for StreamBody<D> {
-    type Item = Result<Bytes, Infallible>;
+    type Item = Item;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -141,9 +180,17 @@ impl<D: DialectWriter> Stream for StreamBody<D> {
                     let Some(now) = ready!(this.poll_deadline(cx)) else {
                         return Poll::Ready(None);
                     };
+                    if this.disruption.cut_at == Some(i) {
+                        return this.cut();
+                    }
                     let frame = this.dialect.token(&mut this.writer, i);
                     if i + 1 < this.tokens {
                         this.pacer.advance();
+                        if let Some((at, stall)) = this.disruption.stall {
+                            if at == i + 1 {
+                                this.pacer.delay(stall);
+                            }
+                        }
                         this.phase = Phase::Token(i + 1);
                     } else {
                         this.phase = Phase::Trailer;
@@ -158,6 +205,10 @@ impl<D: DialectWriter> Stream for StreamBody<D> {
                 Phase::Trailer => {
                     if this.tokens == 0 && ready!(this.poll_deadline(cx)).is_none() {
                         return Poll::Ready(None);
+                    }
+                    if this.disruption.cut_at.is_some() {
+                        // A stream of no tokens is cut where its end would be.
+                        return this.cut();
                     }
                     return this.trailer();
                 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use quanta::Instant;
 
 use super::dialect::Dialect;
+use super::fault::Fault;
 
 /// The default number of requests whose truth a server keeps (the most recent ones).
 ///
@@ -74,9 +75,28 @@ pub struct RequestTruth {
     /// The response went out entirely (false when the client disconnected or the server
     /// shut down mid-stream).
     pub completed: bool,
+    /// How long the request waited for a generation slot ([`queue_wait`](Self::queue_wait)).
+    pub(crate) queue_wait: Duration,
+    /// The fault it got ([`fault`](Self::fault)).
+    pub(crate) fault: Option<Fault>,
 }
 
 impl RequestTruth {
+    /// How long the request waited in the queue for a generation slot, from its receipt
+    /// (zero without [`slots`](crate::mock::Capacity::slots), for a request that found a
+    /// free slot, and for one answered without generating: 400s, injected errors, rate
+    /// limiting). The wait is part of [`ttfb`](Self::ttfb) and [`ttft`](Self::ttft).
+    pub fn queue_wait(&self) -> Duration {
+        self.queue_wait
+    }
+
+    /// The fault the request got, injected by the profile ([`Faults`](crate::mock::Faults),
+    /// `error_rate`) or caused by the capacity model ([`Fault::QueueFull`]); `None` for a
+    /// request served normally (or refused as invalid).
+    pub fn fault(&self) -> Option<Fault> {
+        self.fault
+    }
+
     /// Time to first token: first token of any kind (reasoning or answer) sent − request
     /// received. `None` when no token was sent (errors, non-streaming answers).
     pub fn ttft(&self) -> Option<Duration> {

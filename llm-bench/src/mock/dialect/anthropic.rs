@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
 use crate::mock::answer::{reasoning_for, Answer, TokenKind};
-use crate::mock::api_error::{ApiError, INJECTED, SHUTTING_DOWN};
+use crate::mock::api_error::{ApiError, INJECTED, RATE_LIMITED, SHUTTING_DOWN};
 use crate::mock::profile::LatencyProfile;
 use crate::mock::text::{count, words};
 
@@ -86,6 +86,26 @@ impl DialectWriter for Anthropic {
         ApiError {
             status: 529,
             message: SHUTTING_DOWN.into(),
+            kind: "overloaded_error",
+            code: "",
+        }
+    }
+
+    /// Anthropic's 429 `rate_limit_error`.
+    fn rate_limit_error(&self) -> ApiError {
+        ApiError {
+            status: 429,
+            message: format!("Number of requests has exceeded your rate limit {RATE_LIMITED}"),
+            kind: "rate_limit_error",
+            code: "",
+        }
+    }
+
+    /// Anthropic's 529 `overloaded_error`.
+    fn overloaded_error(&self, why: &str) -> ApiError {
+        ApiError {
+            status: 529,
+            message: format!("Overloaded {why}"),
             kind: "overloaded_error",
             code: "",
         }

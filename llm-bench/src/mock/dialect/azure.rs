@@ -101,6 +101,14 @@ impl DialectWriter for AzureOpenAi {
     fn shutdown_error(&self) -> ApiError {
         openai::shutdown_error()
     }
+
+    fn rate_limit_error(&self) -> ApiError {
+        openai::rate_limit_error()
+    }
+
+    fn overloaded_error(&self, why: &str) -> ApiError {
+        openai::overloaded_error(why)
+    }
 }
 
 /// The query has a non-empty `api-version`.

@@ -64,6 +64,14 @@ impl DialectWriter for CohereV2 {
     fn shutdown_error(&self) -> ApiError {
         ApiError::overloaded()
     }
+
+    fn rate_limit_error(&self) -> ApiError {
+        ApiError::too_many_requests()
+    }
+
+    fn overloaded_error(&self, why: &str) -> ApiError {
+        ApiError::busy(why)
+    }
 }
 
 /// An error's body in Cohere's shape (v1 and v2): `{"message"}`.

@@ -83,6 +83,14 @@ impl DialectWriter for CohereV1 {
     fn shutdown_error(&self) -> ApiError {
         ApiError::overloaded()
     }
+
+    fn rate_limit_error(&self) -> ApiError {
+        ApiError::too_many_requests()
+    }
+
+    fn overloaded_error(&self, why: &str) -> ApiError {
+        ApiError::busy(why)
+    }
 }
 
 /// The generation id of answer number `serial` (v1's second id).

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
 use crate::mock::answer::{reasoning_for, Answer, TokenKind};
-use crate::mock::api_error::{ApiError, INJECTED, SHUTTING_DOWN};
+use crate::mock::api_error::{ApiError, INJECTED, RATE_LIMITED, SHUTTING_DOWN};
 use crate::mock::profile::LatencyProfile;
 use crate::mock::text::{count, words};
 
@@ -102,6 +102,22 @@ impl DialectWriter for Gemini {
 
     fn shutdown_error(&self) -> ApiError {
         ApiError::google(503, "UNAVAILABLE", SHUTTING_DOWN)
+    }
+
+    fn rate_limit_error(&self) -> ApiError {
+        ApiError::google(
+            429,
+            "RESOURCE_EXHAUSTED",
+            format!("Resource has been exhausted (e.g. check quota) {RATE_LIMITED}."),
+        )
+    }
+
+    fn overloaded_error(&self, why: &str) -> ApiError {
+        ApiError::google(
+            503,
+            "UNAVAILABLE",
+            format!("The model is overloaded. Please try again later {why}."),
+        )
     }
 }
 

@@ -95,6 +95,14 @@ impl DialectWriter for Ollama {
     fn shutdown_error(&self) -> ApiError {
         ApiError::overloaded()
     }
+
+    fn rate_limit_error(&self) -> ApiError {
+        ApiError::too_many_requests()
+    }
+
+    fn overloaded_error(&self, why: &str) -> ApiError {
+        ApiError::busy(why)
+    }
 }
 
 /// Which of Ollama's two generation endpoints a request spoke to.

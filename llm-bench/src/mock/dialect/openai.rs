@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
 use crate::mock::answer::{reasoning_for, Answer, TokenKind};
-use crate::mock::api_error::{ApiError, INJECTED, SHUTTING_DOWN};
+use crate::mock::api_error::{ApiError, INJECTED, RATE_LIMITED, SHUTTING_DOWN};
 use crate::mock::profile::LatencyProfile;
 use crate::mock::text::{count, words};
 
@@ -74,6 +74,14 @@ impl DialectWriter for OpenAiChat {
     fn shutdown_error(&self) -> ApiError {
         shutdown_error()
     }
+
+    fn rate_limit_error(&self) -> ApiError {
+        rate_limit_error()
+    }
+
+    fn overloaded_error(&self, why: &str) -> ApiError {
+        overloaded_error(why)
+    }
 }
 
 /// The id of chat completion number `serial` (OpenAI's and Azure's).
@@ -112,6 +120,26 @@ pub(crate) fn shutdown_error() -> ApiError {
         message: SHUTTING_DOWN.into(),
         kind: "server_error",
         code: "shutting_down",
+    }
+}
+
+/// The 429 of `rate_limited`, OpenAI's way.
+pub(crate) fn rate_limit_error() -> ApiError {
+    ApiError {
+        status: 429,
+        message: format!("Rate limit reached for requests {RATE_LIMITED}. Please try again later."),
+        kind: "rate_limit_exceeded",
+        code: "rate_limit_exceeded",
+    }
+}
+
+/// The 503 of `server_errors` or a full queue, OpenAI's way; `why` ends the message.
+pub(crate) fn overloaded_error(why: &str) -> ApiError {
+    ApiError {
+        status: 503,
+        message: format!("The engine is currently overloaded, please try again later {why}."),
+        kind: "server_error",
+        code: "overloaded",
     }
 }
 

@@ -72,6 +72,14 @@ impl DialectWriter for Tgi {
     fn shutdown_error(&self) -> ApiError {
         ApiError::overloaded()
     }
+
+    fn rate_limit_error(&self) -> ApiError {
+        ApiError::too_many_requests()
+    }
+
+    fn overloaded_error(&self, why: &str) -> ApiError {
+        ApiError::busy(why)
+    }
 }
 
 /// The end-of-sequence token sent after a natural end (`special: true`: not text).

@@ -10,7 +10,8 @@ use crate::mock::profile::LatencyProfile;
 /// One API the simulated endpoint speaks, said in one place: its paths, how it reads a
 /// request, how it frames an answer (the frame sent with the headers, each token's, the
 /// end), its content type and its error shape. The server does the rest the same way for
-/// every dialect: pacing, the injected errors of `error_rate`, shutdown and the truth.
+/// every dialect: pacing, the injected errors of `error_rate` and the other faults,
+/// capacity, shutdown and the truth.
 ///
 /// Each dialect is a unit struct in its own file, listed once in
 /// [`DIALECTS`](super::DIALECTS).
@@ -86,6 +87,13 @@ pub(crate) trait DialectWriter: Sync + 'static {
 
     /// The answer to a non-streaming request that shutdown cut short.
     fn shutdown_error(&self) -> ApiError;
+
+    /// The HTTP 429 of a request that `rate_limited` picked (the server adds `Retry-After`).
+    fn rate_limit_error(&self) -> ApiError;
+
+    /// The overloaded answer (503; Anthropic's 529) of a request that `server_errors`
+    /// picked or a full queue refused; `why` ends the message.
+    fn overloaded_error(&self, why: &str) -> ApiError;
 }
 
 /// One request, as its route received it.

@@ -4,6 +4,8 @@
 
 /// The cross-check with the client side's parsers and clients.
 mod cross_check;
+/// The capacity model and fault injection.
+mod load;
 
 use std::time::Duration;
 
