@@ -29,6 +29,7 @@ pub struct ClientBuilder {
     deployment: Option<String>,
     anthropic_version: Option<String>,
     connect_timeout: Option<Duration>,
+    max_retries: u32,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -113,6 +114,29 @@ impl ClientBuilder {
         self
     }
 
+    /// Retries a request at most `max` times (default 0: no retries) when an attempt fails
+    /// before any output with HTTP 429, 500, 502, 503, 504 or 529, or cannot connect
+    /// (refused, DNS, TLS). Any other status, a timeout, and any failure after the first
+    /// output event are final. Before a retry the client waits for the server's
+    /// `Retry-After` (or `retry-after-ms`) when it sends one, else a jittered exponential
+    /// backoff from 500 ms; at most 30 s either way. When the retries are spent, the last
+    /// error is returned.
+    ///
+    /// The failed attempts and the waits are not latency: TTFT and E2E count from the start
+    /// of the attempt that succeeded, and the request's sample records how many retries it
+    /// took and how long they took (`retries`, `retry_ns`). Each attempt has its own phase
+    /// time limits; the scenario's `timeout` bounds them all.
+    ///
+    /// ```
+    /// use llm_bench::Client;
+    /// let client = Client::builder().base_url("http://127.0.0.1:8000/v1").retries(3).build()?;
+    /// # Ok::<(), llm_bench::Error>(())
+    /// ```
+    pub fn retries(mut self, max: u32) -> Self {
+        self.max_retries = max;
+        self
+    }
+
     /// Builds the client; fails on a missing or unusable base URL or header.
     pub fn build(self) -> Result<Client> {
         let raw = self.base_url.ok_or_else(|| {
@@ -177,6 +201,8 @@ impl ClientBuilder {
             secret_headers: self.secret_headers,
             settings,
             connect_timeout,
+            retry: super::retry::RetryPolicy::new(self.max_retries),
+            rate_limits: None,
         })
     }
 }

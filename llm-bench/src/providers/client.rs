@@ -14,10 +14,22 @@
 //! error body or an error event that echoes the key has it replaced with `***` before it
 //! becomes an [`Error`]; errors name the endpoint by host only (see [`redact`](super::redact)).
 //! Redirects are not followed, so a key header is never sent to another host.
+//!
+//! # Retries and rate limits
+//!
+//! Off by default. With [`ClientBuilder::retries`] (or the harness's `--retries`), a request
+//! whose attempt fails before any output with 429, 500, 502, 503, 504 or 529, or cannot
+//! connect, is sent again after the server's `Retry-After` or a jittered exponential
+//! backoff (see `retry.rs`); the recorder keeps the failed attempts and the waits out of
+//! latency. Client-side rate limits (`rate_limit.rs`) are waited on before the first
+//! attempt starts, so they are not latency either.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
 
 use futures_util::StreamExt;
 use quanta::Instant;
@@ -28,7 +40,9 @@ use super::api::{encode_segment, Settings};
 use super::builder::{http_client, ClientBuilder};
 use super::placeholders::interpolate;
 use super::provider::Provider;
+use super::rate_limit::{request_cost, RateLimits};
 use super::request::ChatRequest;
+use super::retry::{retry_after, RetryPolicy};
 use super::secret::ApiKey;
 use super::stream::{Completion, StreamState};
 use super::wire::Framing;
@@ -74,6 +88,26 @@ pub struct Client {
     pub(super) settings: Settings,
     /// The connection time limit the HTTP client was built with.
     pub(super) connect_timeout: Duration,
+    /// How failed attempts are retried (by default, not at all).
+    pub(super) retry: RetryPolicy,
+    /// The run's client-side rate limits, shared by every clone; `None`: no limits.
+    pub(super) rate_limits: Option<Arc<RateLimits>>,
+}
+
+/// An attempt that failed: its error, and how long the server asked to wait before the
+/// next one (`Retry-After`), if it did.
+struct Failed {
+    error: Error,
+    retry_after: Option<Duration>,
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Self {
+        Failed {
+            error,
+            retry_after: None,
+        }
+    }
 }
 
 impl fmt::Debug for Client {
@@ -90,6 +124,8 @@ impl fmt::Debug for Client {
             .field("api_key", &self.api_key)
             .field("model", &self.model)
             .field("headers", &header_names)
+            .field("max_retries", &self.retry.max_retries)
+            .field("rate_limits", &self.rate_limits)
             .finish_non_exhaustive()
     }
 }
@@ -180,10 +216,35 @@ impl Client {
         })
     }
 
+    /// This client retrying as `policy` says (a policy of 0 retries turns retries off),
+    /// sharing the connection pool: for the harness's `--retries`.
+    pub(crate) fn with_retries(&self, policy: RetryPolicy) -> Client {
+        Client {
+            retry: policy,
+            ..self.clone()
+        }
+    }
+
+    /// This client waiting on `limits` before each request (and each retry, for the
+    /// request rate). The limits are shared with every clone of the returned client and
+    /// with every other client given the same `Arc`: they are the run's, not one task's.
+    pub(crate) fn with_rate_limits(&self, limits: Arc<RateLimits>) -> Client {
+        Client {
+            rate_limits: Some(limits),
+            ..self.clone()
+        }
+    }
+
     /// Sends `req` and records the stream's timeline into `rec`. The model is the request's,
     /// else `fallback_model` (the scenario's), else the client's. `limits` bounds the
-    /// response headers, the first output and the gaps between reads (the connection limit
-    /// is the client's own).
+    /// response headers, the first output and the gaps between reads of each attempt (the
+    /// connection limit is the client's own).
+    ///
+    /// The rate limits are waited on before the first attempt starts. An attempt that
+    /// fails in a retryable way before any output (see `retry.rs`) is noted with
+    /// [`Recorder::retry`], then retried after the server's `Retry-After` or the backoff
+    /// (at most the policy's `max_delay`) and the request rate limit; when the retries are
+    /// spent, the last attempt's error is returned.
     pub(crate) async fn stream_timed(
         &self,
         req: &ChatRequest,
@@ -209,7 +270,57 @@ impl Client {
         let (url, body) = self.request_parts(req, model)?;
         let body = serde_json::to_vec(&body)
             .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?;
-        let http_req = self.http.post(url).headers(self.headers_for()?).body(body);
+        let body = Bytes::from(body);
+        let headers = self.headers_for()?;
+
+        if let Some(rate) = &self.rate_limits {
+            let tokens = if rate.limits_tokens() {
+                request_cost(req, rec.tokenizer())
+            } else {
+                0
+            };
+            rate.until_ready(tokens).await;
+        }
+        let mut backoff = None;
+        let mut retries = 0;
+        loop {
+            let failed = match self.attempt(&url, &headers, &body, rec, limits).await {
+                Ok(done) => return Ok(done),
+                Err(failed) => failed,
+            };
+            if !self
+                .retry
+                .should_retry(retries, &failed.error, rec.has_output())
+            {
+                return Err(failed.error);
+            }
+            let backoff = backoff.get_or_insert_with(|| self.retry.backoff());
+            let wait = self.retry.delay(failed.retry_after, backoff);
+            rec.retry();
+            retries += 1;
+            tokio::time::sleep(wait).await;
+            if let Some(rate) = &self.rate_limits {
+                rate.until_request_ready().await;
+            }
+        }
+    }
+
+    /// One attempt at a request: starts the request clock, sends it, and reads the stream
+    /// into `rec`. A failed attempt carries the server's `Retry-After`, if any; its response
+    /// body has been read (at most the start of it) or dropped, which closes the connection.
+    async fn attempt(
+        &self,
+        url: &Url,
+        headers: &HeaderMap,
+        body: &Bytes,
+        rec: &mut Recorder,
+        limits: &PhaseLimits,
+    ) -> Result<Completion, Failed> {
+        let http_req = self
+            .http
+            .post(url.clone())
+            .headers(headers.clone())
+            .body(body.clone());
 
         let start = Instant::now();
         rec.start(start);
@@ -219,20 +330,25 @@ impl Client {
                 return Err(Error::Timeout {
                     phase: TimeoutPhase::FirstByte,
                     limit: limits.first_byte,
-                })
+                }
+                .into())
             }
         };
         rec.headers(Instant::now());
 
         let status = response.status();
         if !status.is_success() {
+            let retry_after = retry_after(response.headers(), SystemTime::now());
             let body = tokio::time::timeout(limits.idle, self.error_body(response))
                 .await
                 .unwrap_or_else(|_| "(the body did not arrive in time)".into());
-            return Err(Error::HttpStatus {
-                status: status.as_u16(),
-                endpoint: self.host.clone(),
-                body,
+            return Err(Failed {
+                error: Error::HttpStatus {
+                    status: status.as_u16(),
+                    endpoint: self.host.clone(),
+                    body,
+                },
+                retry_after,
             });
         }
 

@@ -31,9 +31,11 @@ pub(crate) mod env;
 pub(crate) mod payload;
 pub(crate) mod placeholders;
 pub(crate) mod provider;
+pub(crate) mod rate_limit;
 pub(crate) mod redact;
 pub(crate) mod registry;
 pub(crate) mod request;
+pub(crate) mod retry;
 mod secret;
 pub(crate) mod stream;
 #[cfg(test)]
