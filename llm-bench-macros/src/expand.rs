@@ -176,6 +176,18 @@ fn config(options: &Options) -> TokenStream {
     let first_token_timeout_ms = optional(options.first_token_timeout_ms);
     let idle_timeout_ms = optional(options.idle_timeout_ms);
     let max_consecutive_failures = optional(options.max_consecutive_failures);
+    let rate = optional_str(options.rate.as_deref());
+    let arrival = optional_str(options.arrival.as_deref());
+    let ramp_up = optional_str(options.ramp_up.as_deref());
+    let seed = optional(options.seed);
+    let duration_ms = optional(options.duration_ms);
+    let max_output_tokens = optional(options.max_output_tokens);
+    let until = optional_str(options.until.as_deref());
+    let slo = optional_str(options.slo.as_deref());
+    let sweep = optional_str(options.sweep.as_deref());
+    let search = optional_str(options.search.as_deref());
+    let retries = optional(options.retries);
+    let trace = optional_str(options.trace.as_deref());
     quote! {
         ::llm_bench::__private::ScenarioConfig {
             samples: #samples,
@@ -191,6 +203,18 @@ fn config(options: &Options) -> TokenStream {
             first_token_timeout_ms: #first_token_timeout_ms,
             idle_timeout_ms: #idle_timeout_ms,
             max_consecutive_failures: #max_consecutive_failures,
+            rate: #rate,
+            arrival: #arrival,
+            ramp_up: #ramp_up,
+            seed: #seed,
+            duration_ms: #duration_ms,
+            max_output_tokens: #max_output_tokens,
+            until: #until,
+            slo: #slo,
+            sweep: #sweep,
+            search: #search,
+            retries: #retries,
+            trace: #trace,
             ..::llm_bench::__private::ScenarioConfig::DEFAULT
         }
     }

@@ -8,7 +8,10 @@ use syn::{Expr, ExprLit, ExprPath, ExprUnary, Lit, LitStr, Token, UnOp};
 
 use crate::args::{self, Arg, Code};
 use crate::rules::duration::parse_timeout_ms;
+use crate::rules::load::{parse_arrival, parse_ramp_up, parse_rate};
 use crate::rules::names::{check_id_part, parse_gate_list, PROVIDER_NAMES};
+use crate::rules::slo::parse_slos;
+use crate::rules::stop::{parse_search_range, parse_sweep, parse_until};
 use crate::rules::suggest::closest;
 use crate::rules::threshold::parse_thresholds;
 use crate::signature::RESERVED_PREFIX;
@@ -28,6 +31,18 @@ pub(crate) const OPTION_NAMES: &[&str] = &[
     "first_token_timeout",
     "idle_timeout",
     "max_consecutive_failures",
+    "rate",
+    "arrival",
+    "ramp_up",
+    "seed",
+    "duration",
+    "max_output_tokens",
+    "until",
+    "slo",
+    "sweep",
+    "search",
+    "retries",
+    "trace",
     "model",
     "gate",
     "threshold",
@@ -37,6 +52,7 @@ pub(crate) const OPTION_NAMES: &[&str] = &[
 /// The options whose value is a duration string (`"30s"`).
 const DURATION_OPTIONS: &[&str] = &[
     "timeout",
+    "duration",
     "connect_timeout",
     "first_byte_timeout",
     "first_token_timeout",
@@ -61,6 +77,26 @@ pub(crate) struct Options {
     pub(crate) first_token_timeout_ms: Option<u64>,
     pub(crate) idle_timeout_ms: Option<u64>,
     pub(crate) max_consecutive_failures: Option<u32>,
+    /// The rate as written (checked).
+    pub(crate) rate: Option<String>,
+    /// The arrival in its normal form.
+    pub(crate) arrival: Option<String>,
+    /// The ramp-up as written (checked).
+    pub(crate) ramp_up: Option<String>,
+    pub(crate) seed: Option<u64>,
+    pub(crate) duration_ms: Option<u64>,
+    pub(crate) max_output_tokens: Option<u64>,
+    /// The precision rule as written (checked).
+    pub(crate) until: Option<String>,
+    /// The objectives in their normal form, joined with `", "`.
+    pub(crate) slo: Option<String>,
+    /// The sweep as written (checked).
+    pub(crate) sweep: Option<String>,
+    /// The search as written (checked).
+    pub(crate) search: Option<String>,
+    pub(crate) retries: Option<u32>,
+    /// The trace file's path, as written.
+    pub(crate) trace: Option<String>,
     pub(crate) model: Option<String>,
     pub(crate) gate: Option<String>,
     /// The thresholds in their normal form, joined with `", "`.
@@ -74,10 +110,19 @@ impl Options {
     pub(crate) fn parse(args: TokenStream) -> syn::Result<Options> {
         let mut options = Options::default();
         let mut seen: Vec<String> = Vec::new();
+        let mut spans: Vec<(String, proc_macro2::Span)> = Vec::new();
         let mut errors: Vec<syn::Error> = Vec::new();
-        let parser = syn::meta::parser(|meta| options.parse_one(&meta, &mut seen, &mut errors));
+        let parser = syn::meta::parser(|meta| {
+            if let Some(ident) = meta.path.get_ident() {
+                spans.push((ident.unraw().to_string(), ident.span()));
+            }
+            options.parse_one(&meta, &mut seen, &mut errors)
+        });
         if let Err(error) = parser.parse2(args) {
             errors.push(error);
+        }
+        if errors.is_empty() {
+            errors.extend(options.check_together(&spans));
         }
         match combine(errors) {
             Some(error) => Err(error),
@@ -129,6 +174,52 @@ impl Options {
         Ok(())
     }
 
+    /// Options that are fine alone but not together, each error at the later key.
+    fn check_together(&self, spans: &[(String, proc_macro2::Span)]) -> Vec<syn::Error> {
+        let span_of = |key: &str| {
+            spans
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or_else(proc_macro2::Span::call_site, |(_, span)| *span)
+        };
+        let mut errors = Vec::new();
+        if self.trace.is_some() && (self.rate.is_some() || self.concurrency.is_some()) {
+            errors.push(syn::Error::new(
+                span_of("trace"),
+                "a replayed trace sets when each request starts: leave out `rate` and `concurrency`",
+            ));
+        }
+        if self.rate.is_some() && self.concurrency.is_some() {
+            errors.push(syn::Error::new(
+                span_of("rate"),
+                "give `rate` (open loop: requests start on a schedule) or `concurrency` (closed loop: a fixed number in flight), not both",
+            ));
+        }
+        if self.rate.is_none() {
+            for key in ["arrival", "ramp_up"] {
+                if spans.iter().any(|(k, _)| k == key) {
+                    errors.push(syn::Error::new(
+                        span_of(key),
+                        format!("`{key}` shapes an open-loop schedule: give `rate = \"...\"` too, e.g. `rate = \"20/s\"`"),
+                    ));
+                }
+            }
+        }
+        if self.sweep.is_some() && self.search.is_some() {
+            errors.push(syn::Error::new(
+                span_of("search"),
+                "give `sweep` (every step) or `search` (the highest load meeting `slo`), not both",
+            ));
+        }
+        if self.search.is_some() && self.slo.is_none() {
+            errors.push(syn::Error::new(
+                span_of("search"),
+                "a search looks for the highest load that meets the objectives: give them too, e.g. `slo = \"p99 ttft <= 500ms\"`",
+            ));
+        }
+        errors
+    }
+
     /// Checks `value` for the option `key` (one of [`OPTION_NAMES`]) and stores it.
     fn set(&mut self, key: &str, value: &Expr) -> syn::Result<()> {
         match key {
@@ -151,6 +242,34 @@ impl Options {
             "max_consecutive_failures" => {
                 integer(key, value, 0).map(|v| self.max_consecutive_failures = Some(v))
             }
+            "rate" => checked(key, value, parse_rate).map(|(v, _)| self.rate = Some(v)),
+            "arrival" => {
+                checked(key, value, parse_arrival).map(|(_, a)| self.arrival = Some(a.to_string()))
+            }
+            "ramp_up" => checked(key, value, parse_ramp_up).map(|(v, _)| self.ramp_up = Some(v)),
+            "seed" => integer64(key, value).map(|v| self.seed = Some(v)),
+            "duration" => duration(key, value).map(|v| self.duration_ms = Some(v)),
+            "max_output_tokens" => {
+                integer64(key, value).map(|v| self.max_output_tokens = Some(v.max(1)))
+            }
+            "until" => checked(key, value, parse_until).map(|(v, _)| self.until = Some(v)),
+            "slo" => checked(key, value, parse_slos).map(|(_, objectives)| {
+                let texts: Vec<String> = objectives.into_iter().map(|o| o.text).collect();
+                self.slo = Some(texts.join(", "))
+            }),
+            "sweep" => checked(key, value, parse_sweep).map(|(v, _)| self.sweep = Some(v)),
+            "search" => {
+                checked(key, value, parse_search_range).map(|(v, _)| self.search = Some(v))
+            }
+            "retries" => integer(key, value, 0).map(|v| self.retries = Some(v)),
+            "trace" => checked(key, value, |text| {
+                if text.trim().is_empty() {
+                    Err("the path of a JSON-lines trace file, relative to the package, e.g. \"traces/chat.jsonl\"".to_string())
+                } else {
+                    Ok(())
+                }
+            })
+            .map(|(v, _)| self.trace = Some(v)),
             "model" => model(value).map(|v| self.model = Some(v)),
             "gate" => gate(value).map(|v| self.gate = Some(v)),
             "threshold" => threshold(value).map(|v| self.threshold = Some(v)),
@@ -228,7 +347,18 @@ fn known_mistake(key: &str) -> Option<String> {
         | "inter_token_timeout" | "stream_timeout" => "idle_timeout",
         "max_failures" | "max_errors" | "consecutive_failures" | "max_consecutive_errors"
         | "fail_fast" | "stop_after_failures" => "max_consecutive_failures",
-        "thresholds" | "slo" | "slos" | "assert" | "limits" | "budget" => "threshold",
+        "thresholds" | "assert" | "limits" => "threshold",
+        "slos" | "objectives" | "sla" => "slo",
+        "request_rate" | "rps" | "qps" | "requests_per_second" => "rate",
+        "burstiness" | "arrivals" | "distribution" => "arrival",
+        "rampup" | "ramp" | "warmup_time" => "ramp_up",
+        "time" | "max_duration" | "max_seconds" | "run_for" => "duration",
+        "max_tokens" | "token_budget" | "output_token_budget" => "max_output_tokens",
+        "precision" | "confidence" | "stop_when" => "until",
+        "sweep_rate" | "sweep_concurrency" | "steps" => "sweep",
+        "sla_search" | "find" | "bisect" => "search",
+        "retry" | "max_retries" | "attempts" => "retries",
+        "replay" | "trace_file" | "workload" => "trace",
         "arg" | "params" | "parameters" | "values" | "inputs" | "cases" | "parametrize"
         | "parameterize" => "args",
         "before" | "before_all" | "init" | "prepare" | "setup_fn" | "fixture" => "setup",
@@ -248,6 +378,17 @@ fn example(key: &str) -> &'static str {
         "warmup" => "5",
         "concurrency" => "4",
         "max_consecutive_failures" => "10",
+        "rate" => "\"20/s\"",
+        "arrival" => "\"poisson\"",
+        "ramp_up" => "\"10s\"",
+        "seed" => "7",
+        "max_output_tokens" => "100000",
+        "until" => "\"ttft 5%\"",
+        "slo" => "\"p99 ttft <= 500ms\"",
+        "sweep" => "\"rate 10,20,40\"",
+        "search" => "\"rate 1..500\"",
+        "retries" => "3",
+        "trace" => "\"traces/chat.jsonl\"",
         "gate" => "\"ttft,tpot\"",
         "threshold" => "\"p95 ttft < 800ms, errors < 1%\"",
         "provider" => "\"anthropic\"",
@@ -286,6 +427,32 @@ fn string<'a>(key: &str, value: &'a Expr) -> syn::Result<&'a LitStr> {
 fn id_part(key: &str, value: &Expr) -> syn::Result<String> {
     let lit = string(key, value)?;
     check_id_part(key, &lit.value()).map_err(|message| syn::Error::new_spanned(lit, message))
+}
+
+/// A string option checked with one of the harness's own parsers: the text as written and
+/// what the parser made of it; the parser's message becomes the error, at the literal.
+fn checked<T>(
+    key: &str,
+    value: &Expr,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> syn::Result<(String, T)> {
+    let lit = string(key, value)?;
+    let text = lit.value();
+    parse(&text)
+        .map(|parsed| (text.trim().to_string(), parsed))
+        .map_err(|message| syn::Error::new_spanned(lit, format!("invalid `{key}`: {message}")))
+}
+
+/// A non-negative integer option that fits in a `u64`.
+fn integer64(key: &str, value: &Expr) -> syn::Result<u64> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int.base10_digits().parse::<u64>().map_err(|_| {
+            syn::Error::new_spanned(value, format!("`{key}` must be at most {}", u64::MAX))
+        }),
+        _ => integer(key, value, 0).map(u64::from),
+    }
 }
 
 /// An integer option, at least `min`, that fits in a `u32`.
@@ -540,8 +707,62 @@ mod tests {
                 gate: Some("e2e,ttft".into()),
                 threshold: Some("p95 ttft < 800ms, errors < 1%".into()),
                 provider: Some("cohere_v1".into()),
+                ..Options::default()
             }
         );
+    }
+
+    #[test]
+    fn every_load_option() {
+        let options = parse(quote!(
+            rate = "20/s",
+            arrival = "gamma:0.5",
+            ramp_up = "10s",
+            seed = 7,
+            duration = "1m",
+            max_output_tokens = 100000,
+            until = "ttft 5%",
+            slo = "P99 TTFT <= 500 ms,p90 tpot<50ms",
+            sweep = "rate 10,20,40",
+            retries = 3,
+        ))
+        .unwrap();
+        assert_eq!(
+            options,
+            Options {
+                rate: Some("20/s".into()),
+                arrival: Some("gamma:0.5".into()),
+                ramp_up: Some("10s".into()),
+                seed: Some(7),
+                duration_ms: Some(60_000),
+                max_output_tokens: Some(100_000),
+                until: Some("ttft 5%".into()),
+                slo: Some("p99 ttft <= 500ms, p90 tpot < 50ms".into()),
+                sweep: Some("rate 10,20,40".into()),
+                retries: Some(3),
+                ..Options::default()
+            }
+        );
+        let traced = parse(quote!(trace = "traces/chat.jsonl")).unwrap();
+        assert_eq!(traced.trace.as_deref(), Some("traces/chat.jsonl"));
+    }
+
+    #[test]
+    fn load_options_that_do_not_go_together_are_refused() {
+        let e = parse(quote!(rate = "20/s", concurrency = 4)).unwrap_err();
+        assert!(e.contains("not both"), "{e}");
+        let e = parse(quote!(arrival = "poisson")).unwrap_err();
+        assert!(e.contains("give `rate = \"...\"` too"), "{e}");
+        let e = parse(quote!(search = "rate 1..100")).unwrap_err();
+        assert!(e.contains("give them too"), "{e}");
+        let e = parse(quote!(trace = "t.jsonl", rate = "5/s")).unwrap_err();
+        assert!(e.contains("leave out `rate` and `concurrency`"), "{e}");
+        let e = parse(quote!(rate = "fast")).unwrap_err();
+        assert!(e.starts_with("invalid `rate`:"), "{e}");
+        let e = parse(quote!(slo = "errors < 1%")).unwrap_err();
+        assert!(e.contains("bounds the latency of each request"), "{e}");
+        let e = parse(quote!(rps = "5/s")).unwrap_err();
+        assert!(e.contains("did you mean `rate`?"), "{e}");
     }
 
     #[test]

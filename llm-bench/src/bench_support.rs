@@ -86,21 +86,24 @@ pub async fn run_measured(
     requests: u32,
     concurrency: u32,
 ) -> KeptRun {
-    use crate::harness::runner::{run_scenario, Costing, Plan};
+    use crate::harness::plan::{Load, Plan};
+    use crate::harness::runner::{run_scenario, Costing};
     let env = std::sync::Arc::new(crate::context::ScenarioEnv::new(client, None));
     let plan = Plan {
         samples: requests,
+        samples_from_duration: false,
         warmup: 0,
-        concurrency,
+        load: Load::Closed { concurrency },
         timeout: std::time::Duration::from_secs(30),
         max_consecutive_failures: 0,
+        stop: Default::default(),
     };
     let (_tx, stop) = tokio::sync::watch::channel(false);
     let live = std::sync::Arc::new(crate::harness::runner::Live::default());
     let out = run_scenario(
         &MEASURED,
         env,
-        plan,
+        &plan,
         &Costing::default(),
         stop,
         live,

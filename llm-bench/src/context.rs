@@ -16,6 +16,8 @@ use quanta::Instant;
 use crate::delta::{Delta, Usage};
 use crate::error::{Error, Result};
 use crate::limits::{PhaseLimits, Watchdog};
+use crate::load::request::TraceRequest;
+use crate::load::trace::TraceEntry;
 use crate::metrics::Recorder;
 use crate::providers::Client;
 use crate::providers::{ChatRequest, Completion};
@@ -34,6 +36,8 @@ pub(crate) struct ScenarioEnv {
     pub limits: PhaseLimits,
     /// Set once an invocation called [`Ctx::track`].
     pub tracked: std::sync::atomic::AtomicBool,
+    /// The trace a replayed scenario follows ([`Ctx::trace_request`]).
+    pub trace: Option<Arc<[TraceEntry]>>,
 }
 
 impl ScenarioEnv {
@@ -47,7 +51,13 @@ impl ScenarioEnv {
             tokenizer,
             limits: PhaseLimits::DEFAULT,
             tracked: Default::default(),
+            trace: None,
         }
+    }
+
+    /// The same environment replaying `trace`.
+    pub(crate) fn with_trace(self, trace: Option<Arc<[TraceEntry]>>) -> Self {
+        ScenarioEnv { trace, ..self }
     }
 
     /// The same environment with these time limits.
@@ -107,6 +117,30 @@ impl Ctx {
     /// vary prompts across samples.
     pub fn index(&self) -> u32 {
         self.index
+    }
+
+    /// With a trace to replay (`trace = "..."`, `--trace`): this request's entry (the
+    /// entry of [`Ctx::index`], wrapping around), to build the request from. `None` when
+    /// the scenario replays no trace.
+    ///
+    /// ```no_run
+    /// use llm_bench::prelude::*;
+    ///
+    /// #[llm_bench(trace = "traces/support.jsonl")]
+    /// async fn replay(ctx: &mut Ctx) -> llm_bench::Result<()> {
+    ///     let request = match ctx.trace_request() {
+    ///         Some(entry) => entry.chat_request(),
+    ///         None => ChatRequest::new("Say hi"),
+    ///     };
+    ///     ctx.stream(request).await?;
+    ///     Ok(())
+    /// }
+    /// # llm_bench::main!();
+    /// ```
+    pub fn trace_request(&self) -> Option<TraceRequest<'_>> {
+        let trace = self.env.trace.as_ref()?;
+        let entry = trace.get(self.index as usize % trace.len().max(1))?;
+        Some(TraceRequest::new(entry))
     }
 
     /// True during warm-up requests, whose figures are discarded.

@@ -99,6 +99,14 @@ pub(crate) fn format_setting_ms(ms: u64) -> String {
     }
 }
 
+/// A share of a whole (0.994 → `99.4%`), unsigned, one decimal.
+pub(crate) fn format_share(share: f64) -> String {
+    if !share.is_finite() {
+        return "–".to_string();
+    }
+    format!("{:.1}%", share * 100.0)
+}
+
 /// A relative change as a signed percentage (`+3.1%`, `−0.4%`); `–` when not finite.
 pub(crate) fn format_percent(rel: f64) -> String {
     if !rel.is_finite() {

@@ -43,11 +43,13 @@ mod format;
 mod framing;
 mod harness;
 mod limits;
+mod load;
 mod metrics;
 #[cfg(feature = "simulated")]
 pub mod mock;
 mod providers;
 mod report;
+mod rng;
 mod rules;
 mod scenario;
 mod stats;
@@ -63,6 +65,7 @@ pub use delta::{Delta, Usage};
 pub use error::{Error, ErrorClass, Result, TimeoutPhase};
 pub use harness::run_with_args;
 pub use llm_bench_macros::llm_bench;
+pub use load::request::TraceRequest;
 pub use providers::{
     ApiKey, ChatRequest, Client, ClientBuilder, Completion, GenericFraming, GenericSpec, Message,
     Provider, Reasoning,

@@ -52,6 +52,31 @@ pub struct ScenarioConfig {
     pub idle_timeout_ms: Option<u64>,
     /// The scenario stops after this many failed requests in a row (`0`: never).
     pub max_consecutive_failures: Option<u32>,
+    /// Open loop: requests per second offered (`"200/s"`; grammar in
+    /// [`crate::rules::load`]), instead of a fixed concurrency.
+    pub rate: Option<&'static str>,
+    /// Open loop: how arrivals are spaced (`constant`, `poisson`, `gamma:<shape>`).
+    pub arrival: Option<&'static str>,
+    /// Open loop: the rate rises linearly from 0 over this duration (`"10s"`).
+    pub ramp_up: Option<&'static str>,
+    /// Seed of the open-loop schedule.
+    pub seed: Option<u64>,
+    /// No request starts after this time, in milliseconds.
+    pub duration_ms: Option<u64>,
+    /// No request starts once this many output tokens came back.
+    pub max_output_tokens: Option<u64>,
+    /// Stop once the median of a metric is known this precisely (`"ttft 5%"`).
+    pub until: Option<&'static str>,
+    /// Service-level objectives (`"p99 ttft <= 500ms"`), for goodput and the SLA search.
+    pub slo: Option<&'static str>,
+    /// Run once per step (`"rate 10,20,40"`, `"concurrency 1..64:7 log"`).
+    pub sweep: Option<&'static str>,
+    /// Find the highest rate or concurrency meeting the objectives (`"rate 1..500"`).
+    pub search: Option<&'static str>,
+    /// Retries of a request answered 429, 5xx or refused (built-in client).
+    pub retries: Option<u32>,
+    /// A trace file to replay (JSON lines; relative to the package's directory).
+    pub trace: Option<&'static str>,
 }
 
 impl ScenarioConfig {
@@ -71,6 +96,18 @@ impl ScenarioConfig {
         first_token_timeout_ms: None,
         idle_timeout_ms: None,
         max_consecutive_failures: None,
+        rate: None,
+        arrival: None,
+        ramp_up: None,
+        seed: None,
+        duration_ms: None,
+        max_output_tokens: None,
+        until: None,
+        slo: None,
+        sweep: None,
+        search: None,
+        retries: None,
+        trace: None,
     };
 
     /// The invocation time limit, if the attribute set one.

@@ -120,20 +120,229 @@ pub struct EndpointInfo {
 }
 
 /// Load settings of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSettings {
     /// Measured requests asked for.
     pub samples: u32,
     /// Warm-up requests run first and discarded.
     pub warmup: u32,
-    /// Requests in flight at once (closed loop).
+    /// Requests in flight at once (closed loop); 0 for an open-loop run (see `load`).
     pub concurrency: u32,
+    /// The open-loop schedule, for a run whose requests started on one; `None` in closed
+    /// loop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_loop: Option<OpenLoopSettings>,
     /// Time limit of one invocation, in milliseconds.
     pub timeout_ms: u64,
     /// What counted output tokens where the API reported no usage, and the tokens of each
     /// event (see [`Tokenizer`](crate::Tokenizer)): `estimate`, or an encoding such as `o200k_base`.
     #[serde(default)]
     pub tokenizer: String,
+}
+
+/// The open-loop schedule of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OpenLoopSettings {
+    /// `constant`, `poisson` or `gamma:<shape>`.
+    pub arrival: String,
+    /// Requests per second offered (after the ramp-up).
+    pub rate: f64,
+    /// The ramp-up from 0 to `rate`, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp_up_ms: Option<u64>,
+    /// The seed of the arrival times.
+    pub seed: u64,
+}
+
+impl RunSettings {
+    /// How the load reads in messages: `concurrency 4`, `poisson 200/s`, `constant 50/s,
+    /// ramp-up 10 s`.
+    pub(crate) fn load_label(&self) -> String {
+        load_label(self.concurrency, self.open_loop.as_ref())
+    }
+}
+
+/// See [`RunSettings::load_label`].
+pub(crate) fn load_label(concurrency: u32, open_loop: Option<&OpenLoopSettings>) -> String {
+    let Some(open) = open_loop else {
+        return format!("concurrency {concurrency}");
+    };
+    let mut label = format!(
+        "{} {}/s",
+        open.arrival,
+        crate::format::format_num(open.rate)
+    );
+    if let Some(ms) = open.ramp_up_ms {
+        label.push_str(&format!(
+            ", ramp-up {}",
+            crate::format::format_duration_ns(ms as f64 * 1e6)
+        ));
+    }
+    label
+}
+
+/// How the load was delivered, and whether llm-bench's own client kept up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LoadReport {
+    /// Requests per second the schedule offered (open loop).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_rate: Option<f64>,
+    /// Requests started per second: measured requests over the time from the run's start
+    /// to the last actual start.
+    pub achieved_rate: f64,
+    /// Most requests in flight at once.
+    pub peak_in_flight: u32,
+    /// Open loop: each request's lag from its intended to its actual start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_lag: Option<Summary>,
+    /// How late the runtime ran a task spawned at a known instant, sampled by a probe
+    /// every few milliseconds during the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_delay: Option<Summary>,
+    /// Set when the client, not the endpoint, limited the run: the figures are distorted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_bound: Option<ClientBound>,
+    /// Attempts retried across the run (not counted as requests).
+    #[serde(default)]
+    pub retries: u64,
+}
+
+/// Why a run is marked client-bound.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ClientBound {
+    /// What was too large: `schedule lag` or `runtime delay`.
+    pub what: String,
+    /// Its p99, in nanoseconds.
+    pub p99_ns: f64,
+    /// The limit it exceeded, in nanoseconds: the larger of 1 ms and 1% of the median TTFT.
+    pub limit_ns: f64,
+}
+
+/// How a run fared against its service-level objectives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SloReport {
+    /// Each objective, with what the run achieved.
+    pub objectives: Vec<SloResult>,
+    /// Measured requests that met every objective (failed requests meet none).
+    pub good_requests: u64,
+    /// Measured requests, failed ones included.
+    pub requests: u64,
+    /// `good_requests / requests`.
+    pub good_fraction: f64,
+    /// Good requests per second of wall time.
+    pub goodput_rps: f64,
+    /// True when every objective was met.
+    pub met: bool,
+}
+
+/// One objective, such as `p99 ttft <= 500ms`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SloResult {
+    /// The objective in its normal form.
+    pub objective: String,
+    /// The share of requests within its bound (failed requests are outside it).
+    pub attained: f64,
+    /// The share it asks for (0.99 for `p99`).
+    pub required: f64,
+    /// The percentile over every measured request, failed ones counted as infinitely
+    /// slow, in nanoseconds; `None` when that percentile falls on a failed request.
+    pub observed_ns: Option<f64>,
+    /// True when `attained >= required`.
+    pub met: bool,
+}
+
+/// Why a run stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum StopReason {
+    /// Every requested sample ran.
+    Samples,
+    /// The duration given (`duration`, `--duration`) elapsed.
+    Duration,
+    /// The output-token budget (`max_output_tokens`) was spent.
+    OutputTokens,
+    /// The median's confidence interval became as narrow as asked (`until`).
+    Precision,
+    /// The cost budget (`--max-cost`) was spent.
+    Cost,
+    /// Too many failures in a row, a configuration error, or a failed setup.
+    Failures,
+    /// Interrupted (Ctrl-C).
+    Interrupted,
+}
+
+/// A swept or searched scenario: its steps, each stored as its own run under
+/// `<id>/<step>`, and what the steps show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StoredSweep {
+    /// Always [`SWEEP_SCHEMA`].
+    pub schema: String,
+    /// The scenario's id; its steps are `<id>/<step>`.
+    pub scenario: String,
+    /// `sweep` (every step in order) or `search` (bisection for the highest load meeting
+    /// the objectives).
+    pub kind: String,
+    /// `rate` (requests per second, open loop) or `concurrency` (closed loop).
+    pub dimension: String,
+    /// The objectives, in their normal form (a search's target).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objectives: Vec<String>,
+    /// Each step, in the order it ran.
+    pub steps: Vec<SweepStep>,
+    /// The step value at the knee of the latency-throughput curve: the last step whose
+    /// throughput kept up with the load (see docs/load.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knee: Option<f64>,
+    /// A search's answer: the highest value that met every objective (`None` when even
+    /// the lowest did not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best: Option<f64>,
+}
+
+/// One step of a sweep or one probe of a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SweepStep {
+    /// The rate or concurrency of this step.
+    pub value: f64,
+    /// The id its run is stored under.
+    pub id: String,
+    /// Requests started per second.
+    pub achieved_rate: f64,
+    /// Successful requests completed per second of wall time.
+    pub throughput_rps: f64,
+    /// Output tokens per second of wall time.
+    pub output_tokens_per_second: f64,
+    /// TTFT median and p99, in nanoseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_p50_ns: Option<f64>,
+    /// TTFT p99, in nanoseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_p99_ns: Option<f64>,
+    /// TPOT median, in nanoseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tpot_p50_ns: Option<f64>,
+    /// TPOT p99, in nanoseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tpot_p99_ns: Option<f64>,
+    /// Share of failed requests.
+    pub error_rate: f64,
+    /// Good requests per second, with objectives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goodput_rps: Option<f64>,
+    /// True when every objective was met, with objectives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo_met: Option<bool>,
+    /// True when the client was the bottleneck of this step.
+    #[serde(default)]
+    pub client_bound: bool,
 }
 
 /// Run-level throughput.
@@ -207,6 +416,15 @@ pub struct StoredRun {
     /// `--threshold`), with what was observed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thresholds: Vec<ThresholdResult>,
+    /// Why the run stopped (`None` in runs stored before llm-bench recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<StopReason>,
+    /// How the load was delivered and whether the client kept up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadReport>,
+    /// The scenario's service-level objectives and the run's goodput (`slo = "..."`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo: Option<SloReport>,
 }
 
 /// Where a stored run came from: the `cargo bench` invocation and the bench target.
@@ -390,6 +608,36 @@ pub fn scenario_dir(root: &Path, scenario_id: &str) -> PathBuf {
         dir.push(if clean.is_empty() { "_" } else { clean });
     }
     dir
+}
+
+/// The file of a swept or searched scenario's steps, beside its steps' folders.
+pub const SWEEP_FILE: &str = "sweep.json";
+
+/// The schema name of [`StoredSweep`] files.
+pub const SWEEP_SCHEMA: &str = "llm-bench-sweep";
+
+/// Writes `sweep` as `<root>/<id>/new/sweep.json`, atomically; returns the path.
+pub fn save_sweep(root: &Path, sweep: &StoredSweep) -> Result<PathBuf> {
+    let path = scenario_dir(root, &sweep.scenario)
+        .join(NEW_DIR)
+        .join(SWEEP_FILE);
+    write_json(&path, sweep)?;
+    Ok(path)
+}
+
+/// Reads `<root>/<id>/new/sweep.json`, when the scenario was swept or searched.
+pub fn load_sweep(root: &Path, scenario_id: &str) -> Result<Option<StoredSweep>> {
+    let path = scenario_dir(root, scenario_id)
+        .join(NEW_DIR)
+        .join(SWEEP_FILE);
+    let text = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| Error::Config(format!("{} is a damaged sweep: {e}", path.display())))
 }
 
 /// Writes `run` as `<root>/<id>/new/run.json`, atomically; returns the path.
@@ -686,6 +934,7 @@ pub(crate) mod tests {
                 samples: 1,
                 warmup: 0,
                 concurrency: 1,
+                open_loop: None,
                 timeout_ms: 1000,
                 tokenizer: "estimate".into(),
             },
@@ -708,6 +957,9 @@ pub(crate) mod tests {
             },
             origin: None,
             thresholds: Vec::new(),
+            stop_reason: None,
+            load: None,
+            slo: None,
         }
     }
 

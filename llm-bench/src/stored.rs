@@ -38,9 +38,10 @@ pub use crate::stats::{
     Comparison, Estimate, Estimates, InconclusiveReason, Interval, PValueMethod, Side, Verdict,
 };
 pub use crate::store::{
-    BaselineBundle, EndpointInfo, RunOrigin, RunSettings, ScenarioInfo, StoredComparison,
-    StoredRun, ThresholdOutcome, ThresholdResult, Throughput, BUNDLE_SCHEMA, BUNDLE_SCHEMA_VERSION,
-    RUN_SCHEMA, RUN_SCHEMA_VERSION,
+    BaselineBundle, ClientBound, EndpointInfo, LoadReport, OpenLoopSettings, RunOrigin,
+    RunSettings, ScenarioInfo, SloReport, SloResult, StopReason, StoredComparison, StoredRun,
+    StoredSweep, SweepStep, ThresholdOutcome, ThresholdResult, Throughput, BUNDLE_SCHEMA,
+    BUNDLE_SCHEMA_VERSION, RUN_SCHEMA, RUN_SCHEMA_VERSION,
 };
 
 /// The stored runs under one root: read-only access to what `cargo bench` wrote.
@@ -70,6 +71,13 @@ impl Store {
     /// The latest run of scenario `id` (`<id>/new/run.json`).
     pub fn latest(&self, id: &str) -> Result<StoredRun> {
         crate::store::load_new(&self.root, id)
+    }
+
+    /// The steps of swept or searched scenario `id` (`<id>/new/sweep.json`), or `None`
+    /// when its latest run was not a sweep or a search. Each step's run is
+    /// [`latest`](Self::latest) of the step's own id ([`SweepStep::id`]).
+    pub fn sweep(&self, id: &str) -> Result<Option<StoredSweep>> {
+        crate::store::load_sweep(&self.root, id)
     }
 
     /// The baseline `name` of scenario `id`, or `None` when it was never saved.

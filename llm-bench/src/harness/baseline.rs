@@ -42,18 +42,20 @@ pub(crate) fn estimates_for(
         .collect()
 }
 
-/// Why a run against `endpoint` at `concurrency` must not be compared with `base`, or
-/// `None` when it may be.
+/// Why a run against `endpoint` under `load` (a [`RunSettings::load_label`]) must not be
+/// compared with `base`, or `None` when it may be.
+///
+/// [`RunSettings::load_label`]: crate::store::RunSettings
 ///
 /// The simulated endpoint binds a new port each run, so only its kind and model count.
 pub(crate) fn incomparable(
     endpoint: &EndpointInfo,
-    concurrency: u32,
+    load: &str,
     base: &StoredRun,
 ) -> Option<String> {
-    let describe = |e: &EndpointInfo, concurrency: u32| {
+    let describe = |e: &EndpointInfo, load: &str| {
         format!(
-            "{} endpoint {} (model {}, concurrency {concurrency})",
+            "{} endpoint {} (model {}, {load})",
             e.kind,
             e.host,
             e.model.as_deref().unwrap_or("unknown"),
@@ -63,12 +65,12 @@ pub(crate) fn incomparable(
     let differs = a.kind != b.kind
         || (!a.kind.starts_with("simulated") && a.host != b.host)
         || a.model != b.model
-        || base.settings.concurrency != concurrency;
+        || base.settings.load_label() != load;
     differs.then(|| {
         format!(
             "the baseline was measured against the {}, this run against the {}",
-            describe(a, base.settings.concurrency),
-            describe(b, concurrency)
+            describe(a, &base.settings.load_label()),
+            describe(b, load)
         )
     })
 }

@@ -14,13 +14,17 @@ use crate::harness::cli::Args;
 use crate::harness::console;
 use crate::harness::endpoint::{Endpoint, Endpoints};
 use crate::harness::gate::{self, Judgement};
+use crate::harness::plan::Plan;
 use crate::harness::problem::Problem;
 use crate::harness::progress::{Mode, Progress};
 use crate::harness::runner::{self, Costing};
 use crate::harness::settings::{ScenarioSettings, Settings};
+use crate::harness::steps;
 use crate::harness::summarize;
 use crate::harness::Status;
 use crate::metrics::Metric;
+use crate::providers::rate_limit::RateLimits;
+use crate::providers::retry::RetryPolicy;
 use crate::scenario::Scenario;
 use crate::store::{self, EndpointInfo, RunOrigin, StoredRun};
 
@@ -85,8 +89,8 @@ pub(crate) fn preflight<'e>(
                 model: info.model.clone().unwrap_or_else(|| "unknown".into()),
             });
         }
-        let concurrency = scenario_settings.plan.concurrency;
-        let baseline = match choose_baseline(args, settings, &id, &info, concurrency) {
+        let load = scenario_settings.plan.load_label();
+        let baseline = match choose_baseline(args, settings, &id, &info, &load) {
             Ok(choice) => choice,
             Err(e) => {
                 errors.push(e);
@@ -167,7 +171,7 @@ fn choose_baseline(
     settings: &Settings,
     id: &str,
     endpoint: &EndpointInfo,
-    concurrency: u32,
+    load: &str,
 ) -> Result<BaselineChoice, Problem> {
     let Some((name, required)) = args.baseline_to_compare() else {
         return Ok(BaselineChoice::Nothing { note: None });
@@ -188,7 +192,7 @@ fn choose_baseline(
         }
         Err(e) => return Err(e.into()),
     };
-    match baseline::incomparable(endpoint, concurrency, &base) {
+    match baseline::incomparable(endpoint, load, &base) {
         Some(reason) if !args.force_compare && args.discard_baseline => {
             Ok(BaselineChoice::Nothing {
                 note: Some(format!("not compared with baseline `{name}`: {reason}")),
@@ -212,12 +216,22 @@ pub(crate) fn scenario_env(
     scenario: &Scenario,
     endpoint: &Endpoint,
     settings: &ScenarioSettings,
+    rate_limits: Option<&Arc<RateLimits>>,
 ) -> crate::Result<Arc<ScenarioEnv>> {
-    let client = endpoint
+    let mut client = endpoint
         .client
-        .with_connect_timeout(settings.limits.connect)?;
+        .with_connect_timeout(settings.limits.connect)?
+        .with_retries(RetryPolicy::new(settings.retries));
+    if let Some(limits) = rate_limits {
+        client = client.with_rate_limits(limits.clone());
+    }
+    let trace = match &settings.plan.load {
+        crate::harness::plan::Load::Replay(replay) => Some(replay.entries.clone()),
+        _ => None,
+    };
     let env = ScenarioEnv::new(client, scenario.config.model.map(str::to_string))
-        .with_limits(settings.limits);
+        .with_limits(settings.limits)
+        .with_trace(trace);
     Ok(Arc::new(env))
 }
 
@@ -240,7 +254,8 @@ pub(crate) fn unreached_warning(
     })
 }
 
-/// Measures, judges, stores and prints every prepared scenario.
+/// Measures, judges, stores and prints every prepared scenario (each step of a swept or
+/// searched one).
 pub(crate) async fn bench_all(
     args: &Args,
     settings: &Settings,
@@ -250,9 +265,14 @@ pub(crate) async fn bench_all(
     stop: watch::Receiver<bool>,
 ) -> Status {
     let mut status = Status::default();
-    for p in prepared {
+    for mut p in prepared {
         let id = p.scenario.id();
-        let env = match scenario_env(p.scenario, p.endpoint, &p.settings) {
+        let env = match scenario_env(
+            p.scenario,
+            p.endpoint,
+            &p.settings,
+            settings.rate_limits.as_ref(),
+        ) {
             Ok(env) => env,
             Err(e) => {
                 eprintln!("error: `{id}`: {e}");
@@ -260,26 +280,77 @@ pub(crate) async fn bench_all(
                 break;
             }
         };
+        let baseline = std::mem::replace(&mut p.baseline, BaselineChoice::Nothing { note: None });
+        let one = One {
+            args,
+            settings,
+            prepared: &p,
+            env: &env,
+            endpoints,
+            origin,
+        };
+        let go_on = match &p.settings.steps {
+            None => {
+                one.measure(&id, &p.settings.plan, baseline, stop.clone(), &mut status)
+                    .await
+                    .go_on
+            }
+            Some(steps) => steps::run(&one, &id, steps, stop.clone(), &mut status).await,
+        };
+        if !go_on {
+            break;
+        }
+    }
+    status
+}
+
+/// What measuring one scenario (or one step of it) needs.
+pub(crate) struct One<'a> {
+    pub args: &'a Args,
+    pub settings: &'a Settings,
+    pub prepared: &'a Prepared<'a>,
+    pub env: &'a Arc<ScenarioEnv>,
+    pub endpoints: &'a Endpoints,
+    pub origin: &'a RunOrigin,
+}
+
+/// A measured run, and whether the bench goes on with the next scenario.
+pub(crate) struct Measured {
+    pub run: StoredRun,
+    pub go_on: bool,
+}
+
+impl One<'_> {
+    /// Measures `plan` as scenario (or step) `id`, then judges, stores and prints it.
+    pub(crate) async fn measure(
+        &self,
+        id: &str,
+        plan: &Plan,
+        baseline: BaselineChoice,
+        stop: watch::Receiver<bool>,
+        status: &mut Status,
+    ) -> Measured {
+        let (args, settings, p) = (self.args, self.settings, self.prepared);
         let costing = Costing {
             price: p.price,
             budget: settings.budget.clone(),
         };
-        let plan = p.settings.plan;
-        let requests_before = endpoints.simulated_requests();
+        let requests_before = self.endpoints.simulated_requests();
         let started = SystemTime::now();
-        let (progress, live) = Progress::start(&id, &plan, Mode::detect(args.quiet));
+        let (progress, live) = Progress::start(id, plan, Mode::detect(args.quiet));
         let outcome = runner::run_scenario(
             p.scenario,
-            env.clone(),
+            self.env.clone(),
             plan,
             &costing,
-            stop.clone(),
+            stop,
             live,
             progress.on_sample(),
         )
         .await;
         drop(progress);
-        if let Some(warning) = unreached_warning(&id, &env, p.endpoint, endpoints, requests_before)
+        if let Some(warning) =
+            unreached_warning(id, self.env, p.endpoint, self.endpoints, requests_before)
         {
             eprintln!("{warning}");
         }
@@ -291,8 +362,10 @@ pub(crate) async fn bench_all(
             started,
             outcome,
             &settings.stats,
+            &p.settings.slos,
         );
-        run.origin = Some(origin.clone());
+        run.scenario.id = id.to_string();
+        run.origin = Some(self.origin.clone());
         run.thresholds = gate::check_thresholds(&run, &p.settings.thresholds);
         if !run.samples.is_empty() || run.stopped_early.is_some() {
             if let Err(e) = store::save_new(&settings.root, &run) {
@@ -300,15 +373,9 @@ pub(crate) async fn bench_all(
                 status.failed = true;
             }
         }
-        judge_and_print(
-            args,
-            settings,
-            &run,
-            p.baseline,
-            &p.settings.gate,
-            &mut status,
-        );
-        save_baseline_if_sound(args, settings, &run, &mut status);
+        judge_and_print(args, settings, &run, baseline, &p.settings.gate, status);
+        save_baseline_if_sound(args, settings, &run, status);
+        let mut go_on = true;
         if let Some(reason) = &run.stopped_early {
             eprintln!("error: `{id}` {reason}");
             status.failed = true;
@@ -317,18 +384,33 @@ pub(crate) async fn bench_all(
         }
         if run.interrupted {
             status.interrupted = true;
-            break;
+            go_on = false;
         }
         if run.stopped_by_budget || settings.budget.as_ref().is_some_and(|b| b.exhausted()) {
             status.budget_exhausted = true;
-            break;
+            go_on = false;
         }
         if run.stopped_early.is_none() && run.samples.iter().all(|x| !x.is_ok()) {
             eprintln!("error: every request of `{id}` failed");
             status.failed = true;
         }
+        Measured { run, go_on }
     }
-    status
+
+    /// The baseline a step `id` (a swept or searched scenario's) is compared with: the one
+    /// the arguments name, when that step has it.
+    pub(crate) fn step_baseline(&self, id: &str, plan: &Plan) -> BaselineChoice {
+        choose_baseline(
+            self.args,
+            self.settings,
+            id,
+            &self.prepared.info,
+            &plan.load_label(),
+        )
+        .unwrap_or_else(|e| BaselineChoice::Nothing {
+            note: Some(e.to_string()),
+        })
+    }
 }
 
 /// Why `run` must not replace a baseline, or `None` when it may.
@@ -421,15 +503,20 @@ pub(crate) fn analyse_stored(
             eprintln!("error: {e}");
             status.failed = true;
         }
-        let choice =
-            match choose_baseline(args, settings, &id, &run.endpoint, run.settings.concurrency) {
-                Ok(choice) => choice,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    status.usage = true;
-                    continue;
-                }
-            };
+        let choice = match choose_baseline(
+            args,
+            settings,
+            &id,
+            &run.endpoint,
+            &run.settings.load_label(),
+        ) {
+            Ok(choice) => choice,
+            Err(e) => {
+                eprintln!("error: {e}");
+                status.usage = true;
+                continue;
+            }
+        };
         judge_and_print(
             args,
             settings,

@@ -93,6 +93,74 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub max_consecutive_failures: Option<u32>,
 
+    /// Open loop: start requests at this rate, whether or not earlier ones ended, e.g.
+    /// 200/s or 600/min (overrides the attribute's rate and concurrency).
+    #[arg(long, value_name = "RATE", conflicts_with = "concurrency")]
+    pub rate: Option<String>,
+
+    /// Open loop: how arrivals are spaced: constant, poisson (default) or gamma:<shape>
+    /// (below 1 burstier, above 1 more regular).
+    #[arg(long, value_name = "ARRIVAL")]
+    pub arrival: Option<String>,
+
+    /// Open loop: raise the rate linearly from 0 over this time, e.g. 10s.
+    #[arg(long, value_name = "DURATION")]
+    pub ramp_up: Option<String>,
+
+    /// Seed of the open-loop schedule (default 0: the same arrivals every run).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Start no request after this time, e.g. 60s (with --samples as the most requests;
+    /// in open loop without --samples: rate x duration requests).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// Start no request once this many output tokens came back.
+    #[arg(long, value_name = "N")]
+    pub max_output_tokens: Option<u64>,
+
+    /// Stop once the 95% interval of a metric's median is within this share of it, e.g.
+    /// "ttft 5%" (--samples is the cap).
+    #[arg(long, value_name = "PRECISION")]
+    pub until: Option<String>,
+
+    /// Service-level objectives for goodput and --search, e.g. "p99 ttft <= 500ms, p90
+    /// tpot <= 50ms" (overrides the attribute's).
+    #[arg(long, value_name = "OBJECTIVES")]
+    pub slo: Option<String>,
+
+    /// Run each scenario once per step: "rate 10,20,40" or "concurrency 1..64:7 log";
+    /// each step is stored as <id>/<step> (overrides the attribute's).
+    #[arg(long, value_name = "STEPS", conflicts_with = "search")]
+    pub sweep: Option<String>,
+
+    /// Find the highest rate (or concurrency) that meets the objectives by bisection, e.g.
+    /// "rate 1..500"; needs --slo or the attribute's slo.
+    #[arg(long, value_name = "RANGE")]
+    pub search: Option<String>,
+
+    /// Replay this trace (JSON lines of offset_ms, prompt or prompt_tokens, output_tokens;
+    /// Mooncake's fields too): each request starts when its line says (overrides the
+    /// attribute's load).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<std::path::PathBuf>,
+
+    /// Retry a request answered 429, 5xx or refused up to N times, honouring Retry-After
+    /// (built-in client; default 0). Retried attempts are counted, not timed.
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// Client-side limit of requests per second (or per minute), e.g. 10/s or 500/min, as
+    /// providers quote them (built-in client).
+    #[arg(long, value_name = "RATE")]
+    pub rate_limit: Option<String>,
+
+    /// Client-side limit of tokens per minute (prompt + max_tokens of each request), e.g.
+    /// 90000 (built-in client).
+    #[arg(long, value_name = "N")]
+    pub token_limit: Option<u32>,
+
     /// Save the run as this baseline (default base); it is first compared with the
     /// baseline of that name, if one is stored.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["baseline", "baseline_lenient", "load_baseline"])]

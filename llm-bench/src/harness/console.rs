@@ -3,10 +3,10 @@
 use std::fmt::Write as _;
 
 use crate::error::shorten;
-use crate::format::{format_console_num, format_duration_ns};
+use crate::format::{format_console_num, format_duration_ns, format_share};
 use crate::metrics::{Metric, Summary, TokenAccounting};
 use crate::stats::{Estimate, StatsConfig, Verdict};
-use crate::store::{StoredComparison, StoredRun, ThresholdOutcome};
+use crate::store::{StopReason, StoredComparison, StoredRun, ThresholdOutcome};
 
 fn format_value(metric: Metric, v: f64) -> String {
     if metric.is_duration() {
@@ -28,10 +28,10 @@ pub(crate) fn scenario_block(
     let _ = writeln!(out, "{}", run.scenario.id);
     let _ = writeln!(
         out,
-        "  {} samples, {} failed, concurrency {}, {} @ {}, {}{}",
+        "  {} samples, {} failed, {}, {} @ {}, {}{}",
         run.samples.len(),
         failed,
-        run.settings.concurrency,
+        run.settings.load_label(),
         run.endpoint
             .model
             .as_deref()
@@ -74,7 +74,9 @@ pub(crate) fn scenario_block(
     if let Some(line) = tokens_line(run) {
         let _ = writeln!(out, "  {line}");
     }
+    out.push_str(&load_lines(run));
     out.push_str(&estimate_lines(run, comparison, stats));
+    out.push_str(&slo_lines(run));
     for t in &run.thresholds {
         let outcome = match t.outcome {
             ThresholdOutcome::Passed => "passed",
@@ -101,6 +103,93 @@ pub(crate) fn scenario_block(
             shorten(example, 160)
         );
     }
+    out
+}
+
+/// Why the run stopped (unless every sample ran), how the load was delivered (open loop),
+/// retries, and a client-bound warning.
+fn load_lines(run: &StoredRun) -> String {
+    let mut out = String::new();
+    if let Some(reason) = run.stop_reason.and_then(stop_words) {
+        let _ = writeln!(out, "  stopped: {reason}");
+    }
+    let Some(load) = &run.load else {
+        return out;
+    };
+    if let Some(target) = load.target_rate {
+        let mut line = format!(
+            "  load: {}/s offered, {}/s achieved, {} in flight at most",
+            format_console_num(target),
+            format_console_num(load.achieved_rate),
+            load.peak_in_flight
+        );
+        if let Some(lag) = &load.schedule_lag {
+            let _ = write!(
+                line,
+                ", schedule lag p50 {} p99 {}",
+                format_duration_ns(lag.p50),
+                format_duration_ns(lag.p99)
+            );
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    if load.retries > 0 {
+        let _ = writeln!(
+            out,
+            "  retries: {} attempts retried (429, 5xx, refused); their time is not in the latencies",
+            load.retries
+        );
+    }
+    if let Some(bound) = &load.client_bound {
+        let _ = writeln!(
+            out,
+            "  CLIENT-BOUND: {} p99 {} is above {} (the larger of 1 ms and 1% of the median TTFT): these latencies include llm-bench's own delay, not only the endpoint's",
+            bound.what,
+            format_duration_ns(bound.p99_ns),
+            format_duration_ns(bound.limit_ns)
+        );
+    }
+    out
+}
+
+/// Why a run stopped, in words, when it was not after its last sample (`None` then).
+fn stop_words(reason: StopReason) -> Option<&'static str> {
+    Some(match reason {
+        StopReason::Duration => "its duration elapsed",
+        StopReason::OutputTokens => "its output-token budget was spent",
+        StopReason::Precision => "the median was known as precisely as asked (until)",
+        StopReason::Cost => "the cost budget (--max-cost) was spent",
+        StopReason::Failures => "too many failures (below)",
+        StopReason::Interrupted => "interrupted",
+        _ => return None,
+    })
+}
+
+/// Each objective's attainment and the run's goodput.
+fn slo_lines(run: &StoredRun) -> String {
+    let mut out = String::new();
+    let Some(slo) = &run.slo else {
+        return out;
+    };
+    for o in &slo.objectives {
+        let _ = writeln!(
+            out,
+            "  SLO `{}`: {} of requests within ({} asked), observed {}, {}",
+            o.objective,
+            format_share(o.attained),
+            format_share(o.required),
+            o.observed_ns
+                .map_or("- (a failed request)".to_string(), format_duration_ns),
+            if o.met { "met" } else { "MISSED" }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  goodput: {} good requests/s, {} of {} requests good",
+        format_console_num(slo.goodput_rps),
+        slo.good_requests,
+        slo.requests
+    );
     out
 }
 

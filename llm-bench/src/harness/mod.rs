@@ -7,13 +7,21 @@ mod cli;
 mod console;
 pub(crate) mod endpoint;
 mod gate;
+#[cfg(all(test, feature = "simulated"))]
+mod load_tests;
+mod open_loop;
+pub(crate) mod plan;
 mod problem;
 mod progress;
 mod reporting;
 pub(crate) mod runner;
+mod self_check;
 mod settings;
 #[cfg(feature = "simulated")]
 pub(crate) mod simulated;
+mod slo;
+mod steps;
+mod stopping;
 mod summarize;
 
 use std::sync::Arc;
@@ -347,7 +355,11 @@ async fn test_all(
     for &s in selected {
         let prepared = settings.for_scenario(args, s, false).and_then(|x| {
             let endpoint = endpoints.for_scenario(s)?;
-            Ok((bench::scenario_env(s, endpoint, &x)?, x, endpoint))
+            Ok((
+                bench::scenario_env(s, endpoint, &x, settings.rate_limits.as_ref())?,
+                x,
+                endpoint,
+            ))
         });
         let (env, scenario_settings, endpoint) = match prepared {
             Ok(p) => p,
@@ -360,7 +372,7 @@ async fn test_all(
         let outcome = runner::run_scenario(
             s,
             env.clone(),
-            scenario_settings.plan,
+            &scenario_settings.plan,
             &runner::Costing::default(),
             stop.clone(),
             Arc::new(runner::Live::default()),

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::format::format_duration_ns;
-use crate::harness::runner::{Live, Plan};
+use crate::harness::plan::Plan;
+use crate::harness::runner::Live;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,8 +71,9 @@ impl Progress {
                 n => format!(" after {n} warm-up"),
             };
             eprintln!(
-                "llm-bench: {id}: collecting {} samples{warmup}, concurrency {}",
-                plan.samples, plan.concurrency
+                "llm-bench: {id}: collecting {} samples{warmup}, {}",
+                plan.samples,
+                plan.load_label()
             );
         }
         let ticker = match mode {

@@ -4,7 +4,7 @@
 //! configuration error, with one message instead of one per request.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -15,22 +15,18 @@ use tokio::sync::watch;
 use crate::context::{Ctx, ScenarioEnv};
 use crate::cost::{Budget, Price};
 use crate::error::{Error, ErrorClass, TimeoutPhase};
+use crate::harness::open_loop;
+use crate::harness::plan::Load;
+pub(crate) use crate::harness::plan::Plan;
+use crate::harness::self_check::Probe;
+use crate::harness::stopping::Stopper;
+use crate::load::schedule::arrivals;
 use crate::metrics::{Metric, MetricHistogram, RequestError, RequestSample};
 use crate::scenario::{Scenario, ScenarioFn};
+use crate::store::StopReason;
 
 /// How many requests of a run keep their full token arrival timeline.
-const TIMELINES_KEPT: u32 = 5;
-
-/// Load settings for one scenario, after attribute and command-line overrides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Plan {
-    pub samples: u32,
-    pub warmup: u32,
-    pub concurrency: u32,
-    pub timeout: Duration,
-    /// Stop after this many failed requests in a row (0: never).
-    pub max_consecutive_failures: u32,
-}
+pub(super) const TIMELINES_KEPT: u32 = 5;
 
 /// How requests are priced, and the budget they spend (shared by the whole bench run).
 #[derive(Debug, Clone, Default)]
@@ -42,13 +38,13 @@ pub(crate) struct Costing {
 }
 
 impl Costing {
-    fn exhausted(&self) -> bool {
+    pub(super) fn exhausted(&self) -> bool {
         self.budget.as_ref().is_some_and(|b| b.exhausted())
     }
 
     /// Prices a finished request and charges the budget (failed requests too: their tokens
     /// were generated all the same).
-    fn charge(&self, sample: &mut RequestSample) {
+    pub(super) fn charge(&self, sample: &mut RequestSample) {
         let Some(price) = self.price else { return };
         let Some(output) = sample.output_tokens else {
             return;
@@ -71,8 +67,14 @@ pub(crate) struct Live {
     done: AtomicU32,
     in_flight: AtomicU32,
     failed: AtomicU32,
+    /// Most requests in flight at once.
+    peak_in_flight: AtomicU32,
+    /// Output tokens of the finished measured requests.
+    output_tokens: AtomicU64,
     /// TTFT of every successful measured request so far.
     ttft_ns: Mutex<Vec<u64>>,
+    /// The metric the precision rule watches, and its values so far.
+    watched: Mutex<(Option<Metric>, Vec<f64>)>,
 }
 
 impl Live {
@@ -96,6 +98,38 @@ impl Live {
     pub fn failed(&self) -> u32 {
         self.failed.load(Ordering::Relaxed)
     }
+    /// Output tokens of the finished measured requests.
+    pub fn output_tokens(&self) -> u64 {
+        self.output_tokens.load(Ordering::Relaxed)
+    }
+    /// Most requests in flight at once so far.
+    pub fn peak_in_flight(&self) -> u32 {
+        self.peak_in_flight.load(Ordering::Relaxed)
+    }
+    /// Collects the values of `metric` for the precision rule.
+    pub(super) fn watch(&self, metric: Metric) {
+        self.watched
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .0 = Some(metric);
+    }
+    /// The watched metric's values so far (see [`Live::watch`]).
+    pub(super) fn watched_values(&self) -> Vec<f64> {
+        self.watched
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .1
+            .clone()
+    }
+    /// A request is starting.
+    pub(super) fn request_started(&self) {
+        let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak_in_flight.fetch_max(now, Ordering::Relaxed);
+    }
+    /// A request ended (or was cut off).
+    pub(super) fn request_ended(&self) {
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
     /// The median TTFT of the successful measured requests so far.
     pub fn ttft_p50_ns(&self) -> Option<u64> {
         let mut values = self
@@ -110,7 +144,15 @@ impl Live {
         Some(*values.select_nth_unstable(mid).1)
     }
 
-    fn finished(&self, sample: &RequestSample) {
+    pub(super) fn finished(&self, sample: &RequestSample) {
+        if sample.is_ok() {
+            let tokens = sample.output_tokens.unwrap_or(0);
+            self.output_tokens.fetch_add(tokens, Ordering::Relaxed);
+            let mut watched = self.watched.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(value) = watched.0.and_then(|metric| metric.of(sample)) {
+                watched.1.push(value);
+            }
+        }
         if let (true, Some(ttft)) = (sample.is_ok(), sample.ttft_ns) {
             self.ttft_ns
                 .lock()
@@ -147,20 +189,48 @@ pub(crate) struct PhaseOutcome {
     pub config_error: bool,
     /// The name of the tokenizer that counted output tokens (see [`crate::tokens`]).
     pub tokenizer: &'static str,
+    /// Why the phase stopped.
+    pub stop_reason: StopReason,
+    /// Most requests in flight at once.
+    pub peak_in_flight: u32,
+    /// The runtime delays the probe measured during the phase (see
+    /// [`crate::harness::self_check`]), in nanoseconds.
+    pub runtime_delays_ns: Vec<u64>,
+}
+
+impl PhaseOutcome {
+    /// Why a phase stopped, from what stopped it: the user, the budget, failures, a rule,
+    /// else every sample ran.
+    pub(super) fn reason(
+        interrupted: bool,
+        budget_exhausted: bool,
+        failures: Option<&String>,
+        rule: Option<StopReason>,
+    ) -> StopReason {
+        if interrupted {
+            StopReason::Interrupted
+        } else if budget_exhausted {
+            StopReason::Cost
+        } else if failures.is_some() {
+            StopReason::Failures
+        } else {
+            rule.unwrap_or(StopReason::Samples)
+        }
+    }
 }
 
 /// Counts failed requests in a row across the warm-up and the measured phase, and decides
 /// when the scenario stops.
 #[derive(Debug)]
-struct FailureWatch {
+pub(super) struct FailureWatch {
     limit: u32,
     in_a_row: AtomicU32,
     /// Why the scenario stops; set once.
     reason: Mutex<Option<String>>,
     /// The scenario stops for a configuration error.
-    config_error: std::sync::atomic::AtomicBool,
+    pub(super) config_error: std::sync::atomic::AtomicBool,
     /// Tells the invocations in flight to give up.
-    abort: watch::Sender<bool>,
+    pub(super) abort: watch::Sender<bool>,
 }
 
 impl FailureWatch {
@@ -174,7 +244,7 @@ impl FailureWatch {
         }
     }
 
-    fn stopped(&self) -> bool {
+    pub(super) fn stopped(&self) -> bool {
         *self.abort.borrow()
     }
 
@@ -188,7 +258,7 @@ impl FailureWatch {
 
     /// Notes a finished request: a configuration error stops the scenario at once (every
     /// request would fail the same way), and so do `limit` failures in a row.
-    fn finished(&self, error: Option<&RequestError>) {
+    pub(super) fn finished(&self, error: Option<&RequestError>) {
         let Some(error) = error else {
             self.in_a_row.store(0, Ordering::Relaxed);
             return;
@@ -210,7 +280,7 @@ impl FailureWatch {
         }
     }
 
-    fn reason(&self) -> Option<String> {
+    pub(super) fn reason(&self) -> Option<String> {
         self.reason
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -224,7 +294,7 @@ impl FailureWatch {
 pub(crate) async fn run_scenario(
     scenario: &'static Scenario,
     env: Arc<ScenarioEnv>,
-    plan: Plan,
+    plan: &Plan,
     costing: &Costing,
     stop: watch::Receiver<bool>,
     live: Arc<Live>,
@@ -241,6 +311,9 @@ pub(crate) async fn run_scenario(
         stopped_early,
         config_error: false,
         tokenizer: env.tokenizer.name(),
+        stop_reason: StopReason::Failures,
+        peak_in_flight: 0,
+        runtime_delays_ns: Vec::new(),
     };
     if let Some(setup) = scenario.setup {
         if let Err(e) = run_setup(setup, env.clone(), plan.timeout).await {
@@ -251,9 +324,12 @@ pub(crate) async fn run_scenario(
         }
     }
     live.total.store(plan.samples, Ordering::Relaxed);
+    if let Some(precision) = plan.stop.precision {
+        live.watch(precision.metric);
+    }
     if plan.warmup > 0 {
         live.warming_up.store(true, Ordering::Relaxed);
-        let warm = run_phase(
+        let warm = phase(
             scenario,
             env.clone(),
             plan,
@@ -274,7 +350,8 @@ pub(crate) async fn run_scenario(
             };
         }
     }
-    run_phase(
+    let probe = Probe::start();
+    let mut measured = phase(
         scenario,
         env,
         plan,
@@ -286,7 +363,70 @@ pub(crate) async fn run_scenario(
         live,
         on_sample,
     )
-    .await
+    .await;
+    measured.runtime_delays_ns = probe.finish();
+    measured
+}
+
+/// Runs one phase in closed or open loop, as the plan says.
+#[allow(clippy::too_many_arguments)]
+async fn phase(
+    scenario: &'static Scenario,
+    env: Arc<ScenarioEnv>,
+    plan: &Plan,
+    count: u32,
+    warmup: bool,
+    costing: &Costing,
+    stop: watch::Receiver<bool>,
+    failures: &Arc<FailureWatch>,
+    live: Arc<Live>,
+    on_sample: impl Fn(&Live) + Send + Sync + 'static,
+) -> PhaseOutcome {
+    let phase = Phase {
+        scenario,
+        env,
+        plan,
+        count,
+        warmup,
+        costing,
+        stop,
+        failures,
+        live,
+    };
+    match &plan.load {
+        Load::Closed { concurrency } => run_phase(phase, *concurrency, on_sample).await,
+        Load::Open(open) => {
+            // The warm-up and the measured phase follow different arrivals.
+            let seed = open.seed ^ u64::from(warmup);
+            let offsets = arrivals(open.arrival, open.rate, count as usize, open.ramp_up, seed);
+            open_loop::run_phase(phase, offsets, on_sample).await
+        }
+        // The trace's times are the measured phase's; the warm-up runs one at a time.
+        Load::Replay(_) if warmup => run_phase(phase, 1, on_sample).await,
+        Load::Replay(replay) => {
+            let offsets = replay
+                .entries
+                .iter()
+                .take(count as usize)
+                .map(|e| e.offset_ns)
+                .collect();
+            open_loop::run_phase(phase, offsets, on_sample).await
+        }
+    }
+}
+
+/// What every phase is given.
+pub(super) struct Phase<'a> {
+    pub scenario: &'static Scenario,
+    pub env: Arc<ScenarioEnv>,
+    pub plan: &'a Plan,
+    /// Requests to run.
+    pub count: u32,
+    pub warmup: bool,
+    pub costing: &'a Costing,
+    pub stop: watch::Receiver<bool>,
+    pub failures: &'a Arc<FailureWatch>,
+    pub live: Arc<Live>,
 }
 
 /// Calls the scenario's setup once, untimed, under the invocation time limit.
@@ -312,27 +452,37 @@ async fn run_setup(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Closed loop: `concurrency` workers, each starting its next request when its last ended.
 async fn run_phase(
-    scenario: &'static Scenario,
-    env: Arc<ScenarioEnv>,
-    plan: Plan,
-    count: u32,
-    warmup: bool,
-    costing: &Costing,
-    stop: watch::Receiver<bool>,
-    failures: &Arc<FailureWatch>,
-    live: Arc<Live>,
+    phase: Phase<'_>,
+    concurrency: u32,
     on_sample: impl Fn(&Live) + Send + Sync + 'static,
 ) -> PhaseOutcome {
+    let Phase {
+        scenario,
+        env,
+        plan,
+        count,
+        warmup,
+        costing,
+        stop,
+        failures,
+        live,
+    } = phase;
     let next = Arc::new(AtomicU32::new(0));
     let on_sample = Arc::new(on_sample);
+    let stopper = Arc::new(Stopper::new(if warmup {
+        Default::default()
+    } else {
+        plan.stop
+    }));
     let run_start = Instant::now();
     let tokenizer = env.tokenizer.name();
-    let workers = plan.concurrency.clamp(1, count.max(1));
+    let timeout = plan.timeout;
+    let workers = concurrency.clamp(1, count.max(1));
     let mut handles = Vec::with_capacity(workers as usize);
     for _ in 0..workers {
-        let (env, next, live, on_sample, mut stop, costing, failures) = (
+        let (env, next, live, on_sample, mut stop, costing, failures, stopper) = (
             env.clone(),
             next.clone(),
             live.clone(),
@@ -340,6 +490,7 @@ async fn run_phase(
             stop.clone(),
             costing.clone(),
             failures.clone(),
+            stopper.clone(),
         );
         let mut abort = failures.abort.subscribe();
         handles.push(tokio::spawn(async move {
@@ -352,7 +503,7 @@ async fn run_phase(
                     interrupted = true;
                     break;
                 }
-                if failures.stopped() {
+                if failures.stopped() || stopper.stopped() {
                     break;
                 }
                 if costing.exhausted() {
@@ -365,14 +516,14 @@ async fn run_phase(
                 }
                 let keep_arrivals = !warmup && index < TIMELINES_KEPT;
                 let mut ctx = Ctx::new(env.clone(), index, warmup, keep_arrivals);
-                live.in_flight.fetch_add(1, Ordering::Relaxed);
+                live.request_started();
                 let finished = tokio::select! {
                     biased;
                     _ = stop.wait_for(|stopped| *stopped) => Some(true),
                     _ = abort.wait_for(|aborted| *aborted) => Some(false),
-                    () = invoke(scenario, &mut ctx, plan.timeout) => None,
+                    () = invoke(scenario, &mut ctx, timeout) => None,
                 };
-                live.in_flight.fetch_sub(1, Ordering::Relaxed);
+                live.request_ended();
                 match finished {
                     Some(true) => {
                         interrupted = true;
@@ -389,6 +540,7 @@ async fn run_phase(
                 failures.finished(sample.error.as_ref());
                 live.finished(&sample);
                 samples.push(sample);
+                stopper.after_sample(&live);
                 on_sample(&live);
             }
             (samples, itl, interrupted, budget_exhausted)
@@ -422,9 +574,17 @@ async fn run_phase(
         wall_time_ns: run_start.elapsed().as_nanos() as u64,
         interrupted,
         budget_exhausted,
+        stop_reason: PhaseOutcome::reason(
+            interrupted,
+            budget_exhausted,
+            stopped_early.as_ref(),
+            stopper.reason(),
+        ),
         stopped_early,
         config_error: failures.config_error.load(Ordering::Relaxed),
         tokenizer,
+        peak_in_flight: live.peak_in_flight(),
+        runtime_delays_ns: Vec::new(),
     }
 }
 
@@ -432,9 +592,9 @@ async fn run_phase(
 /// carried several tokens. Until then the per-token one would be a copy of the per-event
 /// one, so it is made at that point, from that copy: a run of one-token events keeps one
 /// histogram, not two.
-struct ItlHistograms {
-    per_event: MetricHistogram,
-    per_token: Option<MetricHistogram>,
+pub(super) struct ItlHistograms {
+    pub(super) per_event: MetricHistogram,
+    pub(super) per_token: Option<MetricHistogram>,
 }
 
 impl Default for ItlHistograms {
@@ -455,7 +615,7 @@ impl ItlHistograms {
     }
 
     /// A gap of `gap_ns` that ended with an event of `tokens` tokens.
-    fn record(&mut self, gap_ns: u64, tokens: u32) {
+    pub(super) fn record(&mut self, gap_ns: u64, tokens: u32) {
         let tokens = tokens.max(1);
         if tokens > 1 && self.per_token.is_none() {
             self.per_token = Some(self.one_token_per_event());
@@ -467,7 +627,7 @@ impl ItlHistograms {
     }
 
     /// Adds another worker's histograms.
-    fn merge(&mut self, other: ItlHistograms) {
+    pub(super) fn merge(&mut self, other: ItlHistograms) {
         if self.per_token.is_none() && other.per_token.is_some() {
             self.per_token = Some(self.one_token_per_event());
         }
@@ -482,7 +642,7 @@ impl ItlHistograms {
 
 /// Calls the scenario once, under the time limit; every way it can fail ends in the
 /// recorder as a classified error.
-async fn invoke(scenario: &'static Scenario, ctx: &mut Ctx, timeout: Duration) {
+pub(super) async fn invoke(scenario: &'static Scenario, ctx: &mut Ctx, timeout: Duration) {
     let outcome = {
         let call = AssertUnwindSafe((scenario.run)(ctx)).catch_unwind();
         tokio::time::timeout(timeout, call).await
@@ -608,10 +768,12 @@ mod tests {
     fn plan(samples: u32, concurrency: u32) -> Plan {
         Plan {
             samples,
+            samples_from_duration: false,
             warmup: 0,
-            concurrency,
+            load: Load::Closed { concurrency },
             timeout: Duration::from_secs(10),
             max_consecutive_failures: 0,
+            stop: Default::default(),
         }
     }
 
@@ -638,7 +800,7 @@ mod tests {
         let out = run_scenario(
             s,
             env,
-            plan,
+            &plan,
             &Costing::default(),
             stop,
             Arc::new(Live::default()),
@@ -694,7 +856,7 @@ mod tests {
         let out = run_scenario(
             s,
             env,
-            Plan {
+            &Plan {
                 warmup: 2,
                 ..plan(12, 4)
             },
@@ -720,7 +882,7 @@ mod tests {
         };
         let started = std::time::SystemTime::now();
         let stats = crate::stats::StatsConfig::default();
-        crate::harness::summarize::stored_run(s, endpoint, plan, started, out, &stats)
+        crate::harness::summarize::stored_run(s, endpoint, &plan, started, out, &stats, &[])
     }
 
     #[tokio::test]
@@ -732,7 +894,7 @@ mod tests {
         let out = run_scenario(
             s,
             env,
-            plan(3, 1),
+            &plan(3, 1),
             &Costing::default(),
             stop,
             Arc::new(Live::default()),
@@ -768,7 +930,7 @@ mod tests {
             ..*scenario("with_setup", twenty_tokens)
         }));
         let live = Arc::new(Live::default());
-        let out = run_scenario(s, env, plan(5, 1), &Costing::default(), stop, live, |_| {}).await;
+        let out = run_scenario(s, env, &plan(5, 1), &Costing::default(), stop, live, |_| {}).await;
         assert!(out.samples.is_empty());
         let reason = out.stopped_early.unwrap();
         assert!(
@@ -785,7 +947,7 @@ mod tests {
         let (_tx, stop) = watch::channel(false);
         let s = scenario("spans", with_a_span);
         let live = Arc::new(Live::default());
-        let out = run_scenario(s, env, plan(3, 1), &Costing::default(), stop, live, |_| {}).await;
+        let out = run_scenario(s, env, &plan(3, 1), &Costing::default(), stop, live, |_| {}).await;
         for sample in &out.samples {
             assert!(sample.is_ok(), "{:?}", sample.error);
             assert_eq!(sample.spans.len(), 1);
@@ -870,7 +1032,7 @@ mod tests {
         let out = run_scenario(
             s,
             env,
-            plan(2, 1),
+            &plan(2, 1),
             &Costing::default(),
             stop,
             Arc::new(Live::default()),
@@ -898,7 +1060,7 @@ mod tests {
         let out = run_scenario(
             scenario("p", panics),
             env.clone(),
-            plan(2, 1),
+            &plan(2, 1),
             &Costing::default(),
             stop.clone(),
             Arc::new(Live::default()),
@@ -921,7 +1083,7 @@ mod tests {
         let out = run_scenario(
             scenario("t", twenty_tokens),
             env.clone(),
-            quick,
+            &quick,
             &Costing::default(),
             stop.clone(),
             Arc::new(Live::default()),
@@ -936,7 +1098,7 @@ mod tests {
         let out = run_scenario(
             scenario("n", times_nothing),
             env,
-            plan(1, 1),
+            &plan(1, 1),
             &Costing::default(),
             stop,
             Arc::new(Live::default()),
@@ -967,7 +1129,7 @@ mod tests {
         let out = run_scenario(
             scenario("s", twenty_tokens),
             env,
-            plan(50, 1),
+            &plan(50, 1),
             &Costing::default(),
             stop,
             Arc::new(Live::default()),
@@ -997,7 +1159,7 @@ mod tests {
         let out = run_scenario(
             scenario("b", twenty_tokens),
             env,
-            plan(20, 1),
+            &plan(20, 1),
             &costing,
             stop,
             Arc::new(Live::default()),

@@ -4,22 +4,27 @@ use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::harness::baseline::{estimates_for, reported_metrics};
-use crate::harness::runner::{PhaseOutcome, Plan};
+use crate::harness::plan::{Load, Plan};
+use crate::harness::runner::PhaseOutcome;
+use crate::harness::{self_check, slo};
 use crate::metrics::{histogram_of, Metric, MetricHistogram, RequestSample, Summary};
+use crate::rules::slo::Objective;
 use crate::scenario::Scenario;
 use crate::stats::StatsConfig;
 use crate::store::{
-    EndpointInfo, RunSettings, ScenarioInfo, StoredRun, Throughput, RUN_SCHEMA, RUN_SCHEMA_VERSION,
+    EndpointInfo, LoadReport, RunSettings, ScenarioInfo, StoredRun, Throughput, RUN_SCHEMA,
+    RUN_SCHEMA_VERSION,
 };
 
 /// The stored form of one scenario's measured phase.
 pub(crate) fn stored_run(
     scenario: &Scenario,
     endpoint: EndpointInfo,
-    plan: Plan,
+    plan: &Plan,
     started: SystemTime,
     outcome: PhaseOutcome,
     stats: &StatsConfig,
+    slos: &[Objective],
 ) -> StoredRun {
     let mut summary = BTreeMap::new();
     for metric in reported_metrics(&outcome.samples) {
@@ -47,6 +52,8 @@ pub(crate) fn stored_run(
     let secs = outcome.wall_time_ns as f64 / 1e9;
     let per_sec = |v: u64| if secs > 0.0 { v as f64 / secs } else { 0.0 };
     let estimates = estimates_for(&outcome.samples, stats);
+    let load = load_report(plan, &outcome, &summary);
+    let slo = slo::report(slos, &outcome.samples, outcome.wall_time_ns);
     let itl_per_token_histogram = match &outcome.itl_per_token {
         Some(per_token) if summary.contains_key(&Metric::ItlPerToken) => per_token.buckets(),
         _ => Vec::new(),
@@ -66,7 +73,8 @@ pub(crate) fn stored_run(
         settings: RunSettings {
             samples: plan.samples,
             warmup: plan.warmup,
-            concurrency: plan.concurrency,
+            concurrency: plan.concurrency(),
+            open_loop: plan.stored_open_loop(),
             timeout_ms: plan.timeout.as_millis() as u64,
             tokenizer: outcome.tokenizer.to_string(),
         },
@@ -78,6 +86,7 @@ pub(crate) fn stored_run(
         interrupted: outcome.interrupted,
         stopped_by_budget: outcome.budget_exhausted,
         stopped_early: outcome.stopped_early.clone(),
+        stop_reason: Some(outcome.stop_reason),
         cost_usd: outcome
             .samples
             .iter()
@@ -96,6 +105,55 @@ pub(crate) fn stored_run(
         },
         origin: None,
         thresholds: Vec::new(),
+        load: Some(load),
+        slo,
+    }
+}
+
+/// How the load was delivered: the rates, the schedule lag and runtime delay, and whether
+/// the client was the bottleneck ([`self_check`]).
+fn load_report(
+    plan: &Plan,
+    outcome: &PhaseOutcome,
+    summary: &BTreeMap<Metric, Summary>,
+) -> LoadReport {
+    let samples = &outcome.samples;
+    let summary_of = |values: &mut dyn Iterator<Item = u64>| {
+        let mut h = MetricHistogram::new(Metric::E2e);
+        for v in values {
+            h.record(v as f64);
+        }
+        h.summary()
+    };
+    let schedule_lag = summary_of(&mut samples.iter().filter_map(|s| s.schedule_lag_ns));
+    let runtime_delay = summary_of(&mut outcome.runtime_delays_ns.iter().copied());
+    let last_start = samples
+        .iter()
+        .map(|s| s.started_at_ns + s.schedule_lag_ns.unwrap_or(0))
+        .max()
+        .unwrap_or(0);
+    let achieved_rate = if last_start > 0 {
+        samples.len() as f64 / (last_start as f64 / 1e9)
+    } else {
+        0.0
+    };
+    let client_bound = self_check::verdict(
+        schedule_lag.map(|s| s.p99),
+        runtime_delay.map(|s| s.p99),
+        summary.get(&Metric::Ttft).map(|s| s.p50),
+    );
+    LoadReport {
+        target_rate: match &plan.load {
+            Load::Open(open) => Some(open.rate),
+            Load::Replay(replay) => Some(replay.rate()),
+            Load::Closed { .. } => None,
+        },
+        achieved_rate,
+        peak_in_flight: outcome.peak_in_flight,
+        schedule_lag,
+        runtime_delay,
+        client_bound,
+        retries: samples.iter().map(|s| u64::from(s.retries)).sum(),
     }
 }
 

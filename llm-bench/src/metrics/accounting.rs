@@ -160,6 +160,7 @@ mod tests {
                 reasoning_tokens: reasoning,
             }),
             itl_median_ns: None,
+            itl_max_ns: None,
             itl_per_token_median_ns: None,
             arrivals_ns: None,
             schedule_lag_ns: None,

@@ -305,6 +305,7 @@ impl Recorder {
                 itl_sink(gap, tokens_of_gap(i));
             }
         }
+        let itl_max_ns = self.gaps_ns.iter().copied().max();
         let itl_median_ns = median(&mut self.gaps_ns);
         RequestSample {
             index,
@@ -319,6 +320,7 @@ impl Recorder {
             counted_tokens,
             usage: self.usage,
             itl_median_ns,
+            itl_max_ns,
             itl_per_token_median_ns,
             arrivals_ns: self.arrivals_ns,
             schedule_lag_ns,

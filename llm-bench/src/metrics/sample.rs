@@ -71,6 +71,10 @@ pub struct RequestSample {
     pub usage: Option<Usage>,
     /// Median of this request's gaps between output events.
     pub itl_median_ns: Option<u64>,
+    /// The longest of this request's gaps between output events (the stall its reader
+    /// saw): what an ITL objective bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub itl_max_ns: Option<u64>,
     /// Median of this request's gaps per token: a gap that ended with an event of `k`
     /// tokens counts as `k` gaps of `gap / k`. Set only when some event carried more than
     /// one token (else it equals `itl_median_ns`).

@@ -9,6 +9,9 @@
 #![allow(dead_code)]
 
 pub(crate) mod duration;
+pub(crate) mod load;
 pub(crate) mod names;
+pub(crate) mod slo;
+pub(crate) mod stop;
 pub(crate) mod suggest;
 pub(crate) mod threshold;

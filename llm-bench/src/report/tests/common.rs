@@ -48,6 +48,7 @@ pub(super) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
                 counted_tokens: None,
                 usage: None,
                 itl_median_ns: None,
+                itl_max_ns: None,
                 itl_per_token_median_ns: None,
                 arrivals_ns: None,
                 schedule_lag_ns: None,
@@ -84,6 +85,7 @@ pub(super) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
             counted_tokens: Some(tokens),
             usage: None,
             itl_median_ns: Some(gap),
+            itl_max_ns: None,
             itl_per_token_median_ns: None,
             arrivals_ns: (i < 3).then_some(arrivals),
             schedule_lag_ns: None,
@@ -163,6 +165,7 @@ pub(super) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
             samples: n,
             warmup: 2,
             concurrency: 1,
+            open_loop: None,
             timeout_ms: 30_000,
             tokenizer: "estimate".into(),
         },
@@ -185,6 +188,9 @@ pub(super) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
         },
         origin: None,
         thresholds: vec![],
+        stop_reason: None,
+        load: None,
+        slo: None,
     }
 }
 

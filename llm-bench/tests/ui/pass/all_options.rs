@@ -182,6 +182,7 @@ fn main() {
             first_token_timeout_ms: None,
             idle_timeout_ms: None,
             max_consecutive_failures: None,
+            ..llm_bench::__private::ScenarioConfig::DEFAULT
         }
     );
     assert_eq!(support.arg, None);

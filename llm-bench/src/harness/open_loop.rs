@@ -1,0 +1,182 @@
+//! Open loop: requests start on a precomputed schedule, whether or not earlier ones have
+//! ended, so a slow endpoint cannot slow the offered load down (no coordinated omission).
+//!
+//! A dispatcher thread (not a runtime task: the runtime may be the thing that is late)
+//! sleeps until each request's intended start and spawns it onto the runtime. The request's
+//! recorder counts latency from the intended start and records the lag to the actual one;
+//! [`crate::harness::self_check`] judges whether that lag distorts the run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use quanta::Instant;
+use tokio::sync::mpsc;
+
+use crate::context::Ctx;
+use crate::harness::runner::{invoke, ItlHistograms, Live, Phase, PhaseOutcome, TIMELINES_KEPT};
+use crate::harness::stopping::Stopper;
+use crate::metrics::RequestSample;
+
+/// The longest the dispatcher sleeps before it looks at the stop flags again.
+const WAKE_AT_LEAST_EVERY: Duration = Duration::from_millis(20);
+
+/// What a request task hands back.
+enum Finished {
+    /// A measured request, with its gaps (and their tokens) for the run's ITL histograms.
+    Sample(Box<RequestSample>, Vec<(u64, u32)>),
+    /// Cut off by Ctrl-C.
+    Interrupted,
+}
+
+/// Runs one phase, request `i` meant to start `offsets[i]` nanoseconds after the phase's
+/// start (ascending; as many as the phase has requests, or fewer).
+pub(super) async fn run_phase(
+    phase: Phase<'_>,
+    offsets: Vec<u64>,
+    on_sample: impl Fn(&Live) + Send + Sync + 'static,
+) -> PhaseOutcome {
+    let Phase {
+        scenario,
+        env,
+        plan,
+        count,
+        warmup,
+        costing,
+        stop,
+        failures,
+        live,
+    } = phase;
+    let stopper = Arc::new(Stopper::new(if warmup {
+        Default::default()
+    } else {
+        plan.stop
+    }));
+    let tokenizer = env.tokenizer.name();
+    let timeout = plan.timeout;
+    let offsets_len = offsets.len() as u32;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Finished>();
+    let runtime = tokio::runtime::Handle::current();
+    let run_start = Instant::now();
+
+    let dispatcher = {
+        let (stop, failures, stopper, costing, live) = (
+            stop.clone(),
+            failures.clone(),
+            stopper.clone(),
+            costing.clone(),
+            live.clone(),
+        );
+        std::thread::Builder::new()
+            .name("llm-bench-schedule".into())
+            .spawn(move || {
+                let halted = || {
+                    *stop.borrow() || failures.stopped() || stopper.stopped() || costing.exhausted()
+                };
+                for (index, &offset) in offsets.iter().enumerate() {
+                    let intended = run_start + Duration::from_nanos(offset);
+                    loop {
+                        if halted() {
+                            return index;
+                        }
+                        let now = Instant::now();
+                        if now >= intended {
+                            break;
+                        }
+                        std::thread::sleep((intended - now).min(WAKE_AT_LEAST_EVERY));
+                    }
+                    let index = index as u32;
+                    let (env, tx, live, costing, failures) = (
+                        env.clone(),
+                        tx.clone(),
+                        live.clone(),
+                        costing.clone(),
+                        failures.clone(),
+                    );
+                    let mut stop = stop.clone();
+                    runtime.spawn(async move {
+                        let keep_arrivals = !warmup && index < TIMELINES_KEPT;
+                        let mut ctx = Ctx::new(env, index, warmup, keep_arrivals);
+                        ctx.recorder_mut().set_intended(intended);
+                        let mut abort = failures.abort.subscribe();
+                        live.request_started();
+                        let cut = tokio::select! {
+                            biased;
+                            _ = stop.wait_for(|stopped| *stopped) => Some(true),
+                            _ = abort.wait_for(|aborted| *aborted) => Some(false),
+                            () = invoke(scenario, &mut ctx, timeout) => None,
+                        };
+                        live.request_ended();
+                        match cut {
+                            Some(true) => {
+                                let _ = tx.send(Finished::Interrupted);
+                                return;
+                            }
+                            // Cut off because the scenario stops: not a measurement.
+                            Some(false) => return,
+                            None => {}
+                        }
+                        let mut gaps = Vec::new();
+                        let mut sample =
+                            ctx.into_recorder()
+                                .finish(index, run_start, |gap, tokens| gaps.push((gap, tokens)));
+                        costing.charge(&mut sample);
+                        failures.finished(sample.error.as_ref());
+                        let _ = tx.send(Finished::Sample(Box::new(sample), gaps));
+                    });
+                }
+                offsets.len()
+            })
+    };
+    // The channel closes once the dispatcher (which owns `tx`) and every request it
+    // spawned are done.
+    let mut samples = Vec::with_capacity(count as usize);
+    let mut itl = ItlHistograms::default();
+    let mut interrupted = false;
+    while let Some(finished) = rx.recv().await {
+        match finished {
+            Finished::Sample(sample, gaps) => {
+                if sample.is_ok() {
+                    for (gap, tokens) in gaps {
+                        itl.record(gap, tokens);
+                    }
+                }
+                live.finished(&sample);
+                samples.push(*sample);
+                stopper.after_sample(&live);
+                on_sample(&live);
+            }
+            Finished::Interrupted => interrupted = true,
+        }
+    }
+    let dispatched = match dispatcher {
+        Ok(thread) => thread.join().unwrap_or(0),
+        Err(_) => 0,
+    };
+    interrupted |= *stop.borrow();
+    let budget_exhausted = dispatched < count.min(offsets_len) as usize && costing.exhausted();
+    samples.sort_by_key(|s| s.index);
+    let stopped_early = failures
+        .reason()
+        .filter(|_| samples.len() < count as usize || warmup);
+    PhaseOutcome {
+        samples,
+        itl: itl.per_event,
+        itl_per_token: itl.per_token,
+        wall_time_ns: run_start.elapsed().as_nanos() as u64,
+        interrupted,
+        budget_exhausted,
+        stop_reason: PhaseOutcome::reason(
+            interrupted,
+            budget_exhausted,
+            stopped_early.as_ref(),
+            stopper.reason(),
+        ),
+        stopped_early,
+        config_error: failures
+            .config_error
+            .load(std::sync::atomic::Ordering::Relaxed),
+        tokenizer,
+        peak_in_flight: live.peak_in_flight(),
+        runtime_delays_ns: Vec::new(),
+    }
+}
