@@ -116,3 +116,110 @@ pub async fn run_measured(
         itl_per_token: out.itl_per_token,
     }
 }
+
+/// Runs `requests` 16-token requests open loop at `rate` per second (Poisson arrivals, or
+/// constant) through the harness's real dispatcher, and returns the run as the harness
+/// stores it: `load` holds the achieved rate, the schedule lag, the runtime delay and the
+/// peak of requests in flight.
+pub async fn run_open_loop(
+    client: crate::providers::Client,
+    requests: u32,
+    rate: f64,
+    poisson: bool,
+) -> crate::store::StoredRun {
+    use crate::harness::plan::{Load, OpenLoad, Plan};
+    use crate::harness::runner::{run_scenario, Costing};
+    use crate::rules::load::Arrival;
+    let env = std::sync::Arc::new(crate::context::ScenarioEnv::new(client, None));
+    let plan = Plan {
+        samples: requests,
+        samples_from_duration: false,
+        warmup: 0,
+        load: Load::Open(OpenLoad {
+            rate,
+            arrival: if poisson {
+                Arrival::Poisson
+            } else {
+                Arrival::Constant
+            },
+            ramp_up: None,
+            seed: 1,
+        }),
+        timeout: std::time::Duration::from_secs(60),
+        max_consecutive_failures: 0,
+        stop: Default::default(),
+    };
+    let (_tx, stop) = tokio::sync::watch::channel(false);
+    let live = std::sync::Arc::new(crate::harness::runner::Live::default());
+    let out = run_scenario(
+        &MEASURED,
+        env,
+        &plan,
+        &Costing::default(),
+        stop,
+        live,
+        |_| {},
+    )
+    .await;
+    let endpoint = crate::store::EndpointInfo {
+        kind: "simulated".into(),
+        host: String::new(),
+        model: None,
+    };
+    let stats = crate::stats::StatsConfig {
+        nresamples: 0,
+        ..Default::default()
+    };
+    crate::harness::summarize::stored_run(
+        &MEASURED,
+        endpoint,
+        &plan,
+        std::time::SystemTime::now(),
+        out,
+        &stats,
+        &[],
+    )
+}
+
+/// The estimates of one metric's values (mean, median, p90, p99 with their intervals) at
+/// the default [`crate::stats::StatsConfig`]: what a stored run computes per metric.
+pub fn estimate_values(values: &[f64]) -> Option<crate::stats::Estimates> {
+    crate::stats::estimate(values, &crate::stats::StatsConfig::default())
+}
+
+/// `new` compared with `base` (no failed requests) at the default
+/// [`crate::stats::StatsConfig`]: what a comparison with a baseline computes per metric.
+/// `higher_is_better` is true for tokens per second, false for times.
+pub fn compare_values(
+    base: &[f64],
+    new: &[f64],
+    higher_is_better: bool,
+) -> crate::stats::Comparison {
+    let direction = if higher_is_better {
+        crate::stats::Direction::HigherIsBetter
+    } else {
+        crate::stats::Direction::LowerIsBetter
+    };
+    let cfg = crate::stats::StatsConfig::default();
+    crate::stats::compare(
+        base,
+        new,
+        crate::stats::ErrorCounts::default(),
+        direction,
+        &cfg,
+    )
+}
+
+/// The stored summary of one metric's values: an HDR histogram of them, then its count,
+/// mean and percentiles (what a stored run's `summary` holds per metric). `metric` is the
+/// stable name (`ttft`, `tokens_per_second`, ...); `None` for an unknown name or no values.
+pub fn summarize_values(metric: &str, values: &[f64]) -> Option<crate::stored::Summary> {
+    let metric = crate::metrics::Metric::ALL
+        .into_iter()
+        .find(|m| m.name() == metric)?;
+    let mut hist = crate::metrics::MetricHistogram::new(metric);
+    for &v in values {
+        hist.record(v);
+    }
+    hist.summary()
+}

@@ -213,13 +213,7 @@ const DEFAULT_TTFT: Duration = Duration::from_millis(50);
 /// The default (constant) gap between tokens.
 const DEFAULT_ITL: Duration = Duration::from_millis(10);
 
-/// SplitMix64: a fast, well-mixed 64-bit bijection (used to derive seeds).
-pub(crate) fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+pub(crate) use crate::rng::splitmix64;
 
 impl LatencyProfile {
     /// Sets the time to first token.

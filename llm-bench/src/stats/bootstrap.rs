@@ -10,7 +10,9 @@
 //! the configured seed and a fixed tag per statistic and side, so adding a statistic never
 //! changes another's interval, and the same seed always gives the same intervals.
 
+use super::large::{rank_replicates, LARGE_N};
 use super::Interval;
+use crate::rng::splitmix64;
 
 /// A statistic of one sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,21 +41,9 @@ impl Statistic {
     }
 }
 
-/// SplitMix64's output function: a bijective mix of 64 bits.
-fn mix_finish(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// One SplitMix64 step from state `z`.
-fn mix(z: u64) -> u64 {
-    mix_finish(z.wrapping_add(0x9e37_79b9_7f4a_7c15))
-}
-
 /// The seed of one bootstrap stream, derived from the configured seed and a tag.
 pub(crate) fn sub_seed(seed: u64, tag: u64) -> u64 {
-    mix(seed ^ mix(tag))
+    splitmix64(seed ^ splitmix64(tag))
 }
 
 /// The mean of non-empty finite `values`, clamped to `[min, max]` against rounding.
@@ -64,7 +54,8 @@ pub(crate) fn mean(values: &[f64]) -> f64 {
     m.clamp(lo, hi)
 }
 
-fn min_max(values: &[f64]) -> (f64, f64) {
+/// The smallest and the largest of `values` (±∞ reversed when empty).
+pub(crate) fn min_max(values: &[f64]) -> (f64, f64) {
     values
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
@@ -87,37 +78,12 @@ pub(crate) fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     }
 }
 
-/// xoshiro256++ (Blackman & Vigna), seeded by SplitMix64: a fast generator of excellent
-/// statistical quality. Written out here rather than taken from `rand` so that a stored
-/// seed reproduces the same intervals in every future version (`rand` documents that
-/// `StdRng`'s algorithm may change between releases) and because ChaCha12 (`StdRng`) made
-/// random-number generation the bulk of the bootstrap's time.
-struct Xoshiro256pp([u64; 4]);
-
-impl Xoshiro256pp {
-    fn seed_from_u64(seed: u64) -> Self {
-        let mut z = seed;
-        let mut next = || {
-            z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            mix_finish(z)
-        };
-        Xoshiro256pp([next(), next(), next(), next()])
-    }
-
-    #[inline]
-    fn next_u64(&mut self) -> u64 {
-        let s = &mut self.0;
-        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        result
-    }
-}
+/// The bootstrap's generator: xoshiro256++ seeded by SplitMix64 ([`crate::rng`]), written
+/// out in this crate rather than taken from `rand` so that a stored seed reproduces the
+/// same intervals in every future version (`rand` documents that `StdRng`'s algorithm may
+/// change between releases) and because ChaCha12 (`StdRng`) made random-number generation
+/// the bulk of the bootstrap's time.
+pub(crate) use crate::rng::Rng as Xoshiro256pp;
 
 /// Uniform indices in `0..n`: two per 64-bit draw by Lemire's multiply-shift on 32-bit
 /// halves (bias below `n / 2³²`, i.e. < 1e-3 relative for a million values and far below
@@ -132,7 +98,7 @@ struct Indices {
 impl Indices {
     fn new(seed: u64, n: usize) -> Self {
         Indices {
-            rng: Xoshiro256pp::seed_from_u64(seed),
+            rng: Xoshiro256pp::new(seed),
             n,
             spare: None,
         }
@@ -199,6 +165,52 @@ pub(crate) fn replicates(
         }
     }
     out
+}
+
+/// How bootstrap intervals are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    /// By sample size: resampling the values below [`LARGE_N`], the large-sample methods of
+    /// [`super::large`] from it (what [`super::estimate()`] and [`super::compare()`] use).
+    BySize,
+    /// Always resampling the values, at any size (the reference the large-sample methods
+    /// are tested against).
+    #[cfg(test)]
+    ResampleValues,
+    /// Always the large-sample methods, at any size (to measure where they agree).
+    #[cfg(test)]
+    LargeSample,
+}
+
+impl Method {
+    /// True if a sample of `n` values gets the large-sample methods.
+    pub(crate) fn large(self, n: usize) -> bool {
+        match self {
+            Method::BySize => n >= LARGE_N,
+            #[cfg(test)]
+            Method::ResampleValues => false,
+            #[cfg(test)]
+            Method::LargeSample => true,
+        }
+    }
+}
+
+/// `nresamples` bootstrap replicates of the quantile at `p` of non-empty finite ascending
+/// `sorted`: by resampling the values ([`replicates`]) or, for a large sample, by drawing
+/// each resample's order statistics directly ([`rank_replicates`]); both follow the same
+/// distribution.
+pub(crate) fn quantile_replicates(
+    sorted: &[f64],
+    p: f64,
+    nresamples: usize,
+    seed: u64,
+    method: Method,
+) -> Vec<f64> {
+    if method.large(sorted.len()) {
+        rank_replicates(sorted, p, nresamples, seed)
+    } else {
+        replicates(sorted, Statistic::Quantile(p), nresamples, seed)
+    }
 }
 
 /// Indices (into the sorted values) of the resample's order statistics at ranks `k` and
@@ -299,14 +311,6 @@ mod tests {
                 assert_eq!(r, quantile_sorted(&s, p), "p={p}");
             }
         }
-    }
-
-    #[test]
-    fn xoshiro_matches_the_reference_implementation() {
-        // State [1, 2, 3, 4]: the first outputs of the reference C code (prng.di.unimi.it).
-        let mut g = Xoshiro256pp([1, 2, 3, 4]);
-        let first: Vec<u64> = (0..3).map(|_| g.next_u64()).collect();
-        assert_eq!(first, [41943041, 58720359, 3588806011781223]);
     }
 
     #[test]

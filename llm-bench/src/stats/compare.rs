@@ -4,8 +4,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::bootstrap::{percentile_interval, quantile_sorted, replicates, sub_seed, Statistic};
-use super::estimate::{min_samples_for_interval, Estimate};
+use super::bootstrap::{
+    percentile_interval, quantile_replicates, quantile_sorted, sub_seed, Method, Statistic,
+};
+use super::estimate::{min_samples_for_interval, Estimate, Interval};
 use super::rank_test::{mann_whitney_u, PValueMethod};
 use super::{finite_values, Direction, StatsConfig};
 
@@ -177,8 +179,8 @@ pub fn compare(
     let test = mann_whitney_u(&base, &new);
     let p_value = test.map_or(1.0, |t| t.p_value);
     let p_value_method = test.map_or(PValueMethod::NormalApproximation, |t| t.method);
-    let median_change = change(&base, &new, 0.5, cfg);
-    let p90_change = change(&base, &new, 0.9, cfg);
+    let median_change = change(&base, &new, 0.5, cfg, Method::BySize);
+    let p90_change = change(&base, &new, 0.9, cfg, Method::BySize);
 
     let verdict = if let Some(reason) = inconclusive(n_base, n_new, errors, cfg) {
         Verdict::Inconclusive(reason)
@@ -256,7 +258,13 @@ fn quantile(sorted: &[f64], p: f64) -> f64 {
 
 /// The relative change `new/base − 1` of the quantile at `p`, with its bootstrap interval.
 /// `base` and `new` are finite and ascending.
-fn change(base: &[f64], new: &[f64], p: f64, cfg: &StatsConfig) -> Estimate {
+pub(super) fn change(
+    base: &[f64],
+    new: &[f64],
+    p: f64,
+    cfg: &StatsConfig,
+    method: Method,
+) -> Estimate {
     let (b, n) = (quantile(base, p), quantile(new, p));
     if b.is_nan() || b <= 0.0 || !n.is_finite() {
         return Estimate {
@@ -264,34 +272,38 @@ fn change(base: &[f64], new: &[f64], p: f64, cfg: &StatsConfig) -> Estimate {
             interval: None,
         };
     }
-    let point = n / b - 1.0;
     let need = min_samples_for_interval(Some(p));
-    let interval = if base.len() >= need && new.len() >= need && cfg.intervals_enabled() {
-        let stat = Statistic::Quantile(p);
-        let tag = stat.tag();
-        let rb = replicates(
-            base,
-            stat,
-            cfg.nresamples,
-            sub_seed(cfg.seed, tag ^ SIDE_BASE),
-        );
-        let rn = replicates(
-            new,
-            stat,
-            cfg.nresamples,
-            sub_seed(cfg.seed, tag ^ SIDE_NEW),
-        );
-        // Resamples whose baseline statistic is not positive have no ratio: NaN, dropped.
-        let ratios: Vec<f64> = rb
-            .iter()
-            .zip(&rn)
-            .map(|(&b, &n)| if b > 0.0 { n / b - 1.0 } else { f64::NAN })
-            .collect();
-        percentile_interval(ratios, cfg.confidence_level)
-    } else {
-        None
+    let interval = (base.len() >= need && new.len() >= need && cfg.intervals_enabled())
+        .then(|| change_interval(base, new, p, cfg, method))
+        .flatten();
+    Estimate {
+        point: n / b - 1.0,
+        interval,
+    }
+}
+
+/// The percentile interval of `new*/base* − 1` over independent bootstrap replicates of the
+/// quantile at `p` of each side (each side drawn as [`quantile_replicates`] chooses for its
+/// size). Resamples whose baseline statistic is not positive have no ratio and are dropped.
+fn change_interval(
+    base: &[f64],
+    new: &[f64],
+    p: f64,
+    cfg: &StatsConfig,
+    method: Method,
+) -> Option<Interval> {
+    let tag = Statistic::Quantile(p).tag();
+    let side = |values: &[f64], side_tag: u64| {
+        let seed = sub_seed(cfg.seed, tag ^ side_tag);
+        quantile_replicates(values, p, cfg.nresamples, seed, method)
     };
-    Estimate { point, interval }
+    let (rb, rn) = (side(base, SIDE_BASE), side(new, SIDE_NEW));
+    let ratios: Vec<f64> = rb
+        .iter()
+        .zip(&rn)
+        .map(|(&b, &n)| if b > 0.0 { n / b - 1.0 } else { f64::NAN })
+        .collect();
+    percentile_interval(ratios, cfg.confidence_level)
 }
 
 /// Sub-seed tags of the two sides of a change interval.

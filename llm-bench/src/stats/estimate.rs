@@ -1,8 +1,10 @@
-//! Estimates of one sample: mean, median, p90 and p99 with percentile-bootstrap intervals.
+//! Estimates of one sample: mean, median, p90 and p99 with their confidence intervals
+//! (percentile bootstrap, or its large-sample equivalents from 1000 values, `LARGE_N`).
 
 use serde::{Deserialize, Serialize};
 
-use super::bootstrap::{percentile_interval, replicates, sub_seed, Statistic};
+use super::bootstrap::{percentile_interval, replicates, sub_seed, Method, Statistic};
+use super::large::{mean_interval, quantile_interval};
 use super::{finite_values, StatsConfig};
 
 /// A confidence interval `[lower, upper]`.
@@ -26,7 +28,8 @@ impl Interval {
 pub struct Estimate {
     /// The statistic of the sample itself.
     pub point: f64,
-    /// The percentile-bootstrap interval at the configured confidence level; `None` when the
+    /// The interval at the configured confidence level (percentile bootstrap, or from
+    /// 1000 values its large-sample equivalent, see [`crate::stats`]); `None` when the
     /// sample is too small for this statistic's interval to mean anything (see
     /// `n·min(p, 1 − p) ≥ 5`) or when `nresamples` is 0.
     pub interval: Option<Interval>,
@@ -74,31 +77,33 @@ pub fn min_samples_for_interval(p: Option<f64>) -> usize {
     }
 }
 
-/// Mean, median, p90 and p99 of `values`, each with its percentile-bootstrap interval.
+/// Mean, median, p90 and p99 of `values`, each with its confidence interval.
 ///
 /// Non-finite values (NaN, ±∞) are dropped first and not counted in [`Estimates::n`].
-/// Returns `None` when no finite value remains. The intervals use `cfg.nresamples`,
-/// `cfg.confidence_level` and `cfg.seed` (a separate sub-seed per statistic).
+/// Returns `None` when no finite value remains. Below 1000 values (`LARGE_N`) the intervals are
+/// percentile-bootstrap intervals from `cfg.nresamples`, `cfg.confidence_level` and
+/// `cfg.seed` (a separate sub-seed per statistic); from it they are the large-sample
+/// intervals of the [module docs](super) (same answer, no resampling; `cfg.nresamples`
+/// only switches them off at 0).
 pub fn estimate(values: &[f64], cfg: &StatsConfig) -> Option<Estimates> {
+    estimate_with(values, cfg, Method::BySize)
+}
+
+/// [`estimate()`] with the interval method given: [`Method::ResampleValues`] gives the
+/// resampling bootstrap's intervals at any size.
+pub(crate) fn estimate_with(
+    values: &[f64],
+    cfg: &StatsConfig,
+    method: Method,
+) -> Option<Estimates> {
     let mut values = finite_values(values);
     if values.is_empty() {
         return None;
     }
     values.sort_unstable_by(f64::total_cmp);
-    let one = |stat: Statistic, p: Option<f64>| {
-        let point = stat.of(&values);
-        let interval = if values.len() >= min_samples_for_interval(p) && cfg.intervals_enabled() {
-            let reps = replicates(
-                &values,
-                stat,
-                cfg.nresamples,
-                sub_seed(cfg.seed, stat.tag()),
-            );
-            percentile_interval(reps, cfg.confidence_level)
-        } else {
-            None
-        };
-        Estimate { point, interval }
+    let one = |stat: Statistic, p: Option<f64>| Estimate {
+        point: stat.of(&values),
+        interval: interval(&values, stat, p, cfg, method),
     };
     Some(Estimates {
         n: values.len(),
@@ -107,6 +112,31 @@ pub fn estimate(values: &[f64], cfg: &StatsConfig) -> Option<Estimates> {
         p90: one(Statistic::Quantile(0.9), Some(0.9)),
         p99: one(Statistic::Quantile(0.99), Some(0.99)),
     })
+}
+
+/// The interval of `stat` over non-empty finite ascending `sorted`, if the sample supports
+/// one and intervals are enabled.
+fn interval(
+    sorted: &[f64],
+    stat: Statistic,
+    p: Option<f64>,
+    cfg: &StatsConfig,
+    method: Method,
+) -> Option<Interval> {
+    if sorted.len() < min_samples_for_interval(p) || !cfg.intervals_enabled() {
+        return None;
+    }
+    if method.large(sorted.len()) {
+        return Some(match stat {
+            Statistic::Mean => mean_interval(sorted, cfg.confidence_level),
+            Statistic::Quantile(p) => quantile_interval(sorted, p, cfg.confidence_level),
+        });
+    }
+    let seed = sub_seed(cfg.seed, stat.tag());
+    percentile_interval(
+        replicates(sorted, stat, cfg.nresamples, seed),
+        cfg.confidence_level,
+    )
 }
 
 #[cfg(test)]

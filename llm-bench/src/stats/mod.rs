@@ -19,6 +19,32 @@
 //! a comparison) draws from its own xoshiro256++ stream, seeded from [`StatsConfig::seed`]
 //! and a fixed tag, so results are reproducible and independent of each other.
 //!
+//! **Large samples** (from 1000 finite values, `large::LARGE_N`; per side in a comparison):
+//! the same intervals without resampling `n` values 10 000 times (at 100 000 values that
+//! took 8.5 s per `estimate()` and 11.8 s per `compare()`, now 3.5 ms and 18 ms; details and
+//! formulas in `large.rs`):
+//!
+//! * mean: `x̄ ± z·σ̂/√n` with the plug-in `σ̂` (divisor `n`): the bootstrap distribution of
+//!   the mean has exactly this centre and spread and is normal up to a skew of `γ/√n`;
+//! * median, p90, p99: the percentile-bootstrap interval **computed exactly**: a resample's
+//!   `k`-th value is at most `x₍ⱼ₎` with probability `P(Binomial(n, (j+1)/n) ≥ k)`, so each
+//!   bound is the order statistic where that probability reaches `α/2` or `1 − α/2`
+//!   (binary search, binomial tails; type-7 interpolation as the point). It is what the
+//!   resampling bootstrap tends to as `nresamples` grows; `nresamples` and the seed no
+//!   longer matter (0 still switches intervals off);
+//! * change intervals: still 10 000 (`nresamples`) seeded resamples of the ratio, but each
+//!   resample's two order statistics around the quantile are drawn directly
+//!   (`⌊n·Beta(k, n−k+1)⌋`, the law of the `k`-th of `n` uniform indices): the resampling
+//!   bootstrap's distribution exactly, in O(1) per resample.
+//!
+//! Measured against the resampling bootstrap (10 seeds, log-normal σ = 0.3, n = 1000 to
+//! 10 000): every bound within 4.4% of the interval's width, mostly within 2% (the old
+//! bootstrap's own Monte-Carlo noise is about 1%). Below 1000 values nothing changed: the
+//! intervals are bit for bit those of earlier versions. The classical distribution-free
+//! quantile interval (ranks from `Binomial(n, p)`) was measured too and not taken: it is
+//! within a rank or two of the bootstrap's, but for the p99 that is up to 48% of the
+//! width at 2000 values and 23% at 10 000.
+//!
 //! **When no interval is given** ([`Estimate::interval`] is `None`): a quantile's
 //! interval needs at least 5 values beyond it, `n·min(p, 1−p) ≥ 5`, i.e. the median needs
 //! `n ≥ 10`, **p90 `n ≥ 50`, p99 `n ≥ 500`**; the mean needs `n ≥ 10`
@@ -31,8 +57,9 @@
 //!   interval: base and new are resampled independently, and the interval is taken over
 //!   the ratios of the resampled statistics (same minimum sizes as above, on both sides).
 //! * **p-value**: the two-sided **Mann-Whitney U test** ([`rank_test`]): exact null
-//!   distribution for small samples without ties, else the normal approximation with tie
-//!   and continuity corrections. Why: latency is right-skewed and heavy-tailed (a few
+//!   distribution for small samples without ties (`n₁·n₂ ≤ 2500`), else the normal
+//!   approximation with tie and continuity corrections (one sort of the pooled values,
+//!   O(n log n): ≈ 0.26 s for 100 000 a side in a debug build). Why: latency is right-skewed and heavy-tailed (a few
 //!   requests take many times the median). A t-test on raw values is dominated by those
 //!   outliers (one 10× request inflates the variance and hides a real shift) and relies on
 //!   the normality of means, which heavy tails reach slowly. The U test uses ranks only:
@@ -68,7 +95,7 @@
 //!
 //! | setting | default | why |
 //! |---|---|---|
-//! | `nresamples` | 10 000 | Monte-Carlo error of a 2.5% bound ≈ √(0.025·0.975/10⁴) ≈ 0.16 percentile points of the bootstrap distribution; ≈ 0.1 s for 1000 values |
+//! | `nresamples` | 10 000 | Monte-Carlo error of a 2.5% bound ≈ √(0.025·0.975/10⁴) ≈ 0.16 percentile points of the bootstrap distribution; ≈ 0.07 s for the 4 estimates of 1000 values; from 1000 values it only counts for change intervals, at O(1) per resample |
 //! | `confidence_level` | 0.95 | convention, as criterion |
 //! | `significance_level` | **0.01** | criterion uses 0.05; a CI gate tests several metrics of several scenarios. At 0.05, identical distributions give a verdict other than "no change" in ~4% of comparisons (measured: 95.9% no change, n = 100), so 2 gated metrics × 5 scenarios fail ~1 build in 5 for nothing. At 0.01: 98.7–99.2% no change for n = 30–500 (regressions about 0.5% per metric) |
 //! | `noise_threshold` | 0.05 | remote APIs drift by a few percent between runs (load, routing, batching); smaller changes are neither actionable nor reproducible. It must stay well below the ~10% changes the gate is meant to catch |
@@ -106,10 +133,13 @@
 mod bootstrap;
 mod compare;
 mod estimate;
+mod large;
 pub mod rank_test;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_large;
 
 use serde::{Deserialize, Serialize};
 

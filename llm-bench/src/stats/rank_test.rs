@@ -83,7 +83,8 @@ pub fn mann_whitney_u(base: &[f64], new: &[f64]) -> Option<MannWhitney> {
     let (f1, f2) = (n1 as f64, n2 as f64);
     let u_new = rank_sum_new - f2 * (f2 + 1.0) / 2.0;
     let pairs = f1 * f2;
-    let (p_value, method) = if tie_term == 0.0 && n1 * n2 <= EXACT_MAX_PAIRS {
+    let (p_value, method) = // Saturating: n₁·n₂ must not wrap into the exact path (32-bit targets, huge runs).
+    if tie_term == 0.0 && n1.saturating_mul(n2) <= EXACT_MAX_PAIRS {
         (exact_p_value(n1, n2, u_new), PValueMethod::Exact)
     } else {
         let nf = f1 + f2;
