@@ -1,0 +1,214 @@
+//! The open-loop dispatcher's speed against the simulated endpoint (issue "load without
+//! lies", DESIGN §9): starts per second with their schedule lag, and streams held open.
+//!
+//! `cargo bench --bench load` runs, in release, against an in-process simulated endpoint on
+//! the same 2-worker runtime:
+//!
+//! - Poisson arrivals at 2000 and at 5000 requests/s (3 s each): the achieved rate must be
+//!   within 2% of the target, and at 5000/s the p99 schedule lag below 1 ms;
+//! - 2000 requests/s of streams that last about 1.5 s (4000 requests): at least 2000 must
+//!   be open at once, and every one must succeed.
+//!
+//! It fails (exit status 1) when a figure misses its budget. Under `cargo test --benches`
+//! (no `--bench` argument) it runs 200 requests at 200/s, as a smoke test.
+
+use std::time::Duration;
+
+use llm_bench::bench_support::run_open_loop;
+use llm_bench::mock::{LatencyProfile, MockServer};
+use llm_bench::stored::StoredRun;
+use llm_bench::Client;
+
+/// One case: its name, the endpoint's latency, requests, rate, Poisson or constant.
+struct Case {
+    name: &'static str,
+    profile: LatencyProfile,
+    requests: u32,
+    rate: f64,
+    poisson: bool,
+}
+
+/// What a case must reach.
+struct Budget {
+    /// Largest relative miss of the achieved rate.
+    rate_off: f64,
+    /// Largest p99 schedule lag, in nanoseconds.
+    lag_p99_ns: Option<f64>,
+    /// Fewest requests in flight at once.
+    open_streams: Option<u32>,
+}
+
+fn short() -> LatencyProfile {
+    LatencyProfile::default()
+        .ttft(Duration::from_millis(1))
+        .itl(Duration::ZERO)
+        .output_tokens(4)
+}
+
+fn long() -> LatencyProfile {
+    LatencyProfile::default()
+        .ttft(Duration::from_secs(1))
+        .itl(Duration::from_millis(50))
+        .output_tokens(10)
+}
+
+fn main() {
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let cases: Vec<(Case, Budget)> = if measuring {
+        vec![
+            (
+                Case {
+                    name: "poisson_2000_per_s",
+                    profile: short(),
+                    requests: 6000,
+                    rate: 2000.0,
+                    poisson: true,
+                },
+                Budget {
+                    rate_off: 0.02,
+                    lag_p99_ns: None,
+                    open_streams: None,
+                },
+            ),
+            (
+                Case {
+                    name: "poisson_5000_per_s",
+                    profile: short(),
+                    requests: 15000,
+                    rate: 5000.0,
+                    poisson: true,
+                },
+                Budget {
+                    rate_off: 0.02,
+                    lag_p99_ns: Some(1e6),
+                    open_streams: None,
+                },
+            ),
+            (
+                Case {
+                    name: "open_streams_2000",
+                    profile: long(),
+                    requests: 4000,
+                    rate: 2000.0,
+                    poisson: false,
+                },
+                Budget {
+                    rate_off: 0.02,
+                    lag_p99_ns: None,
+                    open_streams: Some(2000),
+                },
+            ),
+        ]
+    } else {
+        vec![(
+            Case {
+                name: "poisson_200_per_s",
+                profile: short(),
+                requests: 200,
+                rate: 200.0,
+                poisson: true,
+            },
+            Budget {
+                rate_off: 0.05,
+                lag_p99_ns: None,
+                open_streams: None,
+            },
+        )]
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut failed = false;
+    for (case, budget) in cases {
+        let run = rt.block_on(run_case(&case));
+        failed |= !report(&case, &budget, &run);
+    }
+    if failed {
+        std::process::exit(1);
+    }
+}
+
+async fn run_case(case: &Case) -> StoredRun {
+    let server = MockServer::start(case.profile.clone())
+        .await
+        .expect("mock server");
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .model("llm-bench-mock")
+        .build()
+        .expect("client");
+    let run = run_open_loop(client, case.requests, case.rate, case.poisson).await;
+    server.shutdown().await;
+    run
+}
+
+/// Prints the case's figures; false when one misses its budget.
+fn report(case: &Case, budget: &Budget, run: &StoredRun) -> bool {
+    let Some(load) = &run.load else {
+        eprintln!("load/{}: no load report", case.name);
+        return false;
+    };
+    let failed = run.samples.iter().filter(|s| !s.is_ok()).count();
+    let lag = load.schedule_lag.as_ref();
+    let off = (load.achieved_rate / case.rate - 1.0).abs();
+    println!(
+        "load/{}: {} requests at {}/s: achieved {:.1}/s ({:.2}% off), schedule lag p50 {:.0} µs p99 {:.0} µs max {:.1} ms, runtime delay p99 {:.0} µs, {} in flight at most, {} failed",
+        case.name,
+        run.samples.len(),
+        case.rate,
+        load.achieved_rate,
+        off * 100.0,
+        lag.map_or(f64::NAN, |l| l.p50 / 1e3),
+        lag.map_or(f64::NAN, |l| l.p99 / 1e3),
+        lag.map_or(f64::NAN, |l| l.max / 1e6),
+        load.runtime_delay.as_ref().map_or(f64::NAN, |d| d.p99 / 1e3),
+        load.peak_in_flight,
+        failed,
+    );
+    let mut ok = true;
+    let mut miss = |what: String| {
+        eprintln!("load/{}: {what}", case.name);
+        ok = false;
+    };
+    if failed > 0 {
+        miss(format!(
+            "{failed} requests failed: {:?}",
+            run.samples.iter().find_map(|s| s.error.as_ref())
+        ));
+    }
+    if run.samples.len() != case.requests as usize {
+        miss(format!(
+            "{} of {} requests ran",
+            run.samples.len(),
+            case.requests
+        ));
+    }
+    if off > budget.rate_off {
+        miss(format!(
+            "achieved rate {:.1}/s is more than {:.0}% off {}/s",
+            load.achieved_rate,
+            budget.rate_off * 100.0,
+            case.rate
+        ));
+    }
+    if let (Some(limit), Some(lag)) = (budget.lag_p99_ns, lag) {
+        if lag.p99 > limit {
+            miss(format!(
+                "schedule lag p99 {:.0} µs is above {:.0} µs",
+                lag.p99 / 1e3,
+                limit / 1e3
+            ));
+        }
+    }
+    if let Some(streams) = budget.open_streams {
+        if load.peak_in_flight < streams {
+            miss(format!(
+                "only {} streams were open at once, not {streams}",
+                load.peak_in_flight
+            ));
+        }
+    }
+    ok
+}
