@@ -139,6 +139,11 @@ pub struct ReportDoctests;
 #[doc = include_str!("../../docs/ci.md")]
 pub struct CiDoctests;
 
+// docs/load.md
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/load.md")]
+pub struct LoadDoctests;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,6 +83,18 @@ use proc_macro::TokenStream;
 /// | `first_token_timeout` | duration string | `first_token_timeout = "10s"` | Time limit from a request's start to the first output event. |
 /// | `idle_timeout` | duration string | `idle_timeout = "5s"` | Longest gap allowed between two events of a stream. |
 /// | `max_consecutive_failures` | integer ≥ 0 | `max_consecutive_failures = 10` | Stop the scenario after this many failed requests in a row; `0` never stops early. |
+/// | `rate` | rate string | `rate = "20/s"` | Open loop: requests start on a schedule at this rate (`200`, `200/s`, `600/min`), instead of a fixed concurrency. Not with `concurrency`. |
+/// | `arrival` | string | `arrival = "gamma:0.5"` | Open loop: `constant`, `poisson` (default) or `gamma:<shape>` gaps. Needs `rate`. |
+/// | `ramp_up` | duration string | `ramp_up = "10s"` | Open loop: the rate rises linearly from 0 over this time. Needs `rate`. |
+/// | `seed` | integer ≥ 0 | `seed = 7` | Seed of the open-loop schedule (default 0). |
+/// | `duration` | duration string | `duration = "60s"` | No request starts after this time; in open loop without `samples`, `rate × duration` requests. |
+/// | `max_output_tokens` | integer ≥ 1 | `max_output_tokens = 100000` | No request starts once this many output tokens came back. |
+/// | `until` | string | `until = "ttft 5%"` | Stop once the 95% interval of the metric's median is within ±5% of it (`samples` is the cap). |
+/// | `slo` | string | `slo = "p99 ttft <= 500ms, p90 tpot <= 50ms"` | Service-level objectives: goodput, attainment, and what `search` must meet. |
+/// | `sweep` | string | `sweep = "rate 10,20,40"` | Run once per step (`rate` or `concurrency`; a list, `10..100:10` or `1..64:7 log`), each stored as `<id>/rate-10`. |
+/// | `search` | string | `search = "rate 1..500"` | Find the highest rate (or concurrency) meeting `slo` by bisection. Needs `slo`; not with `sweep`. |
+/// | `retries` | integer ≥ 0 | `retries = 3` | Retry a request answered 429, 5xx or refused, honouring `Retry-After` (built-in client); retried attempts are counted, not timed. |
+/// | `trace` | string | `trace = "traces/chat.jsonl"` | Replay a JSON-lines trace (relative to the package): each request starts at its line's offset; `ctx.trace_request()` gives its entry. Not with `rate` or `concurrency`. |
 /// | `model` | string | `model = "gpt-4o-mini"` | Model to ask for, unless a request names its own. |
 /// | `gate` | string | `gate = "ttft,e2e"` | Metrics whose median regression fails `--fail-on-regression` (default `ttft,tpot`; `""` gates none). Names: `ttfb`, `ttft`, `ttfo`, `itl`, `itl_per_token`, `tpot`, `e2e`, `tokens_per_second`. |
 /// | `threshold` | string | `threshold = "p95 ttft < 800ms, errors < 1%"` | Absolute limits the run must meet (the grammar of `--threshold`). |

@@ -135,7 +135,6 @@ impl Ctx {
     ///     ctx.stream(request).await?;
     ///     Ok(())
     /// }
-    /// # llm_bench::main!();
     /// ```
     pub fn trace_request(&self) -> Option<TraceRequest<'_>> {
         let trace = self.env.trace.as_ref()?;

@@ -22,7 +22,7 @@ pub(crate) mod simulated;
 mod slo;
 mod steps;
 mod stopping;
-mod summarize;
+pub(crate) mod summarize;
 
 use std::sync::Arc;
 use std::time::Duration;
