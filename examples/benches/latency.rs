@@ -10,6 +10,20 @@ async fn support_answer(ctx: &mut Ctx) -> llm_bench::Result<()> {
     Ok(())
 }
 
+/// Support traffic as it arrives: 10 questions a second (Poisson arrivals, open loop), the
+/// latency counted from when each user asked. The objectives give the goodput: how many
+/// answers a second came fast enough.
+#[llm_bench(
+    rate = "10/s",
+    samples = 30,
+    slo = "p99 ttft <= 500ms, p90 tpot <= 50ms"
+)]
+async fn support_traffic(ctx: &mut Ctx) -> llm_bench::Result<()> {
+    let req = ChatRequest::new("How do I reset my password?").max_tokens(48);
+    ctx.stream(req).await?;
+    Ok(())
+}
+
 /// The same question through the team's own client: llm-bench times the stream it yields.
 /// The bot is pointed at the endpoint this scenario measures (the simulated one unless one
 /// is configured) and at its model; a client that ignored them would call whatever API it
