@@ -5,13 +5,19 @@
 //! its estimates, and its comparison with the baseline's values, as `harness::summarize` and
 //! `harness::baseline` call them.
 //!
+//! Then `end_to_end`: what `cargo bench` does after a 100 000-request run, timed as a
+//! whole: the stored run's summaries and intervals, the comparison with a 100 000-request
+//! baseline, writing both, and the HTML report (charts included) and Markdown summary.
+//!
 //! `cargo bench --bench analysis -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use llm_bench::bench_support::{compare_values, estimate_values, summarize_values};
+use llm_bench::bench_support::{
+    analyse_run, compare_values, estimate_values, summarize_values, synthetic_samples,
+};
 
 /// Seeded log-normal values: SplitMix64 uniforms, Box–Muller normals. Written out so the
 /// root package needs no `rand`; the values only have to be the same on every run.
@@ -132,9 +138,30 @@ fn whole_run(c: &mut Criterion) {
     group.finish();
 }
 
+/// A 100 000-request run analysed, compared, stored and reported, as `cargo bench` does
+/// after measuring it (10% slower than its baseline).
+fn end_to_end(c: &mut Criterion) {
+    const N: u32 = 100_000;
+    let root = std::env::temp_dir().join(format!("llm-bench-analysis-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let base = analyse_run(&root, "analysis/large", synthetic_samples(N, 1, 1.0), None)
+        .expect("the baseline run is analysed");
+    let mut group = c.benchmark_group("end_to_end");
+    group.sample_size(10);
+    group.bench_function(format!("{N}_requests_vs_{N}"), |b| {
+        b.iter_batched(
+            || synthetic_samples(N, 2, 1.1),
+            |samples| black_box(analyse_run(&root, "analysis/large", samples, Some(&base))),
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 criterion_group! {
     name = analysis;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    targets = estimates, comparison, whole_run
+    targets = estimates, comparison, whole_run, end_to_end
 }
 criterion_main!(analysis);

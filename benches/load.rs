@@ -1,17 +1,24 @@
 //! The open-loop dispatcher's speed against the simulated endpoint (issue "load without
 //! lies", DESIGN §9): starts per second with their schedule lag, and streams held open.
 //!
-//! `cargo bench --bench load` runs, in release, against an in-process simulated endpoint on
-//! the same 2-worker runtime:
+//! `cargo bench --bench load` runs, in release, against the simulated endpoint served by a
+//! second process (this executable started again with `--serve-mock`), so that client and
+//! server share the machine's 2 cores but not one runtime:
 //!
 //! - Poisson arrivals at 2000 and at 5000 requests/s (3 s each): the achieved rate must be
-//!   within 2% of the target, and at 5000/s the p99 schedule lag below 1 ms;
+//!   within 2% of the target, and at 5000/s the p99 schedule lag below 1 ms (the median of
+//!   three runs' p99);
 //! - 2000 requests/s of streams that last about 1.5 s (4000 requests): at least 2000 must
 //!   be open at once, and every one must succeed.
 //!
-//! It fails (exit status 1) when a figure misses its budget. Under `cargo test --benches`
-//! (no `--bench` argument) it runs 200 requests at 200/s, as a smoke test.
+//! It prints each figure; with `-- --check` (`cargo bench --bench load -- --check`, as CI
+//! runs it) it fails (exit status 1) when one misses its budget: timing budgets are only
+//! worth checking on a machine that is otherwise idle. Under `cargo test --benches` (no
+//! `--bench` argument) it runs 200 requests at 200/s, as a smoke test that fails when a
+//! request fails.
 
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use llm_bench::bench_support::run_open_loop;
@@ -53,7 +60,13 @@ fn long() -> LatencyProfile {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--serve-mock") {
+        serve_mock(args.get(at + 1).map_or("", String::as_str));
+        return;
+    }
     let measuring = std::env::args().any(|a| a == "--bench");
+    let check = std::env::args().any(|a| a == "--check");
     let cases: Vec<(Case, Budget)> = if measuring {
         vec![
             (
@@ -120,27 +133,89 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let mut failed = false;
+    let mut missed = false;
     for (case, budget) in cases {
-        let run = rt.block_on(run_case(&case));
-        failed |= !report(&case, &budget, &run);
+        // A p99 of schedule lag is judged on the median of three runs: one run's p99 can
+        // catch the OS running the simulated endpoint's process for a few milliseconds.
+        let repeats = if budget.lag_p99_ns.is_some() { 3 } else { 1 };
+        let mut lags = Vec::new();
+        for _ in 0..repeats {
+            let run = rt.block_on(run_case(&case));
+            missed |= !report(&case, &budget, &run);
+            let lag = run.load.as_ref().and_then(|l| l.schedule_lag.as_ref());
+            lags.push(lag.map_or(f64::INFINITY, |l| l.p99));
+        }
+        if let Some(limit) = budget.lag_p99_ns {
+            lags.sort_by(f64::total_cmp);
+            let median = lags[lags.len() / 2];
+            println!(
+                "load/{}: schedule lag p99, median of {repeats} runs: {:.0} µs (budget {:.0} µs)",
+                case.name,
+                median / 1e3,
+                limit / 1e3
+            );
+            if median > limit {
+                eprintln!(
+                    "load/{}: the median p99 schedule lag is over the budget",
+                    case.name
+                );
+                missed = true;
+            }
+        }
     }
-    if failed {
+    // Outside measurement (the smoke test) every figure is checked: only failures can miss.
+    if missed && (check || !measuring) {
         std::process::exit(1);
     }
 }
 
-async fn run_case(case: &Case) -> StoredRun {
-    let server = MockServer::start(case.profile.clone())
-        .await
+/// `--serve-mock PROFILE`: serves the simulated endpoint with that profile, prints its base
+/// URL on a line, and stops when standard input closes (the parent is done or gone).
+fn serve_mock(profile: &str) {
+    let profile =
+        LatencyProfile::parse(profile).expect("a profile in LLM_BENCH_MOCK_PROFILE's grammar");
+    // One worker: the client's two and the dispatcher keep the other core's share.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = rt
+        .block_on(MockServer::start(profile))
         .expect("mock server");
+    println!("{}", server.base_url());
+    let mut rest = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut rest);
+    rt.block_on(server.shutdown());
+}
+
+/// The simulated endpoint in a child process, and its base URL.
+fn spawn_mock(profile: &LatencyProfile) -> (Child, String) {
+    let exe = std::env::current_exe().expect("this executable");
+    let mut child = Command::new(exe)
+        .args(["--serve-mock", &profile.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the mock server process starts");
+    let stdout = child.stdout.take().expect("its output");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the mock server prints its URL");
+    (child, line.trim().to_string())
+}
+
+async fn run_case(case: &Case) -> StoredRun {
+    let (mut server, base_url) = spawn_mock(&case.profile);
     let client = Client::builder()
-        .base_url(server.base_url())
+        .base_url(base_url)
         .model("llm-bench-mock")
         .build()
         .expect("client");
     let run = run_open_loop(client, case.requests, case.rate, case.poisson).await;
-    server.shutdown().await;
+    drop(server.stdin.take());
+    let _ = server.wait();
     run
 }
 
@@ -192,15 +267,6 @@ fn report(case: &Case, budget: &Budget, run: &StoredRun) -> bool {
             budget.rate_off * 100.0,
             case.rate
         ));
-    }
-    if let (Some(limit), Some(lag)) = (budget.lag_p99_ns, lag) {
-        if lag.p99 > limit {
-            miss(format!(
-                "schedule lag p99 {:.0} µs is above {:.0} µs",
-                lag.p99 / 1e3,
-                limit / 1e3
-            ));
-        }
     }
     if let Some(streams) = budget.open_streams {
         if load.peak_in_flight < streams {

@@ -223,3 +223,119 @@ pub fn summarize_values(metric: &str, values: &[f64]) -> Option<crate::stored::S
     }
     hist.summary()
 }
+
+/// `n` synthetic measured requests: log-normal TTFT around 200 ms × `scale` (σ 0.3), 40
+/// tokens 20 ms × `scale` apart, one in a hundred failed; deterministic for `seed`.
+pub fn synthetic_samples(n: u32, seed: u64, scale: f64) -> Vec<crate::metrics::RequestSample> {
+    use crate::metrics::{RequestError, RequestSample};
+    let mut rng = crate::rng::Rng::new(seed);
+    (0..n)
+        .map(|index| {
+            let started_at_ns = u64::from(index) * 10_000_000;
+            if index % 100 == 99 {
+                return RequestSample {
+                    index,
+                    started_at_ns,
+                    error: Some(RequestError {
+                        class: crate::ErrorClass::Timeout,
+                        message: "timed out after 30s".into(),
+                    }),
+                    ..RequestSample::default()
+                };
+            }
+            let ttft = 200e6 * scale * (0.3 * rng.standard_normal()).exp();
+            let itl = 20e6 * scale * (0.1 * rng.standard_normal()).exp();
+            let e2e = ttft + 39.0 * itl;
+            RequestSample {
+                index,
+                started_at_ns,
+                ttfb_ns: Some((ttft / 2.0) as u64),
+                ttft_ns: Some(ttft as u64),
+                ttfo_ns: Some(ttft as u64),
+                e2e_ns: Some(e2e as u64),
+                output_events: 40,
+                output_tokens: Some(40),
+                token_source: Some(crate::metrics::TokenSource::Usage),
+                itl_median_ns: Some(itl as u64),
+                itl_max_ns: Some((itl * 1.5) as u64),
+                ..RequestSample::default()
+            }
+        })
+        .collect()
+}
+
+/// Everything the harness does with a finished run of `samples`, as `cargo bench` does it:
+/// summaries and intervals (the stored run), the comparison with `base` when given, both
+/// stored under `root`, then the HTML report (charts included) and the Markdown summary of
+/// every run stored there. Returns the stored run.
+pub fn analyse_run(
+    root: &std::path::Path,
+    id: &str,
+    samples: Vec<crate::metrics::RequestSample>,
+    base: Option<&crate::store::StoredRun>,
+) -> crate::Result<crate::store::StoredRun> {
+    use crate::harness::plan::{Load, Plan};
+    use crate::metrics::{Metric, MetricHistogram};
+    let mut itl = MetricHistogram::new(Metric::Itl);
+    for s in samples.iter().filter(|s| s.is_ok()) {
+        for _ in 0..39 {
+            itl.record(s.itl_median_ns.unwrap_or(0) as f64);
+        }
+    }
+    let wall_time_ns = samples
+        .last()
+        .map_or(0, |s| s.started_at_ns + 1_000_000_000);
+    let outcome = crate::harness::runner::PhaseOutcome {
+        samples,
+        itl,
+        itl_per_token: None,
+        wall_time_ns,
+        interrupted: false,
+        budget_exhausted: false,
+        stopped_early: None,
+        config_error: false,
+        tokenizer: "estimate",
+        stop_reason: crate::store::StopReason::Samples,
+        peak_in_flight: 1,
+        runtime_delays_ns: Vec::new(),
+    };
+    let plan = Plan {
+        samples: outcome.samples.len() as u32,
+        samples_from_duration: false,
+        warmup: 0,
+        load: Load::Closed { concurrency: 1 },
+        timeout: std::time::Duration::from_secs(30),
+        max_consecutive_failures: 0,
+        stop: Default::default(),
+    };
+    let endpoint = crate::store::EndpointInfo {
+        kind: "simulated".into(),
+        host: String::new(),
+        model: Some("llm-bench-mock".into()),
+    };
+    let stats = crate::stats::StatsConfig::default();
+    let origin = crate::store::RunOrigin {
+        invocation: "bench-support".into(),
+        bench_target: "analysis".into(),
+    };
+    let mut run = crate::harness::summarize::stored_run(
+        &MEASURED,
+        endpoint,
+        &plan,
+        std::time::SystemTime::now(),
+        outcome,
+        &stats,
+        &[],
+    );
+    run.scenario.id = id.to_string();
+    run.origin = Some(origin.clone());
+    crate::store::save_new(root, &run)?;
+    if let Some(base) = base {
+        let gate = crate::harness::baseline::DEFAULT_GATE;
+        let comparison = crate::harness::baseline::compare_runs(&run, base, "main", &gate, &stats);
+        crate::store::save_compared_baseline(root, id, base)?;
+        crate::store::save_comparison(root, &comparison)?;
+    }
+    crate::harness::reporting::write_all(root, true, &[], &origin)?;
+    Ok(run)
+}

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{median_of, Exporter};
 use crate::metrics::Metric;
 use crate::report::{ReportError, ReportInput};
+use crate::store::StoredRun;
 
 /// `bmf`: the [Bencher Metric Format], `{"<scenario id>": {"<measure>": {"value": …,
 /// "lower_value": …, "upper_value": …}}}`.
@@ -16,6 +17,11 @@ use crate::report::{ReportError, ReportInput};
 /// successful requests (for `itl`, of each request's median gap) and `lower_value` /
 /// `upper_value` its 95% percentile-bootstrap interval, present when the run has enough
 /// requests for one (10). A measure with no value (e.g. every request failed) is left out.
+///
+/// Runs that recorded their load or objectives add [`BMF_LOAD_MEASURES`] (no bounds):
+/// `goodput` (good requests per second) and `good-fraction` (0 to 1) with objectives,
+/// `achieved-rate` (requests started per second) and, in open loop, `schedule-lag-p99`
+/// (milliseconds).
 ///
 /// [Bencher Metric Format]: https://bencher.dev/docs/reference/bencher-metric-format/
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,6 +35,40 @@ pub const BMF_MEASURES: [(&str, Metric); 5] = [
     ("itl", Metric::Itl),
     ("output-tokens-per-second", Metric::TokensPerSecond),
 ];
+
+/// The measures of a run's load and objectives (see [`Bmf`]): slug and unit.
+pub const BMF_LOAD_MEASURES: [(&str, &str); 4] = [
+    ("goodput", "good requests/s"),
+    ("good-fraction", "share of requests"),
+    ("achieved-rate", "requests/s"),
+    ("schedule-lag-p99", "ms"),
+];
+
+/// A value rounded as the other measures are (a millionth), when it is finite.
+fn plain(v: f64) -> Option<Value> {
+    v.is_finite().then(|| Value {
+        value: (v * 1e6).round() / 1e6,
+        lower_value: None,
+        upper_value: None,
+    })
+}
+
+/// The [`BMF_LOAD_MEASURES`] a run has.
+fn load_measures(run: &StoredRun) -> Vec<(&'static str, Value)> {
+    let [goodput, fraction, achieved, lag] = BMF_LOAD_MEASURES.map(|(slug, _)| slug);
+    let mut out = Vec::new();
+    if let Some(slo) = &run.slo {
+        out.extend(plain(slo.goodput_rps).map(|v| (goodput, v)));
+        out.extend(plain(slo.good_fraction).map(|v| (fraction, v)));
+    }
+    if let Some(load) = &run.load {
+        out.extend(plain(load.achieved_rate).map(|v| (achieved, v)));
+        if let Some(s) = &load.schedule_lag {
+            out.extend(plain(s.p99 / 1e6).map(|v| (lag, v)));
+        }
+    }
+    out
+}
 
 #[derive(Serialize)]
 struct Value {
@@ -64,6 +104,7 @@ impl Exporter for Bmf {
                     );
                 }
             }
+            measures.extend(load_measures(input.run));
             doc.insert(input.run.scenario.id.as_str(), measures);
         }
         let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Encode {

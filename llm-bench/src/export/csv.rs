@@ -3,6 +3,7 @@
 use super::Exporter;
 use crate::metrics::TokenSource;
 use crate::report::{ReportError, ReportInput};
+use crate::store::StoredRun;
 
 /// `csv`: one row per measured request, failed ones included. Durations in milliseconds
 /// with microsecond precision; empty cells where a value does not exist.
@@ -10,6 +11,13 @@ use crate::report::{ReportError, ReportInput};
 /// Columns: `scenario, index, started_at_ms, ttfb_ms, ttft_ms, ttfo_ms, e2e_ms, tpot_ms,
 /// itl_median_ms, itl_per_token_median_ms, output_events, output_tokens, token_source,
 /// counted_tokens, error_class, error_message`.
+///
+/// When some run exported recorded its load or objectives (open loop, `slo`), the
+/// [`CSV_LOAD_COLUMNS`] follow: the request's `schedule_lag_ms` and `retries`, then its
+/// run's `target_rate`, `achieved_rate` (requests/s), `schedule_lag_p99_ms`,
+/// `client_bound` (`true`/`false`), `goodput_rps` (good requests/s) and `good_fraction`
+/// (0 to 1), repeated on each of the run's rows like `scenario`. Without such runs the
+/// file is as before.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Csv;
 
@@ -33,6 +41,41 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "error_message",
 ];
 
+/// The columns added when a run recorded its load or objectives (see [`Csv`]).
+pub const CSV_LOAD_COLUMNS: [&str; 8] = [
+    "schedule_lag_ms",
+    "retries",
+    "target_rate",
+    "achieved_rate",
+    "schedule_lag_p99_ms",
+    "client_bound",
+    "goodput_rps",
+    "good_fraction",
+];
+
+/// A number as written in the file (empty when absent or not finite).
+fn num(v: Option<f64>) -> String {
+    v.filter(|v| v.is_finite())
+        .map(|v| ((v * 1e6).round() / 1e6).to_string())
+        .unwrap_or_default()
+}
+
+/// The run's cells of [`CSV_LOAD_COLUMNS`] (all but the two per-request ones).
+fn run_load_cells(run: &StoredRun) -> [String; 6] {
+    let load = run.load.as_ref();
+    [
+        num(load.and_then(|l| l.target_rate)),
+        num(load.map(|l| l.achieved_rate)),
+        num(load
+            .and_then(|l| l.schedule_lag.as_ref())
+            .map(|s| s.p99 / 1e6)),
+        load.map(|l| l.client_bound.is_some().to_string())
+            .unwrap_or_default(),
+        num(run.slo.as_ref().map(|s| s.goodput_rps)),
+        num(run.slo.as_ref().map(|s| s.good_fraction)),
+    ]
+}
+
 fn ms(ns: Option<u64>) -> String {
     ns.map(|v| format!("{:.3}", v as f64 / 1e6))
         .unwrap_or_default()
@@ -53,10 +96,18 @@ impl Exporter for Csv {
             message: e.to_string(),
         };
         let mut w = ::csv::Writer::from_writer(Vec::new());
-        w.write_record(CSV_COLUMNS).map_err(|e| fail(&e))?;
+        let with_load = inputs
+            .iter()
+            .any(|i| i.run.load.is_some() || i.run.slo.is_some());
+        let mut header: Vec<&str> = CSV_COLUMNS.to_vec();
+        if with_load {
+            header.extend(CSV_LOAD_COLUMNS);
+        }
+        w.write_record(&header).map_err(|e| fail(&e))?;
         for input in inputs {
+            let run_cells = run_load_cells(input.run);
             for s in &input.run.samples {
-                let record = [
+                let mut record = vec![
                     input.run.scenario.id.clone(),
                     s.index.to_string(),
                     ms(Some(s.started_at_ns)),
@@ -84,6 +135,11 @@ impl Exporter for Csv {
                         .map(|e| e.message.clone())
                         .unwrap_or_default(),
                 ];
+                if with_load {
+                    record.push(ms(s.schedule_lag_ns));
+                    record.push(s.retries.to_string());
+                    record.extend(run_cells.iter().cloned());
+                }
                 w.write_record(&record).map_err(|e| fail(&e))?;
             }
         }

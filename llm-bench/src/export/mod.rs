@@ -8,6 +8,9 @@
 //! | `github` | `github-action-benchmark.json` | github-action-benchmark's `customSmallerIsBetter`: latencies |
 //! | `github-bigger` | `github-action-benchmark-bigger.json` | its `customBiggerIsBetter`: tokens per second |
 //!
+//! Runs that recorded their load or objectives add goodput, good fraction, achieved rate and
+//! schedule lag p99 to the CSV, BMF and github-action-benchmark exports (see each exporter).
+//!
 //! Tokens per second is bigger-is-better, so it cannot share a `customSmallerIsBetter` file
 //! with the latencies; it has its own exporter (`github-bigger`), fed to a second
 //! github-action-benchmark step with `tool: customBiggerIsBetter`.

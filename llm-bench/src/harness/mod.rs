@@ -1,7 +1,7 @@
 //! The harness behind [`main!`](crate::main): selects scenarios, runs them, prints and
 //! stores the results.
 
-mod baseline;
+pub(crate) mod baseline;
 mod bench;
 mod cli;
 mod console;
@@ -13,7 +13,7 @@ mod open_loop;
 pub(crate) mod plan;
 mod problem;
 mod progress;
-mod reporting;
+pub(crate) mod reporting;
 pub(crate) mod runner;
 mod self_check;
 mod settings;

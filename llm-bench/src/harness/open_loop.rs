@@ -2,7 +2,9 @@
 //! ended, so a slow endpoint cannot slow the offered load down (no coordinated omission).
 //!
 //! A dispatcher thread (not a runtime task: the runtime may be the thing that is late)
-//! sleeps until each request's intended start and spawns it onto the runtime. The request's
+//! sleeps until just before each request's intended start and hands it to a spawner task
+//! inside the runtime, which spawns it there; the request's task yields until its intended
+//! start. The request's
 //! recorder counts latency from the intended start and records the lag to the actual one;
 //! [`crate::harness::self_check`] judges whether that lag distorts the run.
 
@@ -23,8 +25,7 @@ const WAKE_AT_LEAST_EVERY: Duration = Duration::from_millis(20);
 /// The dispatcher hands a request to the runtime this long before it is due, and the
 /// request's task yields until then: a sleeping thread wakes 50-150 µs late (timer slack,
 /// an idle CPU's wake-up) and so does a parked runtime worker; a task already running
-/// starts on time. A quarter of the mean gap at most, so that a high rate does not keep
-/// the workers spinning.
+/// starts on time. The mean gap at most, so that on average at most one request yields.
 const EARLY_AT_MOST: Duration = Duration::from_micros(500);
 
 /// What a request task hands back.
@@ -36,11 +37,11 @@ enum Finished {
 }
 
 /// How long before each request the dispatcher hands it to the runtime:
-/// [`EARLY_AT_MOST`], or a quarter of the mean gap when that is shorter.
+/// [`EARLY_AT_MOST`], or the mean gap when that is shorter.
 fn early_window(offsets: &[u64]) -> Duration {
     let span = offsets.last().copied().unwrap_or(0);
     let mean_gap = Duration::from_nanos(span / offsets.len().max(1) as u64);
-    EARLY_AT_MOST.min(mean_gap / 4)
+    EARLY_AT_MOST.min(mean_gap)
 }
 
 /// Runs one phase, request `i` meant to start `offsets[i]` nanoseconds after the phase's
@@ -70,7 +71,17 @@ pub(super) async fn run_phase(
     let timeout = plan.timeout;
     let offsets_len = offsets.len() as u32;
     let (tx, mut rx) = mpsc::unbounded_channel::<Finished>();
-    let runtime = tokio::runtime::Handle::current();
+    // Requests are spawned from inside the runtime, by this task: a task spawned from
+    // another thread waits in the runtime's shared queue, which its workers visit only now
+    // and then while they have work of their own.
+    let (spawn_tx, mut spawn_rx) = mpsc::unbounded_channel::<
+        std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+    >();
+    let _spawner = tokio::spawn(async move {
+        while let Some(request) = spawn_rx.recv().await {
+            tokio::spawn(request);
+        }
+    });
     let run_start = Instant::now();
 
     let dispatcher = {
@@ -109,7 +120,7 @@ pub(super) async fn run_phase(
                         failures.clone(),
                     );
                     let mut stop = stop.clone();
-                    runtime.spawn(async move {
+                    let _ = spawn_tx.send(Box::pin(async move {
                         while Instant::now() < intended {
                             tokio::task::yield_now().await;
                         }
@@ -141,7 +152,7 @@ pub(super) async fn run_phase(
                         costing.charge(&mut sample);
                         failures.finished(sample.error.as_ref());
                         let _ = tx.send(Finished::Sample(Box::new(sample), gaps));
-                    });
+                    }));
                 }
                 offsets.len()
             })

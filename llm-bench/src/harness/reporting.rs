@@ -112,7 +112,11 @@ fn write_report(
             not_run: &[],
             bench_target: Some(&origin.bench_target),
         };
-        report::append_github_step_summary(step_summary, &report::render_markdown(&section))?;
+        let markdown = match report::store_root_of(&dir) {
+            Some(root) => report::render_markdown_in(root, &section)?,
+            None => report::render_markdown(&section),
+        };
+        report::append_github_step_summary(step_summary, &markdown)?;
     }
 
     let exports = export::write_exports(&dir, exporters, &this_inputs)?;

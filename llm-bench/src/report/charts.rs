@@ -16,16 +16,17 @@ use crate::store::StoredRun;
 
 const WIDTH: u32 = 760;
 const HEIGHT: u32 = 360;
-const FONT: &str = "sans-serif";
-const NEW: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
-const BASE: RGBColor = RGBColor(0xe6, 0x7e, 0x22);
+pub(super) const FONT: &str = "sans-serif";
+pub(super) const NEW: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
+pub(super) const BASE: RGBColor = RGBColor(0xe6, 0x7e, 0x22);
 const E2E: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
-const FAIL: RGBColor = RGBColor(0xd6, 0x27, 0x28);
+pub(super) const FAIL: RGBColor = RGBColor(0xd6, 0x27, 0x28);
 
 /// One chart: a stable name (also its file stem), a title, a caption and the SVG document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chart {
-    /// Stable name: `ttft`, `e2e`, `itl`, `latency-over-time`, `token-timelines`, `errors`.
+    /// Stable name: `ttft`, `e2e`, `itl`, `latency-over-time`, `schedule-lag`,
+    /// `token-timelines`, `errors`; on a sweep's page `sweep-ttft` and `sweep-tpot`.
     pub name: &'static str,
     /// Title shown above it.
     pub title: String,
@@ -36,7 +37,8 @@ pub struct Chart {
 }
 
 /// Every chart of one scenario, in display order. Charts with no data are left out (no
-/// errors chart when nothing failed, no timelines when no arrivals were kept).
+/// errors chart when nothing failed, no timelines when no arrivals were kept, no schedule
+/// lag in closed loop).
 pub fn scenario_charts(input: &ReportInput<'_>) -> Result<Vec<Chart>> {
     let run = input.run;
     let base = input.baseline;
@@ -67,6 +69,9 @@ pub fn scenario_charts(input: &ReportInput<'_>) -> Result<Vec<Chart>> {
     if let Some(chart) = latency_over_time(run)? {
         out.push(chart);
     }
+    if let Some(chart) = super::load_charts::schedule_lag(run)? {
+        out.push(chart);
+    }
     if let Some(chart) = token_timelines(run)? {
         out.push(chart);
     }
@@ -87,7 +92,7 @@ fn values_ms(run: &StoredRun, metric: Metric) -> Vec<f64> {
 }
 
 /// Renders into an SVG string; `draw` gets the root area.
-fn render(
+pub(super) fn render(
     chart: &'static str,
     draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Drawn,
 ) -> Result<String> {
@@ -106,29 +111,30 @@ fn render(
 }
 
 /// What plotters reports when drawing into the SVG string fails.
-type DrawError = DrawingAreaErrorKind<std::io::Error>;
+pub(super) type DrawError = DrawingAreaErrorKind<std::io::Error>;
 
 /// The outcome of drawing a chart's parts.
-type Drawn = std::result::Result<(), DrawError>;
+pub(super) type Drawn = std::result::Result<(), DrawError>;
 
 /// The coordinates of every chart but the errors one: numbers on both axes.
-type Plane<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+pub(super) type Plane<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// What the axes of a [`plane`] show.
-struct Axes<'t> {
-    x: std::ops::Range<f64>,
-    y: std::ops::Range<f64>,
+pub(super) struct Axes<'t> {
+    pub(super) x: std::ops::Range<f64>,
+    pub(super) y: std::ops::Range<f64>,
     /// The x axis label, with its unit.
-    x_desc: &'t str,
+    pub(super) x_desc: &'t str,
     /// The y axis label, with its unit.
-    y_desc: &'t str,
+    pub(super) y_desc: &'t str,
     /// Vertical grid lines (off for histograms, whose bars are the grid).
-    x_grid: bool,
+    pub(super) x_grid: bool,
 }
 
 /// A chart on `root` in the report's style: caption, margins, labelled axes with compact
 /// ticks, no light grid lines.
-fn plane<'a, 'b>(
+pub(super) fn plane<'a, 'b>(
     root: &'a DrawingArea<SVGBackend<'b>, Shift>,
     caption: &str,
     axes: Axes<'_>,
@@ -153,7 +159,10 @@ fn plane<'a, 'b>(
 }
 
 /// Draws the legend of the series that have labels, at `position`.
-fn legend<'a, 'b: 'a>(chart: &mut Plane<'a, 'b>, position: SeriesLabelPosition) -> Drawn {
+pub(super) fn legend<'a, 'b: 'a>(
+    chart: &mut Plane<'a, 'b>,
+    position: SeriesLabelPosition,
+) -> Drawn {
     chart
         .configure_series_labels()
         .position(position)
@@ -169,7 +178,7 @@ fn tick(v: &f64) -> String {
 }
 
 /// `[lo, hi]` widened when it is a single point.
-fn span(lo: f64, hi: f64) -> (f64, f64) {
+pub(super) fn span(lo: f64, hi: f64) -> (f64, f64) {
     if hi - lo > f64::EPSILON * hi.abs().max(1.0) {
         (lo, hi)
     } else {

@@ -19,6 +19,7 @@ pub(crate) fn remove_stale_pages(dir: &Path, files: &ReportFiles) -> Result<Vec<
     let keep: HashSet<&Path> = files
         .pages
         .iter()
+        .chain(&files.sweep_pages)
         .chain(&files.charts)
         .map(PathBuf::as_path)
         .collect();
@@ -98,6 +99,7 @@ mod tests {
             index: d.join("index.html"),
             pages: vec![d.join("kept/index.html")],
             charts: vec![d.join("kept/ttft.svg")],
+            ..ReportFiles::default()
         };
         let removed = remove_stale_pages(d, &files).unwrap();
         let rel: Vec<_> = removed

@@ -1,21 +1,28 @@
 //! The HTML report: `index.html` and one page per scenario, from embedded tera templates.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::charts::{scenario_charts, Chart};
+use super::load::{
+    client_bound, client_bound_text, goodput_text, met_word, observed_text, rate_text,
+    retries_text, stop_words,
+};
+use super::sweep_page::write_sweep_pages;
+use super::sweeps::{report_sweeps, store_root_of};
 use super::{
     headline, scenario_verdict, ReportFiles, ReportInput, ReportOptions, ReportSet, Result,
     CLOCK_DEFINITION, METRIC_DEFINITIONS,
 };
 use crate::format::{
-    format_ms, format_num, format_p, format_percent, format_setting_ms, format_unix_ms,
+    format_ms, format_num, format_p, format_percent, format_setting_ms, format_share,
+    format_unix_ms,
 };
 use crate::metrics::Metric;
-use crate::store::{write_atomic, StoredRun, ThresholdOutcome};
+use crate::store::{write_atomic, LoadReport, SloReport, StoredRun, ThresholdOutcome};
 
 // The templates live in the workspace's top-level `templates/`; `llm-bench/templates` is a
 // symlink to it, so they are inside the package that `cargo package` builds.
@@ -26,10 +33,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "scenario.html",
         include_str!("../../templates/scenario.html"),
     ),
+    ("sweep.html", include_str!("../../templates/sweep.html")),
 ];
 
 /// The embedded templates, autoescape on for every `.html` template.
-fn templates() -> Result<Tera> {
+pub(super) fn templates() -> Result<Tera> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html"]);
     tera.add_raw_templates(TEMPLATES.iter().copied())?;
@@ -58,16 +66,21 @@ pub fn page_dir_name(scenario_id: &str) -> String {
 }
 
 /// Writes the HTML report into `dir`: `dir/index.html` (the headline and a table of this
-/// run's scenarios, then a table of those not run this time), and for each scenario of
-/// either list `dir/<page_dir_name>/index.html` plus its charts as `.svg` files beside it
-/// (unless `opts.plots` is false). Two ids with the same page name get `-2`, `-3`, …
-/// suffixes.
+/// run's scenarios, the sweeps, then a table of those not run this time), and for each
+/// scenario of either list `dir/<page_dir_name>/index.html` plus its charts as `.svg`
+/// files beside it (unless `opts.plots` is false). Two ids with the same page name get
+/// `-2`, `-3`, … suffixes.
+///
+/// `dir` is the store's `report` directory (`<root>/report`): each swept or searched
+/// scenario whose steps are among the report's runs gets a page too,
+/// `dir/sweep-<page_dir_name>/index.html`, from `<root>/<id>/new/sweep.json`.
 pub fn write_html(dir: &Path, report: &ReportSet<'_>, opts: &ReportOptions) -> Result<ReportFiles> {
     let tera = templates()?;
     let mut files = ReportFiles::default();
     let mut used = HashSet::new();
     let mut rows = Vec::with_capacity(report.this_run.len());
     let mut stale_rows = Vec::with_capacity(report.not_run.len());
+    let mut hrefs = HashMap::new();
     let all = report
         .this_run
         .iter()
@@ -92,6 +105,7 @@ pub fn write_html(dir: &Path, report: &ReportSet<'_>, opts: &ReportOptions) -> R
             write_atomic(&path, chart.svg.as_bytes())?;
             files.charts.push(path);
         }
+        hrefs.insert(input.run.scenario.id.clone(), slug.clone());
         let row = IndexRow::new(input, format!("{slug}/index.html"), not_run);
         let mut ctx = common_context(opts, "../index.html");
         ctx.insert("title", &input.run.scenario.id);
@@ -107,8 +121,20 @@ pub fn write_html(dir: &Path, report: &ReportSet<'_>, opts: &ReportOptions) -> R
             rows.push(row);
         }
     }
+    let sweeps = match store_root_of(dir) {
+        Some(root) => report_sweeps(root, report)?,
+        None => Vec::new(),
+    };
+    let pages = SweepPages {
+        dir,
+        tera: &tera,
+        opts,
+        hrefs: &hrefs,
+    };
+    let sweep_rows = write_sweep_pages(&pages, &sweeps, &mut used, &mut files)?;
     let mut ctx = common_context(opts, "index.html");
     ctx.insert("title", "llm-bench report");
+    ctx.insert("sweeps", &sweep_rows);
     ctx.insert("headline", &headline(report.this_run));
     ctx.insert("rows", &rows);
     ctx.insert("stale_rows", &stale_rows);
@@ -124,8 +150,21 @@ pub fn write_html(dir: &Path, report: &ReportSet<'_>, opts: &ReportOptions) -> R
     Ok(files)
 }
 
+/// What the sweep pages are written with: the report directory, the templates, the
+/// options, and each scenario's page directory by id (to link a step to its run's page).
+pub(super) struct SweepPages<'a> {
+    /// The report directory.
+    pub dir: &'a Path,
+    /// The templates.
+    pub tera: &'a Tera,
+    /// The report's options.
+    pub opts: &'a ReportOptions,
+    /// Page directory of each scenario of the report, by id.
+    pub hrefs: &'a HashMap<String, String>,
+}
+
 /// What every page shows: version, date, commit, legend.
-fn common_context(opts: &ReportOptions, home: &str) -> Context {
+pub(super) fn common_context(opts: &ReportOptions, home: &str) -> Context {
     let mut ctx = Context::new();
     ctx.insert("version", env!("CARGO_PKG_VERSION"));
     ctx.insert("generated_at", &opts.generated_at);
@@ -144,10 +183,13 @@ fn common_context(opts: &ReportOptions, home: &str) -> Context {
     ctx
 }
 
+/// A term and its definition (a `<dt>`/`<dd>` pair).
 #[derive(Serialize)]
-struct Term {
-    term: String,
-    def: String,
+pub(super) struct Term {
+    /// The term.
+    pub term: String,
+    /// Its definition.
+    pub def: String,
 }
 
 /// Distinct `kind host model` triples, for the index header.
@@ -202,6 +244,8 @@ struct IndexRow {
     verdict: String,
     verdict_class: String,
     interrupted: bool,
+    /// True when the client, not the endpoint, limited the run.
+    client_bound: bool,
     /// True for a scenario not run this time (an older result, listed apart).
     not_run: bool,
     /// When the run started.
@@ -242,6 +286,7 @@ impl IndexRow {
             verdict_class: verdict.css_class().into(),
             verdict: verdict.text,
             interrupted: run.interrupted,
+            client_bound: client_bound(run).is_some(),
             not_run,
             ran_at: format_unix_ms(run.started_at_unix_ms),
             bench_target: run
@@ -255,6 +300,9 @@ impl IndexRow {
 #[derive(Serialize)]
 struct ScenarioPage {
     measured: Vec<Term>,
+    /// How the load was delivered, and the objectives; `None` for a run that recorded
+    /// neither.
+    load: Option<LoadView>,
     thresholds: Vec<ThresholdRow>,
     stats: Vec<StatRow>,
     comparison: Option<ComparisonView>,
@@ -319,12 +367,25 @@ impl ThresholdRow {
     }
 }
 
+/// A chart as a page shows it.
 #[derive(Serialize)]
-struct ChartView {
+pub(super) struct ChartView {
     name: String,
     title: String,
     caption: String,
     svg: String,
+}
+
+impl ChartView {
+    /// The view of `chart`.
+    pub(super) fn of(chart: &Chart) -> Self {
+        ChartView {
+            name: chart.name.into(),
+            title: chart.title.clone(),
+            caption: chart.caption.clone(),
+            svg: chart.svg.clone(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -365,14 +426,25 @@ impl ScenarioPage {
             ),
             term(
                 "load",
-                format!(
-                    "{} measured requests after {} warm-up, {} in flight at once (closed \
-                     loop), timeout {}",
-                    s.samples,
-                    s.warmup,
-                    s.concurrency,
-                    format_setting_ms(s.timeout_ms)
-                ),
+                match &s.open_loop {
+                    None => format!(
+                        "{} measured requests after {} warm-up, {} in flight at once (closed \
+                         loop), timeout {}",
+                        s.samples,
+                        s.warmup,
+                        s.concurrency,
+                        format_setting_ms(s.timeout_ms)
+                    ),
+                    Some(open) => format!(
+                        "{} measured requests after {} warm-up, open loop ({}, seed {}), \
+                         timeout {}",
+                        s.samples,
+                        s.warmup,
+                        s.load_label(),
+                        open.seed,
+                        format_setting_ms(s.timeout_ms)
+                    ),
+                },
             ),
             term(
                 "run",
@@ -544,18 +616,11 @@ impl ScenarioPage {
             .collect();
         ScenarioPage {
             measured,
+            load: LoadView::of(run),
             thresholds: run.thresholds.iter().map(ThresholdRow::of).collect(),
             stats,
             comparison,
-            charts: charts
-                .iter()
-                .map(|c| ChartView {
-                    name: c.name.into(),
-                    title: c.title.clone(),
-                    caption: c.caption.clone(),
-                    svg: c.svg.clone(),
-                })
-                .collect(),
+            charts: charts.iter().map(ChartView::of).collect(),
             errors,
             failures,
             more_failures: failed.len().saturating_sub(MAX_FAILURES_LISTED),
@@ -567,5 +632,146 @@ fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
+    }
+}
+
+/// The load part of a scenario page: the client-bound banner, the load's facts, the
+/// objectives and goodput.
+#[derive(Serialize)]
+struct LoadView {
+    /// The client-bound warning (figure and limit), when the run was client-bound.
+    client_bound: Option<String>,
+    /// Offered and achieved rate, peak in flight, schedule lag, runtime delay, retries,
+    /// why it stopped.
+    facts: Vec<Term>,
+    /// The objectives and goodput, with objectives.
+    slo: Option<SloView>,
+}
+
+/// The objectives of a run and its goodput.
+#[derive(Serialize)]
+struct SloView {
+    /// Good requests per second.
+    goodput: String,
+    /// The share of requests that were good.
+    good_fraction: String,
+    /// The goodput sentence.
+    summary: String,
+    /// `met` or `missed`: every objective.
+    outcome: String,
+    /// CSS class of the outcome.
+    class: String,
+    /// One row per objective.
+    rows: Vec<SloRow>,
+}
+
+/// One objective's row.
+#[derive(Serialize)]
+struct SloRow {
+    objective: String,
+    attained: String,
+    required: String,
+    observed: String,
+    outcome: String,
+    class: String,
+}
+
+/// CSS class of a met or missed objective.
+fn met_class(met: bool) -> &'static str {
+    if met {
+        "improved"
+    } else {
+        "regressed"
+    }
+}
+
+impl LoadView {
+    /// The view of a run, `None` when it has no load, objectives, open-loop schedule or
+    /// stop reason to show.
+    fn of(run: &StoredRun) -> Option<Self> {
+        if !super::load::has_load_facts(run) {
+            return None;
+        }
+        let mut facts = vec![Term {
+            term: "load".into(),
+            def: run.settings.load_label(),
+        }];
+        if let Some(load) = &run.load {
+            facts.extend(load_facts(load));
+        }
+        if let Some(reason) = stop_words(run.stop_reason) {
+            facts.push(Term {
+                term: "stopped".into(),
+                def: reason.into(),
+            });
+        }
+        Some(LoadView {
+            client_bound: client_bound(run).map(client_bound_text),
+            facts,
+            slo: run.slo.as_ref().map(SloView::of),
+        })
+    }
+}
+
+/// The facts of a load report.
+fn load_facts(load: &LoadReport) -> Vec<Term> {
+    let term = |t: &str, d: String| Term {
+        term: t.into(),
+        def: d,
+    };
+    let mut facts = Vec::new();
+    match rate_text(load) {
+        Some(rates) => facts.push(term("achieved vs target rate", rates)),
+        None => facts.push(term(
+            "achieved rate",
+            format!("{} requests/s started", format_num(load.achieved_rate)),
+        )),
+    }
+    facts.push(term("peak in flight", load.peak_in_flight.to_string()));
+    let spread = |s: &crate::metrics::Summary| {
+        format!(
+            "p50 {}, p99 {}, max {}",
+            format_ms(s.p50),
+            format_ms(s.p99),
+            format_ms(s.max)
+        )
+    };
+    if let Some(lag) = &load.schedule_lag {
+        facts.push(term("schedule lag", spread(lag)));
+    }
+    if let Some(delay) = &load.runtime_delay {
+        facts.push(term("runtime delay", spread(delay)));
+    }
+    if let Some(retries) = retries_text(load) {
+        facts.push(term("retries", retries));
+    }
+    facts
+}
+
+impl SloView {
+    fn of(slo: &SloReport) -> Self {
+        SloView {
+            goodput: format!("{} good requests/s", format_num(slo.goodput_rps)),
+            good_fraction: format_share(slo.good_fraction),
+            summary: goodput_text(slo),
+            outcome: if slo.met {
+                "every objective met".into()
+            } else {
+                "objectives missed".into()
+            },
+            class: met_class(slo.met).into(),
+            rows: slo
+                .objectives
+                .iter()
+                .map(|o| SloRow {
+                    objective: o.objective.clone(),
+                    attained: format_share(o.attained),
+                    required: format_share(o.required),
+                    observed: observed_text(o),
+                    outcome: met_word(o.met).into(),
+                    class: met_class(o.met).into(),
+                })
+                .collect(),
+        }
     }
 }

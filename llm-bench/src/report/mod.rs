@@ -12,6 +12,12 @@
 //!   `$GITHUB_STEP_SUMMARY`.
 //! - [`charts`]: the SVG charts (plotters, SVG backend, no font backend needed).
 //!
+//! A run's load (open loop, schedule lag, client-bound), its objectives and goodput appear on
+//! its page and in the summary where it recorded them (the sentences are in `load`); a swept
+//! or searched scenario gets a page with its latency–throughput charts (`load_charts`) and a
+//! table in the summary, read from `<root>/<id>/new/sweep.json` beside the report directory
+//! (`sweeps`, `sweep_page`).
+//!
 //! A report is a [`ReportSet`]: the scenarios of this run, which the headline counts and the
 //! main tables list, and older results of scenarios not run this time, listed apart and
 //! never counted (which stored runs go where is the store's rule, see [`crate::store`]).
@@ -27,7 +33,13 @@ pub mod charts;
 mod cleanup;
 #[cfg(feature = "html-report")]
 mod html;
+mod load;
+#[cfg(feature = "html-report")]
+mod load_charts;
 mod markdown;
+#[cfg(feature = "html-report")]
+mod sweep_page;
+mod sweeps;
 #[cfg(test)]
 mod tests;
 
@@ -50,6 +62,17 @@ pub use markdown::{
     append_github_step_summary, github_step_summary_path, render_markdown, write_markdown,
     SUMMARY_FILE,
 };
+pub(crate) use sweeps::store_root_of;
+
+/// The Markdown of `report` with the sweeps of its runs found under the store `root` (the
+/// `$GITHUB_STEP_SUMMARY` section of one bench target).
+pub(crate) fn render_markdown_in(
+    root: &std::path::Path,
+    report: &ReportSet<'_>,
+) -> crate::error::Result<String> {
+    let sweeps = sweeps::report_sweeps(root, report)?;
+    Ok(markdown::render_with_sweeps(report, &sweeps))
+}
 
 #[cfg(feature = "html-report")]
 /// The exact metric definitions printed in every report (README "Metrics").
@@ -214,6 +237,9 @@ pub struct ReportFiles {
     pub index: PathBuf,
     /// One page per scenario, in input order.
     pub pages: Vec<PathBuf>,
+    /// One page per swept or searched scenario whose steps are in the report
+    /// (`<dir>/sweep-<id>/index.html`), sorted by scenario id.
+    pub sweep_pages: Vec<PathBuf>,
     /// Every chart, also written as a standalone `.svg` file beside its page.
     pub charts: Vec<PathBuf>,
 }

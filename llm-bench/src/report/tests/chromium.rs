@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::common::{options, regressed_comparison, run, EVIL};
+use super::common::{open_loop_run, options, regressed_comparison, run, sweep, sweep_runs, EVIL};
 use crate::report::{write_html, ReportInput, ReportSet};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -103,7 +103,10 @@ fn chromium_shows_every_scenario_and_verdict() {
     let evil_id = format!("evil/{EVIL}");
     let evil = run(&evil_id, 6, 50, &[1, 2]);
     let plain = run("embeddings", 12, 20, &[]);
-    let inputs = [
+    let open = open_loop_run("open/steady");
+    let steps = sweep_runs("chat");
+    crate::store::save_sweep(dir.path(), &sweep("chat")).unwrap();
+    let mut inputs = vec![
         ReportInput {
             run: &a,
             baseline: Some(&a_base),
@@ -111,8 +114,11 @@ fn chromium_shows_every_scenario_and_verdict() {
         },
         ReportInput::new(&evil),
         ReportInput::new(&plain),
+        ReportInput::new(&open),
     ];
-    let files = write_html(dir.path(), &ReportSet::new(&inputs), &options(true)).unwrap();
+    inputs.extend(steps.iter().map(ReportInput::new));
+    let report_dir = dir.path().join("report");
+    let files = write_html(&report_dir, &ReportSet::new(&inputs), &options(true)).unwrap();
 
     let dom = dump_dom(&files.index);
     assert!(dom.contains("llm-bench report"), "{dom}");
@@ -145,4 +151,18 @@ fn chromium_shows_every_scenario_and_verdict() {
         assert!(dom.contains("<svg"), "charts are in the DOM");
         assert!(!dom.to_ascii_lowercase().contains("<script"));
     }
+
+    // The client-bound banner and the goodput of an open-loop run; a sweep's page.
+    let dom = dump_dom(&files.pages[3]);
+    assert!(dom.contains("id=\"client-bound\""), "no banner in the DOM");
+    assert!(
+        dom.contains("3.60 good requests/s"),
+        "no goodput in the DOM"
+    );
+    let dom = dump_dom(&files.sweep_pages[0]);
+    assert!(
+        dom.contains("knee at rate 100"),
+        "sweep page lacks its knee"
+    );
+    assert!(dom.contains("<svg") && !dom.to_ascii_lowercase().contains("<script"));
 }

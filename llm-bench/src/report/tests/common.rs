@@ -9,8 +9,9 @@ use crate::metrics::{
 use crate::report::{ChangeStatus, MetricChange, ReportComparison};
 use crate::stats::{Estimate, Estimates, Interval};
 use crate::store::{
-    EndpointInfo, RunOrigin, RunSettings, ScenarioInfo, StoredRun, ThresholdOutcome,
-    ThresholdResult, Throughput, RUN_SCHEMA, RUN_SCHEMA_VERSION,
+    ClientBound, EndpointInfo, LoadReport, OpenLoopSettings, RunOrigin, RunSettings, ScenarioInfo,
+    SloReport, SloResult, StopReason, StoredRun, StoredSweep, SweepStep, ThresholdOutcome,
+    ThresholdResult, Throughput, RUN_SCHEMA, RUN_SCHEMA_VERSION, SWEEP_SCHEMA,
 };
 use crate::ErrorClass;
 
@@ -286,5 +287,130 @@ pub(super) fn inconclusive_comparison(baseline: &str) -> ReportComparison {
             gated: true,
         }],
         regressed: false,
+    }
+}
+
+/// An open-loop run of 24 requests at 4/s (request 5 failed) that fell behind its schedule:
+/// a lag per request growing to 12.5 ms, client-bound on it, two retries, stopped by its
+/// duration, and two objectives (the p99 missed, the median met) with their goodput.
+pub(super) fn open_loop_run(id: &str) -> StoredRun {
+    let mut r = run(id, 24, 100, &[5]);
+    r.settings.concurrency = 0;
+    r.settings.open_loop = Some(OpenLoopSettings {
+        arrival: "poisson".into(),
+        rate: 4.0,
+        ramp_up_ms: None,
+        seed: 7,
+    });
+    let mut lag = MetricHistogram::new(Metric::Ttft);
+    for s in &mut r.samples {
+        let ns = 200_000 + u64::from(s.index) * 520_000;
+        s.schedule_lag_ns = Some(ns);
+        lag.record(ns as f64);
+    }
+    r.samples[3].retries = 2;
+    r.samples[3].retry_ns = Some(1_010_000_000);
+    r.stop_reason = Some(StopReason::Duration);
+    r.load = Some(LoadReport {
+        target_rate: Some(4.0),
+        achieved_rate: 3.9,
+        peak_in_flight: 3,
+        schedule_lag: lag.summary(),
+        runtime_delay: None,
+        client_bound: Some(ClientBound {
+            what: "schedule lag".into(),
+            p99_ns: 12_500_000.0,
+            limit_ns: 1_000_000.0,
+        }),
+        retries: 2,
+    });
+    r.slo = Some(SloReport {
+        objectives: vec![
+            SloResult {
+                objective: "p99 ttft <= 500ms".into(),
+                attained: 23.0 / 24.0,
+                required: 0.99,
+                observed_ns: None,
+                met: false,
+            },
+            SloResult {
+                objective: "p50 tpot <= 50ms".into(),
+                attained: 23.0 / 24.0,
+                required: 0.5,
+                observed_ns: Some(10_500_000.0),
+                met: true,
+            },
+        ],
+        good_requests: 23,
+        requests: 24,
+        good_fraction: 23.0 / 24.0,
+        goodput_rps: 3.6,
+        met: false,
+    });
+    r
+}
+
+/// The runs of a rate sweep of `id` at 25, 50, 100 and 150 requests/s: latency grows past
+/// 100/s, where throughput stops keeping up.
+pub(super) fn sweep_runs(id: &str) -> Vec<StoredRun> {
+    [(25, 20), (50, 21), (100, 25), (150, 350)]
+        .iter()
+        .map(|&(rate, ttft)| run(&format!("{id}/rate-{rate}"), 12, ttft, &[]))
+        .collect()
+}
+
+/// One step of a sweep: the given TTFT p50 and p99 (ms); TPOT a tenth of them.
+fn step(id: &str, value: f64, throughput: f64, ttft_ms: (f64, f64), met: bool) -> SweepStep {
+    SweepStep {
+        value,
+        id: format!("{id}/rate-{value}"),
+        achieved_rate: value * 0.99,
+        throughput_rps: throughput,
+        output_tokens_per_second: throughput * 20.0,
+        ttft_p50_ns: Some(ttft_ms.0 * 1e6),
+        ttft_p99_ns: Some(ttft_ms.1 * 1e6),
+        tpot_p50_ns: Some(ttft_ms.0 * 1e5),
+        tpot_p99_ns: Some(ttft_ms.1 * 1e5),
+        error_rate: 0.0,
+        goodput_rps: Some(if met { throughput } else { throughput * 0.5 }),
+        slo_met: Some(met),
+        client_bound: value > 120.0,
+    }
+}
+
+/// The stored rate sweep of `id` ([`sweep_runs`]), knee at 100, objective `p99 ttft <=
+/// 500ms`.
+pub(super) fn sweep(id: &str) -> StoredSweep {
+    StoredSweep {
+        schema: SWEEP_SCHEMA.into(),
+        scenario: id.into(),
+        kind: "sweep".into(),
+        dimension: "rate".into(),
+        objectives: vec!["p99 ttft <= 500ms".into()],
+        steps: vec![
+            step(id, 25.0, 24.9, (20.4, 21.0), true),
+            step(id, 50.0, 49.8, (20.4, 21.3), true),
+            step(id, 100.0, 99.2, (20.7, 24.9), true),
+            step(id, 150.0, 104.0, (346.2, 703.4), false),
+        ],
+        knee: Some(100.0),
+        best: None,
+    }
+}
+
+/// A stored rate search of `id`: probes 1, 500, 22.4, 106 in that order; 22.4 is the
+/// highest that met `p99 ttft <= 500ms`.
+pub(super) fn search(id: &str) -> StoredSweep {
+    StoredSweep {
+        kind: "search".into(),
+        steps: vec![
+            step(id, 1.0, 1.0, (20.0, 20.5), true),
+            step(id, 500.0, 104.0, (900.0, 1800.0), false),
+            step(id, 22.4, 22.3, (20.3, 21.0), true),
+            step(id, 106.0, 101.0, (300.0, 640.0), false),
+        ],
+        knee: None,
+        best: Some(22.4),
+        ..sweep(id)
     }
 }

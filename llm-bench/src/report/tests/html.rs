@@ -204,7 +204,7 @@ fn axes_are_labelled_with_units() {
 
 /// Every `http://` or `https://` in `html` that is not plain text content or an `xmlns`
 /// declaration, and every construct that could load something.
-fn external_references(html: &str) -> Vec<String> {
+pub(super) fn external_references(html: &str) -> Vec<String> {
     let mut bad = Vec::new();
     let lower = html.to_ascii_lowercase();
     for scheme in ["http://", "https://"] {

@@ -1,6 +1,7 @@
 //! The reports and exports end to end, from synthetic stored runs ([`common`]): the HTML
 //! report ([`html`]; as headless Chromium renders it, [`chromium`]), the Markdown summary
-//! ([`markdown`]) and the export formats ([`exports`]). Snapshots are in `snapshots/`.
+//! ([`markdown`]), the export formats ([`exports`]), and load, objectives and sweeps in all
+//! of them ([`load`]). Snapshots are in `snapshots/`.
 
 #[cfg(feature = "html-report")]
 mod chromium;
@@ -8,4 +9,5 @@ mod common;
 mod exports;
 #[cfg(feature = "html-report")]
 mod html;
+mod load;
 mod markdown;
