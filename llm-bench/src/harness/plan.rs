@@ -15,8 +15,8 @@ use crate::store::{load_label, OpenLoopSettings};
 pub(crate) struct Plan {
     /// Measured requests (with other stopping rules: the most that run).
     pub samples: u32,
-    /// `samples` was not given but derived from an open loop's rate and duration: a step
-    /// of a sweep at another rate derives its own.
+    /// `samples` was not given but derived from the duration (an open loop's rate times
+    /// it): a step of a sweep at another rate derives its own.
     pub samples_from_duration: bool,
     pub warmup: u32,
     pub load: Load,

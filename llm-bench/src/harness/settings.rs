@@ -235,10 +235,7 @@ impl Settings {
         };
         let plan = Plan {
             samples,
-            samples_from_duration: measure
-                && explicit.is_none()
-                && stop.duration.is_some()
-                && matches!(load, Load::Open(_)),
+            samples_from_duration: measure && explicit.is_none() && stop.duration.is_some(),
             warmup: if measure {
                 args.warmup.or(config.warmup).unwrap_or(DEFAULT_WARMUP)
             } else {

@@ -172,9 +172,11 @@ impl Recorder {
         }
         self.last_output = Some(at);
         self.event_tokens.push(tokens.max(1));
-        let origin = self.origin();
-        if let Some(arrivals) = self.arrivals_ns.as_mut() {
-            arrivals.push(at.saturating_duration_since(origin).as_nanos() as u64);
+        if self.arrivals_ns.is_some() {
+            let origin = self.origin();
+            if let Some(arrivals) = self.arrivals_ns.as_mut() {
+                arrivals.push(at.saturating_duration_since(origin).as_nanos() as u64);
+            }
         }
     }
 
