@@ -780,6 +780,40 @@ pub fn baseline_runs(root: &Path, name: &str) -> Result<Vec<StoredRun>> {
     runs_in_dirs_named(root, name)
 }
 
+/// Orders ids as people read them: runs of digits by their value, so that the steps of a
+/// sweep come in order (`chat/rate-20` before `chat/rate-160`).
+pub(crate) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> impl Iterator<Item = (bool, &str)> {
+        let mut rest = s;
+        std::iter::from_fn(move || {
+            let first = rest.chars().next()?;
+            let digits = first.is_ascii_digit();
+            let end = rest
+                .find(|c: char| c.is_ascii_digit() != digits)
+                .unwrap_or(rest.len());
+            let (chunk, tail) = rest.split_at(end);
+            rest = tail;
+            Some((digits, chunk))
+        })
+    }
+    let (mut x, mut y) = (chunks(a), chunks(b));
+    loop {
+        let order = match (x.next(), y.next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some((true, m)), Some((true, n))) => {
+                let (m, n) = (m.trim_start_matches('0'), n.trim_start_matches('0'));
+                m.len().cmp(&n.len()).then_with(|| m.cmp(n))
+            }
+            (Some((_, m)), Some((_, n))) => m.cmp(n),
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+}
+
 /// The latest run (`new/`) of every scenario stored under `root`, sorted by scenario id.
 pub fn latest_runs(root: &Path) -> Result<Vec<StoredRun>> {
     runs_in_dirs_named(root, NEW_DIR)
@@ -811,7 +845,7 @@ fn runs_in_dirs_named(root: &Path, name: &str) -> Result<Vec<StoredRun>> {
             }
         }
     }
-    runs.sort_by(|a, b| a.scenario.id.cmp(&b.scenario.id));
+    runs.sort_by(|a, b| natural_cmp(&a.scenario.id, &b.scenario.id));
     Ok(runs)
 }
 
@@ -902,6 +936,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+
+    #[test]
+    fn ids_sort_with_their_numbers_by_value() {
+        let mut ids = vec![
+            "chat/rate-160",
+            "chat/rate-20",
+            "chat/rate-54.8",
+            "chat/rate-104",
+            "a",
+            "chat",
+        ];
+        ids.sort_by(|a, b| super::natural_cmp(a, b));
+        assert_eq!(
+            ids,
+            [
+                "a",
+                "chat",
+                "chat/rate-20",
+                "chat/rate-54.8",
+                "chat/rate-104",
+                "chat/rate-160"
+            ]
+        );
+    }
     use super::*;
 
     /// The origin of runs of bench target `target` in invocation `invocation`.

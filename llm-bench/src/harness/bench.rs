@@ -602,5 +602,15 @@ fn quiet_line(run: &StoredRun, judgement: &Judgement) -> String {
         line.push_str(": ");
         line.push_str(first);
     }
+    if let Some(slo) = &run.slo {
+        line.push_str(&format!(
+            "  goodput {}/s{}",
+            crate::format::format_num(slo.goodput_rps),
+            if slo.met { "" } else { " (objectives missed)" }
+        ));
+    }
+    if run.load.as_ref().is_some_and(|l| l.client_bound.is_some()) {
+        line.push_str("  CLIENT-BOUND");
+    }
     line
 }

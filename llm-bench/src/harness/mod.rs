@@ -198,8 +198,14 @@ async fn run_selected(
     let prepared = match bench::preflight(args, &settings, selected, registered, &endpoints) {
         Ok(prepared) => prepared,
         Err(errors) => {
+            // A bad flag is found once per scenario: say it once.
+            let mut said: Vec<String> = Vec::new();
             for e in &errors {
-                eprintln!("error: {e}");
+                let message = e.to_string();
+                if !said.contains(&message) {
+                    eprintln!("error: {message}");
+                    said.push(message);
+                }
             }
             eprintln!("llm-bench: nothing was run: fix the above first (no request was sent)");
             return EXIT_USAGE;

@@ -114,7 +114,9 @@ pub(crate) async fn run(
             status.failed = true;
         }
     }
-    if !one.args.quiet {
+    if one.args.quiet {
+        println!("{}", one_line(&sweep));
+    } else {
         println!("{}", table(&sweep));
     }
     go_on
@@ -237,6 +239,32 @@ pub(crate) fn knee(dimension: Dimension, steps: &[SweepStep]) -> Option<f64> {
         })
         .last()
         .map(|s| s.value)
+}
+
+/// A sweep or a search in one line (`--quiet`): its knee or its answer.
+fn one_line(sweep: &StoredSweep) -> String {
+    let outcome = match (sweep.kind.as_str(), sweep.knee, sweep.best) {
+        ("search", _, Some(best)) => format!(
+            "highest {} meeting {}: {}",
+            sweep.dimension,
+            sweep.objectives.join(", "),
+            format_num(best)
+        ),
+        ("search", _, None) => format!(
+            "no {} probed meets {}",
+            sweep.dimension,
+            sweep.objectives.join(", ")
+        ),
+        (_, Some(knee), _) => format!("knee at {} {}", sweep.dimension, format_num(knee)),
+        _ => "no step kept up with its load".to_string(),
+    };
+    format!(
+        "{}: {} {} of {} steps: {outcome}",
+        sweep.scenario,
+        sweep.dimension,
+        sweep.kind,
+        sweep.steps.len()
+    )
 }
 
 /// The console table of a sweep or a search.
