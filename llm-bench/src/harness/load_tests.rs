@@ -289,3 +289,46 @@ async fn rate_limited_requests_are_retried_and_their_wait_is_not_latency() {
     }
     server.shutdown().await;
 }
+
+/// A duration and an output-token budget stop a run before its sample count, and say so;
+/// requests in flight when a rule is met still finish and count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duration_or_a_token_budget_stops_the_run_and_says_why() {
+    use crate::harness::plan::StopRules;
+    use crate::store::StopReason;
+    let profile = LatencyProfile::default()
+        .ttft(Duration::from_millis(10))
+        .itl(Duration::from_millis(1))
+        .output_tokens(20);
+    let server = MockServer::start(profile).await.unwrap();
+    let env = env_for(&server).await;
+    let s = scenario(short_answer);
+
+    let timed = Plan {
+        stop: StopRules {
+            duration: Some(Duration::from_millis(300)),
+            ..StopRules::default()
+        },
+        ..closed(10_000, 2)
+    };
+    let run_timed = run(s, env.clone(), &timed).await;
+    assert_eq!(run_timed.stop_reason, Some(StopReason::Duration));
+    let n = run_timed.samples.len();
+    assert!(
+        (4..200).contains(&n),
+        "{n} requests in 300 ms of ~30 ms each, 2 at a time"
+    );
+    assert!(run_timed.samples.iter().all(|x| x.is_ok()));
+
+    let budget = Plan {
+        stop: StopRules {
+            output_tokens: Some(50),
+            ..StopRules::default()
+        },
+        ..closed(10_000, 1)
+    };
+    let run_budget = run(s, env, &budget).await;
+    assert_eq!(run_budget.stop_reason, Some(StopReason::OutputTokens));
+    assert_eq!(run_budget.samples.len(), 3, "20 + 20 + 20 tokens reach 50");
+    server.shutdown().await;
+}

@@ -2,8 +2,11 @@
 //! achieved against target rate on a run's page, a sweep's page with its latency–throughput
 //! charts, the summary's load lines and sweep tables, and the exports' goodput.
 
+#[cfg(feature = "html-report")]
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+#[cfg(feature = "html-report")]
+use std::path::PathBuf;
 
 use serde_json::Value;
 
