@@ -79,28 +79,31 @@ static MEASURED: crate::scenario::Scenario = crate::scenario::Scenario {
     run: stream_short_answer,
 };
 
-/// Runs `requests` measured 16-token requests through the harness's real runner (scenario,
-/// `Ctx::stream`, recorder, ITL histogram) against `client`, `concurrency` at a time.
-pub async fn run_measured(
-    client: crate::providers::Client,
-    requests: u32,
-    concurrency: u32,
-) -> KeptRun {
-    use crate::harness::plan::{Load, Plan};
-    use crate::harness::runner::{run_scenario, Costing};
-    let env = std::sync::Arc::new(crate::context::ScenarioEnv::new(client, None));
-    let plan = Plan {
+/// The plan of `requests` measured requests under `load`: no warm-up, no stopping rule.
+fn plan_of(requests: u32, load: crate::harness::plan::Load) -> crate::harness::plan::Plan {
+    crate::harness::plan::Plan {
         samples: requests,
         samples_from_duration: false,
         warmup: 0,
-        load: Load::Closed { concurrency },
-        timeout: std::time::Duration::from_secs(30),
+        load,
+        timeout: std::time::Duration::from_secs(60),
         max_consecutive_failures: 0,
         stop: Default::default(),
-    };
+    }
+}
+
+/// Runs `requests` 16-token requests under `load` through the harness's real runner.
+async fn run_plan(
+    client: crate::providers::Client,
+    requests: u32,
+    load: crate::harness::plan::Load,
+) -> crate::harness::runner::PhaseOutcome {
+    use crate::harness::runner::{run_scenario, Costing, Live};
+    let env = std::sync::Arc::new(crate::context::ScenarioEnv::new(client, None));
     let (_tx, stop) = tokio::sync::watch::channel(false);
-    let live = std::sync::Arc::new(crate::harness::runner::Live::default());
-    let out = run_scenario(
+    let plan = plan_of(requests, load);
+    let live = std::sync::Arc::new(Live::default());
+    run_scenario(
         &MEASURED,
         env,
         &plan,
@@ -109,7 +112,18 @@ pub async fn run_measured(
         live,
         |_| {},
     )
-    .await;
+    .await
+}
+
+/// Runs `requests` measured 16-token requests through the harness's real runner (scenario,
+/// `Ctx::stream`, recorder, ITL histogram) against `client`, `concurrency` at a time.
+pub async fn run_measured(
+    client: crate::providers::Client,
+    requests: u32,
+    concurrency: u32,
+) -> KeptRun {
+    use crate::harness::plan::Load;
+    let out = run_plan(client, requests, Load::Closed { concurrency }).await;
     KeptRun {
         samples: out.samples,
         itl: out.itl,
@@ -127,40 +141,20 @@ pub async fn run_open_loop(
     rate: f64,
     poisson: bool,
 ) -> crate::store::StoredRun {
-    use crate::harness::plan::{Load, OpenLoad, Plan};
-    use crate::harness::runner::{run_scenario, Costing};
+    use crate::harness::plan::{Load, OpenLoad};
     use crate::rules::load::Arrival;
-    let env = std::sync::Arc::new(crate::context::ScenarioEnv::new(client, None));
-    let plan = Plan {
-        samples: requests,
-        samples_from_duration: false,
-        warmup: 0,
-        load: Load::Open(OpenLoad {
-            rate,
-            arrival: if poisson {
-                Arrival::Poisson
-            } else {
-                Arrival::Constant
-            },
-            ramp_up: None,
-            seed: 1,
-        }),
-        timeout: std::time::Duration::from_secs(60),
-        max_consecutive_failures: 0,
-        stop: Default::default(),
-    };
-    let (_tx, stop) = tokio::sync::watch::channel(false);
-    let live = std::sync::Arc::new(crate::harness::runner::Live::default());
-    let out = run_scenario(
-        &MEASURED,
-        env,
-        &plan,
-        &Costing::default(),
-        stop,
-        live,
-        |_| {},
-    )
-    .await;
+    let load = Load::Open(OpenLoad {
+        rate,
+        arrival: if poisson {
+            Arrival::Poisson
+        } else {
+            Arrival::Constant
+        },
+        ramp_up: None,
+        seed: 1,
+    });
+    let plan = plan_of(requests, load.clone());
+    let out = run_plan(client, requests, load).await;
     let endpoint = crate::store::EndpointInfo {
         kind: "simulated".into(),
         host: String::new(),
@@ -274,7 +268,7 @@ pub fn analyse_run(
     samples: Vec<crate::metrics::RequestSample>,
     base: Option<&crate::store::StoredRun>,
 ) -> crate::Result<crate::store::StoredRun> {
-    use crate::harness::plan::{Load, Plan};
+    use crate::harness::plan::Load;
     use crate::metrics::{Metric, MetricHistogram};
     let mut itl = MetricHistogram::new(Metric::Itl);
     for s in samples.iter().filter(|s| s.is_ok()) {
@@ -299,15 +293,10 @@ pub fn analyse_run(
         peak_in_flight: 1,
         runtime_delays_ns: Vec::new(),
     };
-    let plan = Plan {
-        samples: outcome.samples.len() as u32,
-        samples_from_duration: false,
-        warmup: 0,
-        load: Load::Closed { concurrency: 1 },
-        timeout: std::time::Duration::from_secs(30),
-        max_consecutive_failures: 0,
-        stop: Default::default(),
-    };
+    let plan = plan_of(
+        outcome.samples.len() as u32,
+        Load::Closed { concurrency: 1 },
+    );
     let endpoint = crate::store::EndpointInfo {
         kind: "simulated".into(),
         host: String::new(),

@@ -11,10 +11,11 @@ use crate::context::{Ctx, ScenarioEnv};
 use crate::harness::plan::{Load, OpenLoad, Plan};
 use crate::harness::runner::{run_scenario, Costing, Live};
 use crate::harness::summarize::stored_run;
+use crate::harness::testing::env_for;
 use crate::load::ks::exponential_fit;
 use crate::mock::{LatencyProfile, MockServer};
 use crate::rules::load::Arrival;
-use crate::scenario::{into_scenario_future, Scenario, ScenarioConfig, ScenarioFuture};
+use crate::scenario::{into_scenario_future, Scenario, ScenarioFuture};
 use crate::store::StoredRun;
 use crate::{ChatRequest, Client};
 
@@ -37,28 +38,7 @@ fn blocking_answer(ctx: &mut Ctx) -> ScenarioFuture<'_> {
 }
 
 fn scenario(run: crate::scenario::ScenarioFn) -> &'static Scenario {
-    Box::leak(Box::new(Scenario {
-        name: "load",
-        group: None,
-        module_path: module_path!(),
-        file: file!(),
-        line: line!(),
-        description: "",
-        config: ScenarioConfig::default(),
-        arg: None,
-        arg_index: 0,
-        setup: None,
-        run,
-    }))
-}
-
-async fn env_for(server: &MockServer) -> Arc<ScenarioEnv> {
-    let client = Client::builder()
-        .base_url(server.base_url())
-        .model("llm-bench-mock")
-        .build()
-        .unwrap();
-    Arc::new(ScenarioEnv::new(client, None))
+    crate::harness::testing::scenario("load", run)
 }
 
 fn open(samples: u32, rate: f64, arrival: Arrival) -> Plan {
@@ -136,7 +116,7 @@ async fn above_capacity_open_loop_latency_grows_and_closed_loop_hides_it() {
         .slots(2);
     let capacity = profile.capacity_rps(1, 5).unwrap();
     let server = MockServer::start(profile).await.unwrap();
-    let env = env_for(&server).await;
+    let env = env_for(&server);
     let s = scenario(short_answer);
     let n = 160;
     let open_run = run(s, env.clone(), &open(n, 2.0 * capacity, Arrival::Constant)).await;
@@ -184,7 +164,7 @@ async fn poisson_arrivals_are_delivered_at_the_target_rate() {
         .itl(Duration::from_millis(1))
         .output_tokens(2);
     let server = MockServer::start(profile).await.unwrap();
-    let env = env_for(&server).await;
+    let env = env_for(&server);
     let s = scenario(short_answer);
     let (rate, n) = (200.0, 400);
     let run = run(s, env, &open(n, rate, Arrival::Poisson)).await;
@@ -224,7 +204,7 @@ async fn a_starved_client_is_flagged_and_an_unstarved_one_is_not() {
         .itl(Duration::from_millis(2))
         .output_tokens(4);
     let server = MockServer::start(profile).await.unwrap();
-    let env = env_for(&server).await;
+    let env = env_for(&server);
     let plan = open(40, 40.0, Arrival::Constant);
     let fine = run(scenario(short_answer), env.clone(), &plan).await;
     let starved = run(scenario(blocking_answer), env, &plan).await;
@@ -301,7 +281,7 @@ async fn a_duration_or_a_token_budget_stops_the_run_and_says_why() {
         .itl(Duration::from_millis(1))
         .output_tokens(20);
     let server = MockServer::start(profile).await.unwrap();
-    let env = env_for(&server).await;
+    let env = env_for(&server);
     let s = scenario(short_answer);
 
     let timed = Plan {

@@ -23,6 +23,8 @@ mod slo;
 mod steps;
 mod stopping;
 pub(crate) mod summarize;
+#[cfg(all(test, feature = "simulated"))]
+mod testing;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -15,7 +15,9 @@ use quanta::Instant;
 use tokio::sync::mpsc;
 
 use crate::context::Ctx;
-use crate::harness::runner::{invoke, ItlHistograms, Live, Phase, PhaseOutcome, TIMELINES_KEPT};
+use crate::harness::runner::{
+    invoke, phase_outcome, Ended, ItlHistograms, Live, Phase, PhaseOutcome, TIMELINES_KEPT,
+};
 use crate::harness::stopping::Stopper;
 use crate::metrics::RequestSample;
 
@@ -184,29 +186,12 @@ pub(super) async fn run_phase(
     };
     interrupted |= *stop.borrow();
     let budget_exhausted = dispatched < count.min(offsets_len) as usize && costing.exhausted();
-    samples.sort_by_key(|s| s.index);
-    let stopped_early = failures
-        .reason()
-        .filter(|_| samples.len() < count as usize || warmup);
-    PhaseOutcome {
+    let ended = Ended {
         samples,
-        itl: itl.per_event,
-        itl_per_token: itl.per_token,
-        wall_time_ns: run_start.elapsed().as_nanos() as u64,
+        itl,
+        run_start,
         interrupted,
         budget_exhausted,
-        stop_reason: PhaseOutcome::reason(
-            interrupted,
-            budget_exhausted,
-            stopped_early.as_ref(),
-            stopper.reason(),
-        ),
-        stopped_early,
-        config_error: failures
-            .config_error
-            .load(std::sync::atomic::Ordering::Relaxed),
-        tokenizer,
-        peak_in_flight: live.peak_in_flight(),
-        runtime_delays_ns: Vec::new(),
-    }
+    };
+    phase_outcome(ended, count, warmup, failures, &stopper, &live, tokenizer)
 }

@@ -563,6 +563,43 @@ async fn run_phase(
             Err(_) => interrupted = true,
         }
     }
+    let ended = Ended {
+        samples,
+        itl,
+        run_start,
+        interrupted,
+        budget_exhausted,
+    };
+    phase_outcome(ended, count, warmup, failures, &stopper, &live, tokenizer)
+}
+
+/// What a phase (closed or open loop) ended with, before it is judged.
+pub(super) struct Ended {
+    pub samples: Vec<RequestSample>,
+    pub itl: ItlHistograms,
+    pub run_start: Instant,
+    pub interrupted: bool,
+    pub budget_exhausted: bool,
+}
+
+/// The outcome of a phase of `count` requests: its samples in index order, and why it
+/// stopped (the user, the budget, failures, a stopping rule, or every sample ran).
+pub(super) fn phase_outcome(
+    ended: Ended,
+    count: u32,
+    warmup: bool,
+    failures: &FailureWatch,
+    stopper: &Stopper,
+    live: &Live,
+    tokenizer: &'static str,
+) -> PhaseOutcome {
+    let Ended {
+        mut samples,
+        itl,
+        run_start,
+        interrupted,
+        budget_exhausted,
+    } = ended;
     samples.sort_by_key(|s| s.index);
     let stopped_early = failures
         .reason()
@@ -683,9 +720,10 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 #[cfg(all(test, feature = "simulated"))]
 mod tests {
     use super::*;
+    use crate::harness::testing::{env_for, scenario};
     use crate::mock::{LatencyProfile, MockServer};
-    use crate::scenario::{into_scenario_future, ScenarioConfig, ScenarioFuture};
-    use crate::{ChatRequest, Client as OpenAiClient};
+    use crate::scenario::{into_scenario_future, ScenarioFuture};
+    use crate::ChatRequest;
 
     fn twenty_tokens(ctx: &mut Ctx) -> ScenarioFuture<'_> {
         into_scenario_future(async move {
@@ -740,31 +778,6 @@ mod tests {
         into_scenario_future(async move {})
     }
 
-    fn scenario(name: &'static str, run: crate::scenario::ScenarioFn) -> &'static Scenario {
-        Box::leak(Box::new(Scenario {
-            name,
-            group: None,
-            module_path: module_path!(),
-            file: file!(),
-            line: line!(),
-            description: "",
-            config: ScenarioConfig::default(),
-            arg: None,
-            arg_index: 0,
-            setup: None,
-            run,
-        }))
-    }
-
-    async fn env_for(server: &MockServer) -> Arc<ScenarioEnv> {
-        let client = OpenAiClient::builder()
-            .base_url(server.base_url())
-            .model("llm-bench-mock")
-            .build()
-            .unwrap();
-        Arc::new(ScenarioEnv::new(client, None))
-    }
-
     fn plan(samples: u32, concurrency: u32) -> Plan {
         Plan {
             samples,
@@ -790,7 +803,7 @@ mod tests {
             .itl(Duration::from_millis(10))
             .output_tokens(20);
         let server = MockServer::start(profile).await.unwrap();
-        let env = env_for(&server).await;
+        let env = env_for(&server);
         let (_tx, stop) = watch::channel(false);
         let s = scenario("accuracy", twenty_tokens);
         let plan = Plan {
@@ -850,7 +863,7 @@ mod tests {
             .itl(Duration::from_millis(1))
             .output_tokens(3);
         let server = MockServer::start(profile).await.unwrap();
-        let env = env_for(&server).await;
+        let env = env_for(&server);
         let (_tx, stop) = watch::channel(false);
         let s = scenario("concurrent", twenty_tokens);
         let out = run_scenario(
@@ -888,7 +901,7 @@ mod tests {
     #[tokio::test]
     async fn tracked_items_of_several_tokens_are_reported_per_token() {
         let server = MockServer::start(LatencyProfile::default()).await.unwrap();
-        let env = env_for(&server).await;
+        let env = env_for(&server);
         let (_tx, stop) = watch::channel(false);
         let s = scenario("multi", tracked_multi_token_chunks);
         let out = run_scenario(
@@ -923,7 +936,7 @@ mod tests {
     #[tokio::test]
     async fn a_failed_setup_skips_the_scenario_before_any_request() {
         let server = MockServer::start(LatencyProfile::default()).await.unwrap();
-        let env = env_for(&server).await;
+        let env = env_for(&server);
         let (_tx, stop) = watch::channel(false);
         let s: &'static Scenario = Box::leak(Box::new(Scenario {
             setup: Some(failing_setup),
@@ -943,7 +956,7 @@ mod tests {
     #[tokio::test]
     async fn spans_are_timed_per_request_and_summarised() {
         let server = MockServer::start(LatencyProfile::default()).await.unwrap();
-        let env = env_for(&server).await;
+        let env = env_for(&server);
         let (_tx, stop) = watch::channel(false);
         let s = scenario("spans", with_a_span);
         let live = Arc::new(Live::default());
@@ -1026,7 +1039,7 @@ mod tests {
             .itl(Duration::from_millis(1))
             .output_tokens(4);
         let server = MockServer::start(profile).await.unwrap();
-        let env = env_for(&server).await;
+        let env = env_for(&server);
         let (_tx, stop) = watch::channel(false);
         let s = scenario("single", twenty_tokens);
         let out = run_scenario(
@@ -1054,7 +1067,7 @@ mod tests {
             .ttft(Duration::from_millis(200))
             .output_tokens(2);
         let server = MockServer::start(profile).await.unwrap();
-        let env = env_for(&server).await;
+        let env = env_for(&server);
         let (_tx, stop) = watch::channel(false);
 
         let out = run_scenario(
@@ -1119,7 +1132,7 @@ mod tests {
             .ttft(Duration::from_millis(1))
             .output_tokens(1);
         let server = MockServer::start(profile).await.unwrap();
-        let env = env_for(&server).await;
+        let env = env_for(&server);
         let (tx, stop) = watch::channel(false);
         let progress = move |live: &Live| {
             if live.done() == 3 {
@@ -1146,7 +1159,7 @@ mod tests {
             .ttft(Duration::from_millis(1))
             .output_tokens(10);
         let server = MockServer::start(profile).await.unwrap();
-        let env = env_for(&server).await;
+        let env = env_for(&server);
         let (_tx, stop) = watch::channel(false);
         // 10 output tokens at $1000 per million: 1 cent a request; the budget allows 3.
         let costing = Costing {
