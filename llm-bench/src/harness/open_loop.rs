@@ -18,7 +18,6 @@ use crate::context::Ctx;
 use crate::harness::runner::{
     invoke, phase_outcome, Ended, ItlHistograms, Live, Phase, PhaseOutcome, TIMELINES_KEPT,
 };
-use crate::harness::stopping::Stopper;
 use crate::metrics::RequestSample;
 
 /// The longest the dispatcher sleeps before it looks at the stop flags again.
@@ -53,6 +52,7 @@ pub(super) async fn run_phase(
     offsets: Vec<u64>,
     on_sample: impl Fn(&Live) + Send + Sync + 'static,
 ) -> PhaseOutcome {
+    let stopper = Arc::new(phase.stopper());
     let Phase {
         scenario,
         env,
@@ -64,11 +64,6 @@ pub(super) async fn run_phase(
         failures,
         live,
     } = phase;
-    let stopper = Arc::new(Stopper::new(if warmup {
-        Default::default()
-    } else {
-        plan.stop
-    }));
     let tokenizer = env.tokenizer.name();
     let timeout = plan.timeout;
     let offsets_len = offsets.len() as u32;

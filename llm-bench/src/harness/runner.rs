@@ -429,6 +429,17 @@ pub(super) struct Phase<'a> {
     pub live: Arc<Live>,
 }
 
+impl Phase<'_> {
+    /// The stopping rules of this phase, counted from now: the plan's, none in a warm-up.
+    pub(super) fn stopper(&self) -> Stopper {
+        Stopper::new(if self.warmup {
+            Default::default()
+        } else {
+            self.plan.stop
+        })
+    }
+}
+
 /// Calls the scenario's setup once, untimed, under the invocation time limit.
 async fn run_setup(
     setup: ScenarioFn,
@@ -458,6 +469,7 @@ async fn run_phase(
     concurrency: u32,
     on_sample: impl Fn(&Live) + Send + Sync + 'static,
 ) -> PhaseOutcome {
+    let stopper = Arc::new(phase.stopper());
     let Phase {
         scenario,
         env,
@@ -471,11 +483,6 @@ async fn run_phase(
     } = phase;
     let next = Arc::new(AtomicU32::new(0));
     let on_sample = Arc::new(on_sample);
-    let stopper = Arc::new(Stopper::new(if warmup {
-        Default::default()
-    } else {
-        plan.stop
-    }));
     let run_start = Instant::now();
     let tokenizer = env.tokenizer.name();
     let timeout = plan.timeout;
