@@ -34,6 +34,7 @@
 //! * `tiktoken`: exact token counts for OpenAI models ([`Tokenizer`]).
 #![warn(missing_docs)]
 
+mod clock;
 mod context;
 mod cost;
 mod delta;
