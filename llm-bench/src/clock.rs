@@ -106,7 +106,10 @@ mod tests {
         let direct = monotonic_ns();
         let placed = anchor.monotonic_ns_of(later);
         // quanta and CLOCK_MONOTONIC agree to well under a millisecond over 5 ms.
-        assert!(placed <= direct + 1_000_000 && direct <= placed + 1_000_000, "{placed} {direct}");
+        assert!(
+            placed <= direct + 1_000_000 && direct <= placed + 1_000_000,
+            "{placed} {direct}"
+        );
         assert!(anchor.monotonic_ns_of(anchor.at) == anchor.monotonic_ns);
         assert!(anchor.utc_ns > 1_700_000_000_000_000_000);
     }

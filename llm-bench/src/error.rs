@@ -42,7 +42,12 @@ pub enum Error {
     /// The stream carried an error after the response had started (e.g. an `error` event).
     #[error("error inside the stream: {0}")]
     MidStream(String),
-    /// The bytes did not form a valid stream (bad framing, bad JSON, oversized line, cut off).
+    /// The stream ended before its end: the connection was closed (FIN) or reset after the
+    /// response had started, before the API's terminator event or finish reason.
+    #[error("stream cut off: {0}")]
+    Truncated(String),
+    /// The bytes did not form a valid stream (bad framing, bad JSON, an oversized line, a
+    /// frame or JSON array cut short inside itself).
     #[error("malformed stream: {0}")]
     Malformed(String),
     /// The configuration is unusable (missing model, bad URL, bad option value).
@@ -85,6 +90,7 @@ impl Error {
             Error::Timeout { phase, .. } => phase.class(),
             Error::HttpStatus { .. } => ErrorClass::HttpStatus,
             Error::MidStream(_) => ErrorClass::MidStream,
+            Error::Truncated(_) => ErrorClass::Truncated,
             Error::Malformed(_) => ErrorClass::Malformed,
             Error::Config(_) => ErrorClass::Config,
             Error::Scenario(_) => ErrorClass::Scenario,
@@ -299,6 +305,8 @@ pub enum ErrorClass {
     HttpStatus,
     /// An error reported inside the stream.
     MidStream,
+    /// The connection closed or was reset mid-stream, before the stream's end.
+    Truncated,
     /// Bytes that do not form a valid stream.
     Malformed,
     /// Unusable configuration.
@@ -321,6 +329,7 @@ impl ErrorClass {
             ErrorClass::IdleTimeout => "idle_timeout",
             ErrorClass::HttpStatus => "http_status",
             ErrorClass::MidStream => "mid_stream",
+            ErrorClass::Truncated => "truncated",
             ErrorClass::Malformed => "malformed",
             ErrorClass::Config => "config",
             ErrorClass::Scenario => "scenario",

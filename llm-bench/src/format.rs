@@ -149,6 +149,21 @@ pub(crate) fn format_unix_ms(ms: u64) -> String {
     )
 }
 
+/// Nanoseconds since the Unix epoch as RFC 3339 UTC with microseconds:
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` (what log search tools take).
+pub(crate) fn format_rfc3339_ns(ns: u64) -> String {
+    let secs = ns / 1_000_000_000;
+    let micros = (ns % 1_000_000_000) / 1000;
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
 /// (H. Hinnant's `civil_from_days`).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -167,6 +182,16 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_has_microseconds_and_a_z() {
+        assert_eq!(format_rfc3339_ns(0), "1970-01-01T00:00:00.000000Z");
+        // 2026-12-02 09:30:15.123456789 UTC
+        assert_eq!(
+            format_rfc3339_ns(1_796_203_815_123_456_789),
+            "2026-12-02T09:30:15.123456Z"
+        );
+    }
 
     #[test]
     fn significant_digits_are_decided_on_the_printed_value() {

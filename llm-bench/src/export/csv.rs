@@ -18,6 +18,13 @@ use crate::store::StoredRun;
 /// `client_bound` (`true`/`false`), `goodput_rps` (good requests/s) and `good_fraction`
 /// (0 to 1), repeated on each of the run's rows like `scenario`. Without such runs the
 /// file is as before.
+///
+/// When some request exported carries its clocks (runs recorded since llm-bench placed
+/// requests on the machine's clocks), the [`CSV_CLOCK_COLUMNS`] come last:
+/// `start_monotonic_ns` (where its latency counts from, on `CLOCK_MONOTONIC`),
+/// `start_utc` (RFC 3339 with microseconds), `request_id` (the server's), and the HTTP
+/// phases of the built-in client: `new_connection`, `connect_ms`, `tls_ms`,
+/// `request_written_ms`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Csv;
 
@@ -52,6 +59,36 @@ pub const CSV_LOAD_COLUMNS: [&str; 8] = [
     "goodput_rps",
     "good_fraction",
 ];
+
+/// The columns added when requests carry their clocks and HTTP phases (see [`Csv`]).
+pub const CSV_CLOCK_COLUMNS: [&str; 7] = [
+    "start_monotonic_ns",
+    "start_utc",
+    "request_id",
+    "new_connection",
+    "connect_ms",
+    "tls_ms",
+    "request_written_ms",
+];
+
+/// The cells of [`CSV_CLOCK_COLUMNS`] of one request.
+fn clock_cells(s: &crate::metrics::RequestSample) -> [String; 7] {
+    let http = s.http.as_ref();
+    [
+        s.start_monotonic_ns
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        s.start_unix_ns
+            .map(crate::format::format_rfc3339_ns)
+            .unwrap_or_default(),
+        s.request_id.clone().unwrap_or_default(),
+        http.map(|h| h.new_connection.to_string())
+            .unwrap_or_default(),
+        ms(http.and_then(|h| h.connect_ns)),
+        ms(http.and_then(|h| h.tls_ns)),
+        ms(http.and_then(|h| h.request_written_ns)),
+    ]
+}
 
 /// A number as written in the file (empty when absent or not finite).
 fn num(v: Option<f64>) -> String {
@@ -103,6 +140,12 @@ impl Exporter for Csv {
         if with_load {
             header.extend(CSV_LOAD_COLUMNS);
         }
+        let with_clocks = inputs
+            .iter()
+            .any(|i| i.run.samples.iter().any(|s| s.start_monotonic_ns.is_some()));
+        if with_clocks {
+            header.extend(CSV_CLOCK_COLUMNS);
+        }
         w.write_record(&header).map_err(|e| fail(&e))?;
         for input in inputs {
             let run_cells = run_load_cells(input.run);
@@ -139,6 +182,9 @@ impl Exporter for Csv {
                     record.push(ms(s.schedule_lag_ns));
                     record.push(s.retries.to_string());
                     record.extend(run_cells.iter().cloned());
+                }
+                if with_clocks {
+                    record.extend(clock_cells(s));
                 }
                 w.write_record(&record).map_err(|e| fail(&e))?;
             }

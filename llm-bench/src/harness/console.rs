@@ -74,6 +74,11 @@ pub(crate) fn scenario_block(
     if let Some(line) = tokens_line(run) {
         let _ = writeln!(out, "  {line}");
     }
+    if let Some(groups) = crate::report::connections::connection_groups(run) {
+        for group in &groups {
+            let _ = writeln!(out, "  {}", crate::report::connections::group_text(group));
+        }
+    }
     out.push_str(&load_lines(run));
     out.push_str(&estimate_lines(run, comparison, stats));
     out.push_str(&slo_lines(run));

@@ -169,6 +169,7 @@ mod tests {
             error: None,
             cost_usd: None,
             spans: Vec::new(),
+            ..RequestSample::default()
         }
     }
 

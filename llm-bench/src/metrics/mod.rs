@@ -9,6 +9,6 @@ mod sample;
 mod summary;
 
 pub use accounting::TokenAccounting;
-pub(crate) use recorder::Recorder;
-pub use sample::{RequestError, RequestSample, SpanTiming, TokenSource};
+pub(crate) use recorder::{Connection, Recorder};
+pub use sample::{HttpPhases, RequestError, RequestSample, SpanTiming, TokenSource};
 pub use summary::{histogram_of, Metric, MetricHistogram, Summary};

@@ -6,10 +6,28 @@
 
 use quanta::Instant;
 
+use crate::clock::Anchor;
 use crate::delta::{Delta, Usage};
 use crate::error::Error;
-use crate::metrics::sample::{RequestError, RequestSample, SpanTiming, TokenSource};
+use crate::metrics::sample::{HttpPhases, RequestError, RequestSample, SpanTiming, TokenSource};
 use crate::tokens::Tokenizer;
+
+/// The connection the counted attempt was carried on, as the built-in client saw it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Connection {
+    /// The connection's number in this process.
+    pub(crate) id: u64,
+    /// Opened for this attempt (else reused from the pool).
+    pub(crate) new: bool,
+    /// TCP connect (name resolution included), for a new connection.
+    pub(crate) connect_ns: Option<u64>,
+    /// The TLS handshake, for a new `https` connection.
+    pub(crate) tls_ns: Option<u64>,
+    /// ALPN chose HTTP/2.
+    pub(crate) http2: bool,
+    /// When the request's last write completed.
+    pub(crate) written: Option<Instant>,
+}
 
 /// The timeline of one request.
 #[derive(Debug)]
@@ -44,6 +62,13 @@ pub struct Recorder {
     /// Named parts of the invocation ([`crate::Ctx::span`]).
     spans: Vec<SpanTiming>,
     timed_streams: u32,
+    /// The invocation's start on quanta's clock, the monotonic clock and UTC: places the
+    /// request's start on the clocks other logs use.
+    anchor: Anchor,
+    /// The connection of the counted attempt (built-in client).
+    connection: Option<Connection>,
+    /// The server's id of the request (built-in client).
+    request_id: Option<String>,
 }
 
 impl Recorder {
@@ -71,6 +96,9 @@ impl Recorder {
             provisional_error: false,
             spans: Vec::new(),
             timed_streams: 0,
+            anchor: Anchor::now(),
+            connection: None,
+            request_id: None,
         }
     }
 
@@ -120,13 +148,25 @@ impl Recorder {
     pub fn retry(&mut self) {
         self.retries += 1;
         self.headers = None;
+        self.connection = None;
+        self.request_id = None;
         self.error = None;
         self.provisional_error = false;
     }
 
-    /// Response headers arrived.
+    /// Response headers arrived (their first byte did, at `at`).
     pub fn headers(&mut self, at: Instant) {
         self.headers = Some(at);
+    }
+
+    /// The attempt was carried on `connection`.
+    pub(crate) fn connection(&mut self, connection: Option<Connection>) {
+        self.connection = connection;
+    }
+
+    /// The server gave the request this id (`x-request-id`, `request-id`, ...).
+    pub(crate) fn set_request_id(&mut self, id: String) {
+        self.request_id = Some(id);
     }
 
     /// Where latency counts from: the attempt that counts started (closed loop), or the
@@ -308,6 +348,20 @@ impl Recorder {
             }
         }
         let itl_max_ns = self.gaps_ns.iter().copied().max();
+        let attempt_start = self.start.unwrap_or(self.invoked_at);
+        let http = self.connection.map(|c| HttpPhases {
+            connection_id: c.id,
+            new_connection: c.new,
+            http2: c.http2,
+            connect_ns: c.connect_ns,
+            tls_ns: c.tls_ns,
+            request_written_ns: c
+                .written
+                .map(|w| w.saturating_duration_since(attempt_start).as_nanos() as u64),
+        });
+        let start_monotonic_ns = Some(self.anchor.monotonic_ns_of(origin));
+        let start_unix_ns =
+            Some((self.anchor.utc_ns as i128 + signed_ns(origin, self.anchor.at)).max(0) as u64);
         let itl_median_ns = median(&mut self.gaps_ns);
         RequestSample {
             index,
@@ -331,7 +385,20 @@ impl Recorder {
             error: self.error,
             cost_usd: None,
             spans: self.spans,
+            start_monotonic_ns,
+            start_unix_ns,
+            request_id: self.request_id,
+            http,
         }
+    }
+}
+
+/// `a - b` in nanoseconds, signed.
+fn signed_ns(a: Instant, b: Instant) -> i128 {
+    if a >= b {
+        a.duration_since(b).as_nanos() as i128
+    } else {
+        -(b.duration_since(a).as_nanos() as i128)
     }
 }
 

@@ -37,6 +37,34 @@ pub struct SpanTiming {
     pub duration_ns: u64,
 }
 
+/// How the built-in client's request was carried: on a new connection or a reused one, and
+/// how long opening it took. Durations are nanoseconds.
+///
+/// A request that opens a connection pays for it inside its TTFB, TTFT and E2E: they count
+/// from the request's start, before name resolution and connect (README "Metrics"). The
+/// warm-up requests open the connections a measured phase then reuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HttpPhases {
+    /// The connection's number within the run's process: requests with the same number
+    /// shared a connection.
+    pub connection_id: u64,
+    /// The connection was opened for this request (false: reused from the pool).
+    pub new_connection: bool,
+    /// The connection speaks HTTP/2 (ALPN); else HTTP/1.1.
+    pub http2: bool,
+    /// Name resolution and TCP connect, for a new connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_ns: Option<u64>,
+    /// The TLS handshake, for a new `https` connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ns: Option<u64>,
+    /// From the start of the request's attempt to the completion of its last write (head
+    /// and body handed to the kernel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_written_ns: Option<u64>,
+}
+
 /// The measurements of one request (one scenario invocation). Durations are nanoseconds.
 ///
 /// Definitions (DESIGN §4, printed in the README): `ttft_ns` is start to the first event
@@ -105,6 +133,25 @@ pub struct RequestSample {
     /// the order they ended.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spans: Vec<SpanTiming>,
+    /// Where the request's latency counts from (its start; for open loop, its intended
+    /// start), on the machine's monotonic clock: nanoseconds of `CLOCK_MONOTONIC` on Linux,
+    /// the clock `std::time::Instant` and other processes' logs on the same machine use.
+    /// An event at offset `t` (e.g. `ttft_ns`) happened at `start_monotonic_ns + t`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_monotonic_ns: Option<u64>,
+    /// The same moment as UTC wall time, in nanoseconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_unix_ns: Option<u64>,
+    /// The id the server gave the request, from the first response header of
+    /// `x-request-id`, `request-id`, `x-amzn-requestid`, `apim-request-id`,
+    /// `x-ms-request-id` and `cf-ray` that it sent (built-in client): the key to the
+    /// provider's logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// How the request was carried (built-in client): connection new or reused, connect
+    /// and TLS times, request written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpPhases>,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -7,6 +7,8 @@ use std::time::Duration;
 use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::Url;
 
+use super::transport::Transport;
+
 use super::api::{Base, Settings};
 use super::client::Client;
 use super::placeholders::interpolate;
@@ -208,13 +210,9 @@ impl ClientBuilder {
 }
 
 /// The HTTP client under every [`Client`]: no redirects (a key header never goes to another
-/// host), no Nagle delay.
-pub(super) fn http_client(connect_timeout: Duration) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .tcp_nodelay(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
+/// host), no Nagle delay, every read stamped where it arrives.
+pub(super) fn http_client(connect_timeout: Duration) -> Result<Transport> {
+    Transport::new(connect_timeout)
         .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))
 }
 

@@ -31,13 +31,14 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
-use futures_util::StreamExt;
+use http_body_util::{BodyExt, Full};
 use quanta::Instant;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Url;
 
 use super::api::{encode_segment, Settings};
 use super::builder::{http_client, ClientBuilder};
+use super::phases::{connection_phases, request_id};
 use super::placeholders::interpolate;
 use super::provider::Provider;
 use super::rate_limit::{request_cost, RateLimits};
@@ -45,8 +46,9 @@ use super::request::ChatRequest;
 use super::retry::{retry_after, RetryPolicy};
 use super::secret::ApiKey;
 use super::stream::{Completion, StreamState};
+use super::transport::{wire_log, Transport};
 use super::wire::Framing;
-use crate::error::{Error, Result, TimeoutPhase};
+use crate::error::{describe_chain, Error, Result, TimeoutPhase};
 use crate::limits::{PhaseLimits, Watchdog};
 use crate::metrics::{Recorder, RequestSample};
 
@@ -67,7 +69,7 @@ use crate::metrics::{Recorder, RequestSample};
 #[derive(Clone)]
 pub struct Client {
     /// The HTTP client (its connection pool).
-    pub(super) http: reqwest::Client,
+    pub(super) http: Transport,
     /// The API spoken.
     pub(super) provider: Provider,
     /// The base URL, without a trailing `/`.
@@ -308,6 +310,10 @@ impl Client {
     /// One attempt at a request: starts the request clock, sends it, and reads the stream
     /// into `rec`. A failed attempt carries the server's `Retry-After`, if any; its response
     /// body has been read (at most the start of it) or dropped, which closes the connection.
+    ///
+    /// Every time is taken where the bytes arrive: the response's first byte and each body
+    /// frame by the read of the connection that delivered it (`transport::stamped`), not
+    /// when this task got to them.
     async fn attempt(
         &self,
         url: &Url,
@@ -316,15 +322,15 @@ impl Client {
         rec: &mut Recorder,
         limits: &PhaseLimits,
     ) -> Result<Completion, Failed> {
-        let http_req = self
-            .http
-            .post(url.clone())
-            .headers(headers.clone())
-            .body(body.clone());
+        let mut http_req = hyper::Request::post(url.as_str())
+            .body(Full::new(body.clone()))
+            .map_err(|e| Error::Config(format!("could not build the request: {e}")))?;
+        *http_req.headers_mut() = headers.clone();
 
         let start = Instant::now();
         rec.start(start);
-        let response = match tokio::time::timeout(limits.first_byte, http_req.send()).await {
+        let response = match tokio::time::timeout(limits.first_byte, self.http.send(http_req)).await
+        {
             Ok(sent) => sent.map_err(|e| self.transport_error(e))?,
             Err(_) => {
                 return Err(Error::Timeout {
@@ -334,12 +340,18 @@ impl Client {
                 .into())
             }
         };
-        rec.headers(Instant::now());
+        let wire = wire_log(&response);
+        let (written, first_byte) = wire.as_ref().map_or((None, None), |w| w.exchange());
+        rec.headers(first_byte.unwrap_or_else(Instant::now));
+        rec.connection(connection_phases(wire.as_deref(), start, written));
+        if let Some(id) = request_id(response.headers()) {
+            rec.set_request_id(id);
+        }
 
         let status = response.status();
         if !status.is_success() {
             let retry_after = retry_after(response.headers(), SystemTime::now());
-            let body = tokio::time::timeout(limits.idle, self.error_body(response))
+            let body = tokio::time::timeout(limits.idle, self.error_body(response.into_body()))
                 .await
                 .unwrap_or_else(|_| "(the body did not arrive in time)".into());
             return Err(Failed {
@@ -352,31 +364,38 @@ impl Client {
             });
         }
 
-        let mut parser = self.provider.api().parser();
+        let api = self.provider.api();
+        let mut parser = api.parser();
         let mut state = StreamState::default();
-        let mut bytes = response.bytes_stream();
+        let mut body = response.into_body();
         let mut watchdog = Watchdog::new(*limits, start);
         // Armed when a read has to wait; a read that arrives first costs no timer work.
         let alarm = tokio::time::sleep(limits.idle.min(limits.first_token));
         tokio::pin!(alarm);
         loop {
-            let read = tokio::select! {
+            let frame = tokio::select! {
                 biased;
-                read = bytes.next() => read,
+                frame = body.frame() => frame,
                 () = &mut alarm => {
                     let left = watchdog.check(Instant::now(), rec.has_output())?;
                     alarm.as_mut().reset(tokio::time::Instant::now() + left);
                     continue;
                 }
             };
-            let Some(read) = read else { break };
-            let read = read.map_err(|e| {
-                Error::Malformed(format!(
+            let Some(frame) = frame else { break };
+            let frame = frame.map_err(|e| {
+                Error::Truncated(format!(
                     "the connection broke mid-stream: {}",
-                    e.without_url()
+                    describe_chain(&e)
                 ))
             })?;
-            let at = Instant::now();
+            let Ok(read) = frame.into_data() else {
+                continue; // trailers
+            };
+            let at = wire
+                .as_ref()
+                .and_then(|w| w.arrival_of(&read))
+                .unwrap_or_else(Instant::now);
             watchdog.read_at(at);
             let ended = state
                 .apply(parser.as_mut(), Some(&read), at, rec)
@@ -390,6 +409,13 @@ impl Client {
         state
             .apply(parser.as_mut(), None, at, rec)
             .map_err(|e| self.scrub_error(e))?;
+        if api.marks_its_end() && state.completion.finish_reason.is_none() {
+            return Err(Error::Truncated(
+                "the connection closed before the stream's end (no terminator event or finish reason)"
+                    .into(),
+            )
+            .into());
+        }
         rec.end(at);
         Ok(state.completion)
     }

@@ -29,6 +29,7 @@ pub(crate) mod client;
 mod corpus_tests;
 pub(crate) mod env;
 pub(crate) mod payload;
+pub(crate) mod phases;
 pub(crate) mod placeholders;
 pub(crate) mod provider;
 pub(crate) mod rate_limit;
@@ -40,6 +41,7 @@ mod secret;
 pub(crate) mod stream;
 #[cfg(test)]
 pub(crate) mod testing;
+pub(crate) mod transport;
 pub mod wire;
 
 pub(crate) mod anthropic;

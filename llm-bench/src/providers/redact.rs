@@ -1,11 +1,13 @@
 //! What keeps keys and paths out of errors and reports: the scrubbing of a client's
 //! credentials from error bodies and messages, and URLs reduced to what is safe to print.
 
-use futures_util::StreamExt;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
 use reqwest::Url;
 
 use super::client::Client;
 use super::secret::ApiKey;
+use super::transport::ConnectError;
 use crate::error::{Error, TimeoutPhase};
 
 /// How much of an error response body is kept in an [`Error::HttpStatus`].
@@ -18,10 +20,12 @@ const ERROR_BODY_READ_LIMIT: usize = ERROR_BODY_LIMIT + 4096;
 impl Client {
     /// Reads at most [`ERROR_BODY_READ_LIMIT`] bytes of an error body, scrubs the secrets
     /// from it, and keeps at most [`ERROR_BODY_LIMIT`] bytes.
-    pub(super) async fn error_body(&self, response: reqwest::Response) -> String {
+    pub(super) async fn error_body(&self, mut body: Incoming) -> String {
         let mut buf: Vec<u8> = Vec::new();
-        let mut stream = response.bytes_stream();
-        while let Some(Ok(chunk)) = stream.next().await {
+        while let Some(Ok(frame)) = body.frame().await {
+            let Ok(chunk) = frame.into_data() else {
+                continue;
+            };
             let room = ERROR_BODY_READ_LIMIT - buf.len();
             buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
             if buf.len() >= ERROR_BODY_READ_LIMIT {
@@ -80,23 +84,28 @@ impl Client {
         match e {
             Error::MidStream(m) => Error::MidStream(self.scrub(&m)),
             Error::Malformed(m) => Error::Malformed(self.scrub(&m)),
+            Error::Truncated(m) => Error::Truncated(self.scrub(&m)),
             other => other,
         }
     }
 
     /// The error of a request that got no response: a connect timeout, a connection
-    /// failure, or another transport error, named by host and scrubbed.
-    pub(super) fn transport_error(&self, e: reqwest::Error) -> Error {
-        let e = e.without_url();
+    /// failure, or another transport error, named by host and scrubbed. (hyper's errors
+    /// never hold the URL.)
+    pub(super) fn transport_error(&self, e: hyper_util::client::legacy::Error) -> Error {
         let mut message = e.to_string();
         let mut source = std::error::Error::source(&e);
+        let mut timed_out = false;
         while let Some(inner) = source {
+            if let Some(ConnectError::TimedOut(_)) = inner.downcast_ref::<ConnectError>() {
+                timed_out = true;
+            }
             message.push_str(": ");
             message.push_str(&inner.to_string());
             source = inner.source();
         }
         let message = self.scrub(&message);
-        if e.is_connect() && e.is_timeout() {
+        if e.is_connect() && timed_out {
             Error::Timeout {
                 phase: TimeoutPhase::Connect,
                 limit: self.connect_timeout,

@@ -303,6 +303,8 @@ struct ScenarioPage {
     /// How the load was delivered, and the objectives; `None` for a run that recorded
     /// neither.
     load: Option<LoadView>,
+    /// TTFT on new and on reused connections, when the run has both (else empty).
+    connections: Vec<ConnectionRow>,
     thresholds: Vec<ThresholdRow>,
     stats: Vec<StatRow>,
     comparison: Option<ComparisonView>,
@@ -310,6 +312,39 @@ struct ScenarioPage {
     errors: Vec<ErrorRow>,
     failures: Vec<FailureRow>,
     more_failures: usize,
+}
+
+/// One kind of connection (new, reused) on a run page.
+#[derive(Serialize)]
+struct ConnectionRow {
+    kind: &'static str,
+    requests: usize,
+    ttft_p50: String,
+    ttft_p90: String,
+    connect_p50: String,
+    tls_p50: String,
+}
+
+impl ConnectionRow {
+    /// The rows of a run with both kinds; empty otherwise.
+    fn of(run: &StoredRun) -> Vec<ConnectionRow> {
+        let dash = |v: Option<f64>| v.map_or_else(|| "–".to_string(), format_ms);
+        super::connections::connection_groups(run)
+            .map(|groups| {
+                groups
+                    .iter()
+                    .map(|g| ConnectionRow {
+                        kind: g.kind,
+                        requests: g.requests,
+                        ttft_p50: format_ms(g.ttft_p50),
+                        ttft_p90: format_ms(g.ttft_p90),
+                        connect_p50: dash(g.connect_p50),
+                        tls_p50: dash(g.tls_p50),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Serialize)]
@@ -617,6 +652,7 @@ impl ScenarioPage {
         ScenarioPage {
             measured,
             load: LoadView::of(run),
+            connections: ConnectionRow::of(run),
             thresholds: run.thresholds.iter().map(ThresholdRow::of).collect(),
             stats,
             comparison,

@@ -31,6 +31,7 @@
 #[cfg(feature = "html-report")]
 pub mod charts;
 mod cleanup;
+pub(crate) mod connections;
 #[cfg(feature = "html-report")]
 mod html;
 mod load;

@@ -84,6 +84,14 @@ pub(crate) trait Api: Sync {
         self.wire_format().map_or(Framing::Sse, WireFormat::framing)
     }
 
+    /// Whether a complete stream of this API always marks its end, with a terminator
+    /// event or a finish reason, so that a connection closed before either means the stream
+    /// was cut off ([`Error::Truncated`](crate::Error::Truncated)). True for every built-in
+    /// format; a generic API only when its spec names its `done` marker.
+    fn marks_its_end(&self) -> bool {
+        true
+    }
+
     /// A parser for one response body. By default the [`StreamParser`] of the wire format.
     fn parser(&self) -> Box<dyn BodyParser> {
         Box::new(StreamParser::new(

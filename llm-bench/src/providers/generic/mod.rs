@@ -93,6 +93,10 @@ impl Api for GenericSpec {
         }
     }
 
+    fn marks_its_end(&self) -> bool {
+        self.done.is_some()
+    }
+
     fn parser(&self) -> Box<dyn BodyParser> {
         Box::new(parse::GenericParser::new(self.clone()))
     }

@@ -58,6 +58,7 @@ pub(super) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
                 error: Some(RequestError { class, message }),
                 cost_usd: None,
                 spans: vec![],
+                ..RequestSample::default()
             });
             continue;
         }
@@ -95,6 +96,18 @@ pub(super) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
             error: None,
             cost_usd: None,
             spans: vec![],
+            start_monotonic_ns: Some(5_000_000_000_000 + started_at_ns),
+            start_unix_ns: Some(1_796_203_815_000_000_000 + started_at_ns),
+            request_id: Some(format!("req-{i}")),
+            http: Some(crate::stored::HttpPhases {
+                connection_id: 1 + u64::from(i % 2),
+                new_connection: i < 2,
+                http2: false,
+                connect_ns: (i < 2).then_some(400_000),
+                tls_ns: (i < 2).then_some(2_100_000),
+                request_written_ns: Some(if i < 2 { 2_600_000 } else { 40_000 }),
+            }),
+            ..RequestSample::default()
         });
     }
     let mut summary = BTreeMap::new();

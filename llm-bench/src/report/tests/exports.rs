@@ -186,6 +186,19 @@ fn csv_has_one_row_per_request() {
     // An error message with a comma, quotes and markup survives quoting.
     let msg = &rows[9][headers.iter().position(|h| h == "error_message").unwrap()];
     assert!(msg.contains("<script>alert('x')</script> & more"), "{msg}");
+    // Each request's start on the machine's clocks, its id and its connection.
+    let cell = |row: &csv::StringRecord, name: &str| {
+        row[headers.iter().position(|h| h == name).unwrap()].to_string()
+    };
+    assert_eq!(cell(&rows[0], "start_monotonic_ns"), "5000000000000");
+    assert_eq!(cell(&rows[0], "start_utc"), "2026-12-02T09:30:15.000000Z");
+    assert_eq!(cell(&rows[1], "request_id"), "req-1");
+    assert_eq!(cell(&rows[1], "new_connection"), "true");
+    assert_eq!(cell(&rows[1], "tls_ms"), "2.100");
+    assert_eq!(cell(&rows[3], "new_connection"), "false");
+    assert_eq!(cell(&rows[3], "connect_ms"), "");
+    assert_eq!(cell(&rows[3], "request_written_ms"), "0.040");
+    assert_eq!(cell(failed, "request_id"), "");
 }
 
 #[test]

@@ -6,6 +6,7 @@
 #[cfg(feature = "html-report")]
 mod chromium;
 mod common;
+mod connections;
 mod exports;
 #[cfg(feature = "html-report")]
 mod html;

@@ -1,0 +1,197 @@
+//! Opening a connection: name resolution and TCP connect (with the client's connect time
+//! limit, Nagle off), then TLS for `https` (rustls with the webpki roots, ALPN `h2` and
+//! `http/1.1`), each step timed, and the stream wrapped in a [`Stamped`] so every read and
+//! write is stamped where the bytes arrive.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use hyper::Uri;
+use hyper_util::rt::TokioIo;
+use quanta::Instant;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use tokio_rustls::TlsConnector;
+
+use super::stamped::{Opened, Stamped, WireLog};
+
+/// The connection hyper gets.
+pub(crate) type Conn = TokioIo<Stamped<Plain>>;
+
+/// A TCP stream, or TLS over one.
+pub(crate) enum Plain {
+    /// `http`.
+    Tcp(TcpStream),
+    /// `https`.
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// Opens connections for the HTTP client (a `tower::Service<Uri>`, as hyper-util's pool
+/// wants).
+#[derive(Clone)]
+pub(crate) struct Connector {
+    /// The TCP connect time limit (name resolution included).
+    connect_timeout: Duration,
+    /// The TLS setup, shared.
+    tls: TlsConnector,
+}
+
+/// Why a connection could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ConnectError {
+    /// The connect time limit passed.
+    #[error("connect timed out after {0:?}")]
+    TimedOut(Duration),
+    /// The URI has no host, or a scheme other than http and https.
+    #[error("{0}")]
+    Uri(&'static str),
+    /// Resolution, TCP or TLS failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+impl Connector {
+    /// A connector with this connect time limit; an error when rustls cannot be set up.
+    pub(crate) fn new(connect_timeout: Duration) -> Result<Connector, String> {
+        let roots = RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let mut config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("could not set up TLS: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(Connector {
+            connect_timeout,
+            tls: TlsConnector::from(Arc::new(config)),
+        })
+    }
+
+    /// Opens a connection to `uri`'s host, timing each step.
+    async fn open(self, uri: Uri) -> Result<Conn, ConnectError> {
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            _ => return Err(ConnectError::Uri("the URL's scheme is not http or https")),
+        };
+        let host = uri.host().ok_or(ConnectError::Uri("the URL has no host"))?;
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let began = Instant::now();
+        let tcp = tokio::time::timeout(
+            self.connect_timeout,
+            TcpStream::connect((host.as_str(), port)),
+        )
+        .await
+        .map_err(|_| ConnectError::TimedOut(self.connect_timeout))??;
+        tcp.set_nodelay(true)?;
+        let connected = Instant::now();
+        let connect_ns = nanos(connected - began);
+        let (stream, tls_ns, http2) = if https {
+            let name = ServerName::try_from(host)
+                .map_err(|_| ConnectError::Uri("the URL's host is not a valid TLS server name"))?;
+            let tls = self.tls.connect(name, tcp).await?;
+            let http2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+            let tls_ns = nanos(Instant::now() - connected);
+            (Plain::Tls(Box::new(tls)), Some(tls_ns), http2)
+        } else {
+            (Plain::Tcp(tcp), None, false)
+        };
+        let log = WireLog::new(Opened {
+            began,
+            connect_ns,
+            tls_ns,
+            http2,
+        });
+        Ok(TokioIo::new(Stamped::new(stream, log)))
+    }
+}
+
+/// A duration in whole nanoseconds, saturating.
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl tower_service::Service<Uri> for Connector {
+    type Response = Conn;
+    type Error = ConnectError;
+    type Future = Pin<Box<dyn Future<Output = Result<Conn, ConnectError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        Box::pin(self.clone().open(uri))
+    }
+}
+
+impl AsyncRead for Plain {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Plain::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Plain::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Plain {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Plain::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Plain::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Plain::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Plain::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Plain::Tcp(s) => s.is_write_vectored(),
+            Plain::Tls(s) => s.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Plain::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Plain::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Plain::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Plain::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
