@@ -661,10 +661,11 @@ async fn generic_template_and_pointers() {
 
 #[tokio::test]
 async fn stream_with_any_provider_through_a_clean_close() {
-    // No terminator: the stream ends when the connection closes (Gemini's way).
+    // No terminator: after the chunk with its finish reason, the stream ends when the
+    // connection closes (Gemini's way). Without the finish reason it would be cut off.
     let server = serve(Canned::sse(
         "",
-        "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]}}]}\n\n",
+        "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"finishReason\":\"STOP\"}]}\n\n",
     ))
     .await;
     let c = client(Provider::Gemini, server.url("/v1beta"))
