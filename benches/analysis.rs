@@ -1,7 +1,7 @@
 //! Cost of the statistics of a stored run at the default settings: `estimate()` (mean,
 //! median, p90, p99 with their intervals) over 1000, 10 000 and 100 000 values, `compare()`
 //! of two runs of 100 000, and the whole analysis of a 100 000-request run with a baseline of
-//! the same size: for each of the 8 metrics a run can report, its summary (HDR histogram),
+//! the same size: for each of the 8 metrics a run can report, its summary (exact type-7 percentiles),
 //! its estimates, and its comparison with the baseline's values, as `harness::summarize` and
 //! `harness::baseline` call them.
 //!

@@ -147,6 +147,7 @@ fn main() {
         }
         if let Some(limit) = budget.lag_p99_ns {
             lags.sort_by(f64::total_cmp);
+            // Three runs: the middle one is the median.
             let median = lags[lags.len() / 2];
             println!(
                 "load/{}: schedule lag p99, median of {repeats} runs: {:.0} µs (budget {:.0} µs)",

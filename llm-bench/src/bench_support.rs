@@ -204,18 +204,15 @@ pub fn compare_values(
     )
 }
 
-/// The stored summary of one metric's values: an HDR histogram of them, then its count,
-/// mean and percentiles (what a stored run's `summary` holds per metric). `metric` is the
-/// stable name (`ttft`, `tokens_per_second`, ...); `None` for an unknown name or no values.
+/// The stored summary of one metric's values: count, mean and type-7 percentiles of the
+/// exact values (what a stored run's `summary` holds per per-request metric; ITL's comes
+/// from its histogram). `metric` is the stable name (`ttft`, `tokens_per_second`, ...);
+/// `None` for an unknown name or no values.
 pub fn summarize_values(metric: &str, values: &[f64]) -> Option<crate::stored::Summary> {
-    let metric = crate::metrics::Metric::ALL
+    crate::metrics::Metric::ALL
         .into_iter()
         .find(|m| m.name() == metric)?;
-    let mut hist = crate::metrics::MetricHistogram::new(metric);
-    for &v in values {
-        hist.record(v);
-    }
-    hist.summary()
+    crate::metrics::Summary::of_values(values.iter().copied())
 }
 
 /// `n` synthetic measured requests: log-normal TTFT around 200 ms × `scale` (σ 0.3), 40

@@ -3,9 +3,9 @@
 //! cannot decide makes it inconclusive, said in words with what to do, never "fine".
 
 use crate::format::format_duration_ns;
-use crate::metrics::{histogram_of, Metric, MetricHistogram};
+use crate::metrics::{Metric, MetricHistogram, Summary};
 use crate::rules::threshold::{Stat, Threshold};
-use crate::stats::{InconclusiveReason, Side, Verdict};
+use crate::stats::{quantile_sorted, InconclusiveReason, Side, Verdict};
 use crate::store::{StoredComparison, StoredRun, ThresholdOutcome, ThresholdResult};
 
 /// The metric a threshold names (`None` for `errors`).
@@ -15,28 +15,52 @@ fn metric_of(threshold: &Threshold) -> Option<Metric> {
         .find(|m| m.name() == threshold.metric)
 }
 
-/// The run's histogram of `metric`: every gap for ITL (per token where events carried
-/// several tokens, else per event, which is then the same), one value per successful
-/// request for the others.
-fn histogram(run: &StoredRun, metric: Metric) -> MetricHistogram {
+/// The run's histogram of every gap for ITL (per token where events carried several
+/// tokens, else per event, which is then the same); `None` for the per-request metrics,
+/// whose exact values the run keeps.
+fn gap_histogram(run: &StoredRun, metric: Metric) -> Option<MetricHistogram> {
     let buckets = match metric {
-        Metric::Itl => Some(&run.itl_histogram),
+        Metric::Itl => &run.itl_histogram,
         Metric::ItlPerToken if !run.itl_per_token_histogram.is_empty() => {
-            Some(&run.itl_per_token_histogram)
+            &run.itl_per_token_histogram
         }
-        Metric::ItlPerToken => Some(&run.itl_histogram),
-        _ => None,
+        Metric::ItlPerToken => &run.itl_histogram,
+        _ => return None,
     };
-    match buckets {
-        Some(buckets) => {
-            let mut h = MetricHistogram::new(metric);
-            for &(value, count) in buckets {
-                h.record_raw(value, count);
-            }
-            h
-        }
-        None => histogram_of(metric, &run.samples),
+    let mut h = MetricHistogram::new(metric);
+    for &(value, count) in buckets {
+        h.record_raw(value, count);
     }
+    Some(h)
+}
+
+/// A threshold's statistic of `metric` in the run, by the definitions of its summary
+/// (docs/statistics.md, "Definitions"): percentiles are type 7 (linear interpolation), over
+/// the bucketed values of the gap histogram for ITL, over the exact values of the
+/// successful requests for the others (so `p50 ttft` is the reported TTFT median).
+fn observed(run: &StoredRun, metric: Metric, stat: Stat) -> Option<f64> {
+    if let Some(h) = gap_histogram(run, metric) {
+        return match stat {
+            Stat::Percentile(p) => h.quantile(p / 100.0),
+            Stat::Mean => h.summary().map(|s| s.mean),
+            Stat::Min => h.summary().map(|s| s.min),
+            Stat::Max => h.summary().map(|s| s.max),
+        };
+    }
+    let summary = Summary::of_metric(metric, &run.samples)?;
+    Some(match stat {
+        Stat::Percentile(p) => {
+            let mut sorted: Vec<f64> = (run.samples.iter())
+                .filter_map(|s| metric.of(s))
+                .filter(|v| v.is_finite())
+                .collect();
+            sorted.sort_unstable_by(f64::total_cmp);
+            quantile_sorted(&sorted, p / 100.0)
+        }
+        Stat::Mean => summary.mean,
+        Stat::Min => summary.min,
+        Stat::Max => summary.max,
+    })
 }
 
 /// Checks each threshold against the run.
@@ -61,13 +85,8 @@ fn check_one(run: &StoredRun, threshold: &Threshold) -> ThresholdResult {
             }
         }
         Some(metric) => {
-            let h = histogram(run, metric);
-            let value = match threshold.stat.unwrap_or(Stat::Percentile(50.0)) {
-                Stat::Percentile(p) => h.quantile(p / 100.0),
-                Stat::Mean => h.summary().map(|s| s.mean),
-                Stat::Min => h.summary().map(|s| s.min),
-                Stat::Max => h.summary().map(|s| s.max),
-            };
+            let stat = threshold.stat.unwrap_or(Stat::Percentile(50.0));
+            let value = observed(run, metric, stat);
             let text = match value {
                 Some(v) if metric.is_duration() => format_duration_ns(v),
                 Some(v) => format!("{v:.1} tokens/s"),
@@ -269,6 +288,11 @@ mod tests {
             .unwrap();
         let r = check_thresholds(&run, &t);
         assert_eq!(r[0].outcome, ThresholdOutcome::Breached, "{:?}", r[0]);
+        // Type 7 of the exact values: h = 99·0.95 = 94.05, so 95.05 ms.
+        let p95 = r[0].observed.expect("a value");
+        assert!((p95 - 95.05e6).abs() < 1.0, "{p95}");
+        // The median threshold sees the reported median: (50 + 51) / 2 ms.
+        assert_eq!(r[1].observed, Some(50.5e6));
         assert!(
             r[0].observed_text.starts_with("95."),
             "{}",

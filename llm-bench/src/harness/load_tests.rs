@@ -98,7 +98,7 @@ fn ttft_ms(run: &StoredRun, range: std::ops::Range<usize>) -> f64 {
         .map(|ns| ns as f64 / 1e6)
         .collect();
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    crate::stats::quantile_sorted(&v, 0.5)
 }
 
 /// Two slots, 20 ms to the first token and 4 more at 1 ms: about 24 ms a request, a

@@ -130,18 +130,15 @@ impl Live {
     pub(super) fn request_ended(&self) {
         self.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
-    /// The median TTFT of the successful measured requests so far.
+    /// The median TTFT of the successful measured requests so far (of an even count, the
+    /// mean of the two middle values rounded half up to whole nanoseconds).
     pub fn ttft_p50_ns(&self) -> Option<u64> {
         let mut values = self
             .ttft_ns
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        if values.is_empty() {
-            return None;
-        }
-        let mid = values.len() / 2;
-        Some(*values.select_nth_unstable(mid).1)
+        crate::stats::median_u64(&mut values)
     }
 
     pub(super) fn finished(&self, sample: &RequestSample) {
@@ -732,6 +729,20 @@ mod tests {
     use crate::scenario::{into_scenario_future, ScenarioFuture};
     use crate::ChatRequest;
 
+    /// The live TTFT median of an even count is the mean of the two middle values.
+    #[test]
+    fn the_live_ttft_median_averages_the_middle_values() {
+        let live = Live::default();
+        assert_eq!(live.ttft_p50_ns(), None);
+        for ms in [4, 1, 3, 2] {
+            live.finished(&RequestSample {
+                ttft_ns: Some(ms * 1_000_000),
+                ..RequestSample::default()
+            });
+        }
+        assert_eq!(live.ttft_p50_ns(), Some(2_500_000));
+    }
+
     fn twenty_tokens(ctx: &mut Ctx) -> ScenarioFuture<'_> {
         into_scenario_future(async move {
             ctx.stream(ChatRequest::new("count to twenty").max_tokens(20))
@@ -845,9 +856,10 @@ mod tests {
             );
             let measured = Duration::from_nanos(sample.ttft_ns.unwrap());
             ttft_diffs.push(measured.abs_diff(truth.ttft().unwrap()));
-            let mut gaps = truth.inter_token_gaps();
-            gaps.sort();
-            let real_median = gaps[gaps.len() / 2];
+            let mut gaps: Vec<u64> = (truth.inter_token_gaps().iter())
+                .map(|g| g.as_nanos() as u64)
+                .collect();
+            let real_median = Duration::from_nanos(crate::stats::median_u64(&mut gaps).unwrap());
             let measured_median = Duration::from_nanos(sample.itl_median_ns.unwrap());
             itl_diffs.push(measured_median.abs_diff(real_median));
         }

@@ -93,7 +93,9 @@ pub(crate) fn precise_enough(values: &[f64], precision: Precision) -> bool {
     }
 }
 
-/// `(lower, median, upper)` of the 95% order-statistic interval of the median.
+/// `(lower, median, upper)` of the 95% order-statistic interval of the median; the median
+/// is the type-7 one ([`crate::stats::quantile_sorted`]: the mean of the two middle values
+/// of an even count), as everywhere else.
 fn median_interval(values: &[f64]) -> Option<(f64, f64, f64)> {
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let n = sorted.len();
@@ -104,7 +106,8 @@ fn median_interval(values: &[f64]) -> Option<(f64, f64, f64)> {
     let half = Z_95 * (n as f64).sqrt() / 2.0;
     let lo = ((n as f64 / 2.0 - half).floor().max(0.0)) as usize;
     let hi = ((n as f64 / 2.0 + half).ceil() as usize).min(n - 1);
-    Some((sorted[lo], sorted[n / 2], sorted[hi]))
+    let median = crate::stats::quantile_sorted(&sorted, 0.5);
+    Some((sorted[lo], median, sorted[hi]))
 }
 
 #[cfg(test)]
@@ -132,6 +135,23 @@ mod tests {
         assert!(precise_enough(&spread(100), precision(0.05)));
         assert!(!precise_enough(&spread(100), precision(0.005)));
         assert!(precise_enough(&spread(20_000), precision(0.005)));
+    }
+
+    /// An even count's median is the mean of the two middle values (numpy.median), not
+    /// the upper middle one.
+    #[test]
+    fn the_median_of_an_even_count_averages_the_middle_values() {
+        let values: Vec<f64> = (1..=PRECISION_MIN_SAMPLES)
+            .rev()
+            .map(|i| i as f64)
+            .collect();
+        let (lower, median, upper) = median_interval(&values).expect("enough values");
+        // numpy.median(range(1, 21)) = 10.5
+        assert_eq!(median, 10.5);
+        assert!(lower < median && median < upper);
+        let mut odd = values.clone();
+        odd.push(100.0);
+        assert_eq!(median_interval(&odd).expect("enough values").1, 11.0);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::harness::baseline::{estimates_for, reported_metrics};
 use crate::harness::plan::{Load, Plan};
 use crate::harness::runner::PhaseOutcome;
 use crate::harness::{self_check, slo};
-use crate::metrics::{histogram_of, Metric, MetricHistogram, RequestSample, Summary};
+use crate::metrics::{Metric, RequestSample, Summary};
 use crate::rules::slo::Objective;
 use crate::scenario::Scenario;
 use crate::stats::StatsConfig;
@@ -26,17 +26,19 @@ pub(crate) fn stored_run(
     stats: &StatsConfig,
     slos: &[Objective],
 ) -> StoredRun {
+    // ITL (every gap) from its histogram; the per-request metrics from their exact values,
+    // so their percentiles are the estimates' type-7 point estimates.
     let mut summary = BTreeMap::new();
     for metric in reported_metrics(&outcome.samples) {
-        let hist = match metric {
-            Metric::Itl => outcome.itl.clone(),
+        let s = match metric {
+            Metric::Itl => outcome.itl.summary(),
             Metric::ItlPerToken => match &outcome.itl_per_token {
-                Some(per_token) => per_token.clone(),
+                Some(per_token) => per_token.summary(),
                 None => continue,
             },
-            _ => histogram_of(metric, &outcome.samples),
+            _ => Summary::of_metric(metric, &outcome.samples),
         };
-        if let Some(s) = hist.summary() {
+        if let Some(s) = s {
             summary.insert(metric, s);
         }
     }
@@ -118,13 +120,8 @@ fn load_report(
     summary: &BTreeMap<Metric, Summary>,
 ) -> LoadReport {
     let samples = &outcome.samples;
-    let summary_of = |values: &mut dyn Iterator<Item = u64>| {
-        let mut h = MetricHistogram::new(Metric::E2e);
-        for v in values {
-            h.record(v as f64);
-        }
-        h.summary()
-    };
+    let summary_of =
+        |values: &mut dyn Iterator<Item = u64>| Summary::of_values(values.map(|v| v as f64));
     let schedule_lag = summary_of(&mut samples.iter().filter_map(|s| s.schedule_lag_ns));
     let runtime_delay = summary_of(&mut outcome.runtime_delays_ns.iter().copied());
     let last_start = samples
@@ -157,7 +154,8 @@ fn load_report(
     }
 }
 
-/// For each span name, the summary of each successful request's total time in it.
+/// For each span name, the summary of each successful request's total time in it (exact
+/// values, type-7 percentiles).
 fn span_summaries(samples: &[RequestSample]) -> BTreeMap<String, Summary> {
     let mut names: Vec<&str> = samples
         .iter()
@@ -168,15 +166,12 @@ fn span_summaries(samples: &[RequestSample]) -> BTreeMap<String, Summary> {
     names
         .into_iter()
         .filter_map(|name| {
-            let mut h = MetricHistogram::new(Metric::E2e);
-            for total in samples
+            let totals = samples
                 .iter()
                 .filter(|s| s.is_ok())
                 .filter_map(|s| s.span_ns(name))
-            {
-                h.record(total as f64);
-            }
-            h.summary().map(|summary| (name.to_string(), summary))
+                .map(|total| total as f64);
+            Summary::of_values(totals).map(|summary| (name.to_string(), summary))
         })
         .collect()
 }

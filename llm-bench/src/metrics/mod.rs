@@ -11,4 +11,4 @@ mod summary;
 pub use accounting::TokenAccounting;
 pub(crate) use recorder::{Connection, Recorder};
 pub use sample::{HttpPhases, RequestError, RequestSample, SpanTiming, TokenSource};
-pub use summary::{histogram_of, Metric, MetricHistogram, Summary};
+pub use summary::{Metric, MetricHistogram, Summary};

@@ -402,31 +402,43 @@ fn signed_ns(a: Instant, b: Instant) -> i128 {
     }
 }
 
-/// The median of values given with weights (`(value, weight)`), sorting them in place.
+/// The median of values given with weights (`(value, weight)`), sorting them in place: the
+/// median of the multiset where each value appears `weight` times, by the same definition
+/// as [`median`]: with `total` weights, the value at 0-based rank `total/2` for an odd
+/// total, else the mean of those at ranks `total/2 − 1` and `total/2`, rounded half up to
+/// whole nanoseconds.
 fn weighted_median(values: &mut [(u64, u32)]) -> Option<u64> {
     let total: u64 = values.iter().map(|&(_, w)| u64::from(w)).sum();
     if total == 0 {
         return None;
     }
     values.sort_unstable_by_key(|&(v, _)| v);
-    // The same rank `median` picks among `total` values: index total / 2.
+    let upper_rank = total / 2;
+    let lower_rank = if total.is_multiple_of(2) {
+        upper_rank - 1
+    } else {
+        upper_rank
+    };
     let mut seen = 0u64;
+    let mut lower = None;
     for &(value, weight) in values.iter() {
         seen += u64::from(weight);
-        if seen > total / 2 {
-            return Some(value);
+        if lower.is_none() && seen > lower_rank {
+            lower = Some(value);
+        }
+        if seen > upper_rank {
+            return lower.map(|l| crate::stats::midpoint_half_up(l, value));
         }
     }
-    values.last().map(|&(v, _)| v)
+    // Not reached: the weights sum to `total`, beyond every rank below it.
+    None
 }
 
+/// The median of a request's gaps, reordering them in place without allocating: the
+/// middle gap of an odd count, else the mean of the two middle gaps rounded half up to
+/// whole nanoseconds (numpy's and R's median, within half a nanosecond).
 fn median(values: &mut [u64]) -> Option<u64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mid = values.len() / 2;
-    let (_, m, _) = values.select_nth_unstable(mid);
-    Some(*m)
+    crate::stats::median_u64(values)
 }
 
 #[cfg(test)]
@@ -621,14 +633,49 @@ mod tests {
     }
 
     #[test]
-    fn weighted_median_picks_the_same_rank_as_the_plain_median() {
+    fn weighted_median_is_the_median_of_the_expanded_values() {
         assert_eq!(weighted_median(&mut []), None);
+        assert_eq!(weighted_median(&mut [(7, 0)]), None);
         assert_eq!(weighted_median(&mut [(7, 1)]), Some(7));
         // 1, 2, 2, 2, 9 -> 2
         assert_eq!(weighted_median(&mut [(9, 1), (2, 3), (1, 1)]), Some(2));
-        // 1, 1, 5, 5 -> index 2 -> 5 (as `median` picks the upper middle)
-        assert_eq!(weighted_median(&mut [(5, 2), (1, 2)]), Some(5));
-        assert_eq!(median(&mut [1, 1, 5, 5]), Some(5));
+        // 10, 20 -> 15 (numpy.median)
+        assert_eq!(weighted_median(&mut [(20, 1), (10, 1)]), Some(15));
+        // 1, 1, 5, 5 -> (1 + 5) / 2 = 3, as `median`
+        assert_eq!(weighted_median(&mut [(5, 2), (1, 2)]), Some(3));
+        assert_eq!(median(&mut [1, 1, 5, 5]), Some(3));
+        // 4, 4, 4, 7 -> ranks 1 and 2 are both 4; a zero weight counts for nothing
+        assert_eq!(weighted_median(&mut [(7, 1), (4, 3), (1, 0)]), Some(4));
+        // 1, 2 -> 1.5, rounded half up to 2
+        assert_eq!(weighted_median(&mut [(2, 1), (1, 1)]), Some(2));
+    }
+
+    /// The per-request median of an even count of gaps is the mean of the two middle ones:
+    /// [1, 2, 3, 4] -> 2.5, rounded half up to 3 (which the old upper middle gave too; the
+    /// nanosecond cases below tell the two apart).
+    #[test]
+    fn median_of_an_even_count_is_the_mean_of_the_middle_values() {
+        assert_eq!(median(&mut [4, 1, 3, 2]), Some(3));
+        assert_eq!(
+            median(&mut [4_000_000, 1_000_000, 3_000_000, 2_000_000]),
+            Some(2_500_000)
+        );
+        let base = Instant::now();
+        let mut rec = Recorder::new(base, false);
+        for ms in [10, 20, 40, 70] {
+            rec.output_event(at(base, ms), true, 1);
+        }
+        rec.end(at(base, 70));
+        let s = rec.finish(0, base, |_, _| {});
+        // Gaps 10, 20, 30 ms: the middle one.
+        assert_eq!(s.itl_median_ns, Some(20_000_000));
+        let mut rec = Recorder::new(base, false);
+        for ms in [10, 20, 40, 70, 110] {
+            rec.output_event(at(base, ms), true, 1);
+        }
+        let s = rec.finish(0, base, |_, _| {});
+        // Gaps 10, 20, 30, 40 ms: (20 + 30) / 2, not the upper middle 30.
+        assert_eq!(s.itl_median_ns, Some(25_000_000));
     }
 
     #[test]

@@ -97,15 +97,18 @@ pub struct RequestSample {
     pub counted_tokens: Option<u64>,
     /// Usage as the API reported it, if it did.
     pub usage: Option<Usage>,
-    /// Median of this request's gaps between output events.
+    /// Median of this request's gaps between output events: the middle gap of an odd
+    /// count, else the mean of the two middle gaps rounded half up to whole nanoseconds
+    /// (docs/statistics.md, "Definitions").
     pub itl_median_ns: Option<u64>,
     /// The longest of this request's gaps between output events (the stall its reader
     /// saw): what an ITL objective bounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub itl_max_ns: Option<u64>,
     /// Median of this request's gaps per token: a gap that ended with an event of `k`
-    /// tokens counts as `k` gaps of `gap / k`. Set only when some event carried more than
-    /// one token (else it equals `itl_median_ns`).
+    /// tokens counts as `k` gaps of `gap / k` (the median of that multiset, defined and
+    /// rounded as `itl_median_ns`). Set only when some event carried more than one token
+    /// (else it equals `itl_median_ns`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub itl_per_token_median_ns: Option<u64>,
     /// Arrival of each output event, in nanoseconds since the request started; kept for the

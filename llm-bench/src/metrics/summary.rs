@@ -1,4 +1,13 @@
-//! Per-metric summaries (count, mean, percentiles) from HDR histograms.
+//! Per-metric summaries (count, mean, percentiles).
+//!
+//! Every percentile is the type-7 quantile (linear interpolation between order statistics,
+//! numpy's and R's default; [`crate::stats::quantile_sorted`]), so the median of an even
+//! count is the mean of the two middle values. Metrics with one value per request (TTFT,
+//! E2E, ...) are summarized from the exact values ([`Summary::of_metric`]): their p50, p90
+//! and p99 are the point estimates [`crate::stats::estimate`] gives for the same values. ITL (every gap of every request) is kept only as an HDR histogram (3
+//! significant digits): its percentiles are type 7 over the recorded values as the
+//! histogram holds them, each represented by the middle of its bucket
+//! ([`MetricHistogram::quantile`]). docs/statistics.md, "Definitions".
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -111,18 +120,22 @@ impl Metric {
 }
 
 /// Count, mean and percentiles of one metric. Durations in nanoseconds; tokens per second
-/// as such. Percentiles come from an HDR histogram (3 significant digits).
+/// as such. Percentiles are type-7 quantiles (linear interpolation, numpy's and R's
+/// default; the median of an even count is the mean of the two middle values): of the exact
+/// values for per-request metrics, of the bucketed values of an HDR histogram (3
+/// significant digits, each value represented by its bucket's middle) for ITL over every
+/// gap. docs/statistics.md, "Definitions".
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Number of values.
     pub count: u64,
     /// Arithmetic mean.
     pub mean: f64,
-    /// Standard deviation.
+    /// Standard deviation (divisor `n`).
     pub stdev: f64,
     /// Smallest value.
     pub min: f64,
-    /// Median.
+    /// Median (the mean of the two middle values of an even count).
     pub p50: f64,
     /// 90th percentile.
     pub p90: f64,
@@ -134,6 +147,48 @@ pub struct Summary {
     pub p999: f64,
     /// Largest value.
     pub max: f64,
+}
+
+/// The quantiles a [`Summary`] holds, ascending: p50, p90, p95, p99, p99.9.
+const SUMMARY_QUANTILES: [f64; 5] = [0.50, 0.90, 0.95, 0.99, 0.999];
+
+impl Summary {
+    /// The summary of a per-request metric over the successful samples, from the exact
+    /// values ([`Summary::of_values`]): its percentiles are the type-7 quantiles that
+    /// [`crate::stats::estimate`] gives as point estimates. `None` when no request has a
+    /// value. (ITL over every gap has only a histogram: [`MetricHistogram::summary`].)
+    pub(crate) fn of_metric(metric: Metric, samples: &[RequestSample]) -> Option<Summary> {
+        Summary::of_values(samples.iter().filter_map(|s| metric.of(s)))
+    }
+
+    /// The summary of exact values (one per request, in the metric's unit), or `None` when
+    /// none is finite. Non-finite values are dropped, as [`crate::stats::estimate`] drops
+    /// them; percentiles are type 7 ([`crate::stats::quantile_sorted`]) of the rest.
+    pub(crate) fn of_values(values: impl IntoIterator<Item = f64>) -> Option<Summary> {
+        let mut sorted: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
+        if sorted.is_empty() {
+            return None;
+        }
+        sorted.sort_unstable_by(f64::total_cmp);
+        let n = sorted.len() as f64;
+        let (min, max) = (sorted[0], sorted[sorted.len() - 1]);
+        let mean = (sorted.iter().sum::<f64>() / n).clamp(min, max);
+        let variance = sorted.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+        let [p50, p90, p95, p99, p999] =
+            SUMMARY_QUANTILES.map(|p| crate::stats::quantile_sorted(&sorted, p));
+        Some(Summary {
+            count: sorted.len() as u64,
+            mean,
+            stdev: variance.sqrt(),
+            min,
+            p50,
+            p90,
+            p95,
+            p99,
+            p999,
+            max,
+        })
+    }
 }
 
 /// A histogram of one metric's values: nanoseconds, or thousandths of tokens per second.
@@ -201,41 +256,81 @@ impl MetricHistogram {
         }
     }
 
-    /// The value at quantile `q` (0 to 1), or `None` when nothing was recorded.
-    pub fn quantile(&self, q: f64) -> Option<f64> {
-        (!self.hist.is_empty()).then(|| self.unscale(self.hist.value_at_quantile(q) as f64))
+    /// The recorded buckets in ascending order as (representative value, count of values
+    /// up to and including this bucket). A bucket's representative is the middle of its
+    /// range (`median_equivalent`), the value hdrhistogram's mean and deviation use too.
+    fn cumulative(&self) -> Vec<(u64, u64)> {
+        let mut through = 0u64;
+        self.hist
+            .iter_recorded()
+            .map(|v| {
+                through = through.saturating_add(v.count_at_value());
+                (self.hist.median_equivalent(v.value_iterated_to()), through)
+            })
+            .collect()
     }
 
-    /// The summary, or `None` when nothing was recorded.
+    /// The type-7 quantile at `q` of the values `cumulative` describes (`n` of them):
+    /// `h = (n−1)·q`, the value at 0-based rank `⌊h⌋` interpolated towards rank `⌊h⌋+1` by
+    /// `h−⌊h⌋`. In the histogram's scale.
+    fn type7(cumulative: &[(u64, u64)], n: u64, q: f64) -> f64 {
+        // The value at a 0-based rank: the first bucket holding more values than the rank.
+        let at_rank = |rank: u64| {
+            let i = cumulative.partition_point(|&(_, through)| through <= rank);
+            cumulative
+                .get(i)
+                .or(cumulative.last())
+                .map_or(0.0, |&(v, _)| v as f64)
+        };
+        let h = q.clamp(0.0, 1.0) * n.saturating_sub(1) as f64;
+        let lo = h.floor();
+        let frac = h - lo;
+        let lo = lo as u64;
+        let lo_v = at_rank(lo);
+        if frac > 0.0 && lo + 1 < n {
+            let hi_v = at_rank(lo + 1);
+            (lo_v + frac * (hi_v - lo_v)).clamp(lo_v, hi_v)
+        } else {
+            lo_v
+        }
+    }
+
+    /// The type-7 quantile at `q` (0 to 1) of the recorded values as the histogram holds
+    /// them, each represented by the middle of its bucket (3 significant digits); `None`
+    /// when nothing was recorded.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.hist.is_empty() {
+            return None;
+        }
+        let cumulative = self.cumulative();
+        Some(self.unscale(Self::type7(&cumulative, self.hist.len(), q)))
+    }
+
+    /// The summary, or `None` when nothing was recorded: mean and deviation from the
+    /// buckets' middles, min and max the lowest and highest values of their buckets, and
+    /// the percentiles as [`MetricHistogram::quantile`] (one pass over the buckets).
     pub fn summary(&self) -> Option<Summary> {
         if self.hist.is_empty() {
             return None;
         }
         let unscale = |v: f64| self.unscale(v);
-        let q = |p: f64| unscale(self.hist.value_at_quantile(p) as f64);
+        let cumulative = self.cumulative();
+        let n = self.hist.len();
+        let [p50, p90, p95, p99, p999] =
+            SUMMARY_QUANTILES.map(|p| unscale(Self::type7(&cumulative, n, p)));
         Some(Summary {
-            count: self.hist.len(),
+            count: n,
             mean: unscale(self.hist.mean()),
             stdev: unscale(self.hist.stdev()),
             min: unscale(self.hist.min() as f64),
-            p50: q(0.50),
-            p90: q(0.90),
-            p95: q(0.95),
-            p99: q(0.99),
-            p999: q(0.999),
+            p50,
+            p90,
+            p95,
+            p99,
+            p999,
             max: unscale(self.hist.max() as f64),
         })
     }
-}
-
-/// Builds the histogram of a per-request metric from samples (ITL has its own, fed by
-/// every gap of every successful request).
-pub fn histogram_of(metric: Metric, samples: &[RequestSample]) -> MetricHistogram {
-    let mut h = MetricHistogram::new(metric);
-    for v in samples.iter().filter_map(|s| metric.of(s)) {
-        h.record(v);
-    }
-    h
 }
 
 #[cfg(test)]
@@ -277,11 +372,96 @@ mod tests {
         let s = h.summary().unwrap();
         assert_eq!(s.count, 100);
         let close = |a: f64, b: f64| (a - b).abs() / b < 0.001;
-        assert!(close(s.p50, 50e6), "{}", s.p50);
-        assert!(close(s.p90, 90e6), "{}", s.p90);
-        assert!(close(s.p99, 99e6), "{}", s.p99);
+        // Type 7 by hand, as numpy.percentile(range(1, 101), [50, 90, 99]): h = 99·q, so
+        // 50.5, 90.1 and 99.01 ms.
+        assert!(close(s.p50, 50.5e6), "{}", s.p50);
+        assert!(close(s.p90, 90.1e6), "{}", s.p90);
+        assert!(close(s.p99, 99.01e6), "{}", s.p99);
         assert!(close(s.max, 100e6), "{}", s.max);
         assert!(close(s.mean, 50.5e6), "{}", s.mean);
+    }
+
+    /// The median of an even count is the mean of the two middle values: 1, 2, 3, 4 ms
+    /// give 2.5 ms within the histogram's 3 significant digits (the old rank ⌈q·n⌉ gave 2).
+    #[test]
+    fn histogram_median_of_an_even_count_interpolates() {
+        let mut h = MetricHistogram::new(Metric::Itl);
+        for ms in [4u64, 1, 3, 2] {
+            h.record((ms * 1_000_000) as f64);
+        }
+        let p50 = h.quantile(0.5).unwrap();
+        assert!((p50 - 2.5e6).abs() / 2.5e6 < 0.001, "{p50}");
+        assert_eq!(h.summary().unwrap().p50, p50);
+    }
+
+    /// Below 2048 the histogram's buckets are one unit wide, so its type-7 quantiles are
+    /// exact: numpy.percentile([1, 2, 3, 4, 10], [0, 25, 50, 90, 99, 100]) is 1, 2, 3, 7.6,
+    /// 9.76, 10 (worked out by hand with h = 4·q).
+    #[test]
+    fn histogram_quantiles_are_type_7_over_the_recorded_values() {
+        let mut h = MetricHistogram::new(Metric::Ttft);
+        for v in [10.0, 1.0, 4.0, 2.0, 3.0] {
+            h.record(v);
+        }
+        for (q, want) in [
+            (0.0, 1.0),
+            (0.25, 2.0),
+            (0.5, 3.0),
+            (0.9, 7.6),
+            (0.99, 9.76),
+            (1.0, 10.0),
+        ] {
+            let got = h.quantile(q).unwrap();
+            assert!((got - want).abs() < 1e-9, "q={q}: {got}");
+        }
+        let s = h.summary().unwrap();
+        assert!(
+            (s.p90 - 7.6).abs() < 1e-9 && (s.p99 - 9.76).abs() < 1e-9,
+            "{s:?}"
+        );
+        assert!(MetricHistogram::new(Metric::Ttft).quantile(0.5).is_none());
+        // A value counted several times: 5, 5, 5, 7 -> p50 5, p90 h = 2.7 -> 5 + 0.7·2.
+        let mut h = MetricHistogram::new(Metric::Itl);
+        h.record_raw(5, 3);
+        h.record_raw(7, 1);
+        assert_eq!(h.quantile(0.5), Some(5.0));
+        assert!((h.quantile(0.9).unwrap() - 6.4).abs() < 1e-9);
+    }
+
+    /// The stored summary of a per-request metric is the exact type-7 quantile of its
+    /// values, the same number `stats::estimate` gives as the point estimate.
+    #[test]
+    fn per_request_summaries_match_the_estimates() {
+        let ttft_ms = [120.0, 95.5, 101.25, 330.0, 99.0, 100.0, 250.75, 97.0];
+        let samples: Vec<RequestSample> = ttft_ms
+            .iter()
+            .map(|&ms: &f64| RequestSample {
+                ttft_ns: Some((ms * 1e6) as u64),
+                ..RequestSample::default()
+            })
+            .collect();
+        let s = Summary::of_metric(Metric::Ttft, &samples).unwrap();
+        let mut sorted: Vec<f64> = ttft_ms.iter().map(|ms| ms * 1e6).collect();
+        sorted.sort_by(f64::total_cmp);
+        assert_eq!(s.count, 8);
+        assert_eq!(s.p50, crate::stats::quantile_sorted(&sorted, 0.5));
+        // The two middle values, 100 and 101.25 ms, averaged (numpy.median).
+        assert_eq!(s.p50, 100.625e6);
+        assert_eq!(s.p90, crate::stats::quantile_sorted(&sorted, 0.9));
+        assert_eq!(s.p99, crate::stats::quantile_sorted(&sorted, 0.99));
+        assert_eq!((s.min, s.max), (95.5e6, 330e6));
+        let e = crate::stats::estimate(&sorted, &crate::stats::StatsConfig::default()).unwrap();
+        assert_eq!(
+            (s.p50, s.p90, s.p99),
+            (e.median.point, e.p90.point, e.p99.point)
+        );
+        assert!((s.mean - e.mean.point).abs() < 1e-3);
+        // Population deviation of 1, 2, 3, 4: √1.25.
+        let d = Summary::of_values([1.0, 2.0, 3.0, 4.0, f64::NAN]).unwrap();
+        assert_eq!((d.count, d.p50), (4, 2.5));
+        assert!((d.stdev - 1.25f64.sqrt()).abs() < 1e-12);
+        assert!(Summary::of_values([f64::INFINITY]).is_none());
+        assert!(Summary::of_metric(Metric::E2e, &samples).is_none());
     }
 
     #[test]

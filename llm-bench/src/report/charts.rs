@@ -11,7 +11,7 @@ use plotters::prelude::*;
 
 use super::{ReportError, ReportInput, Result};
 use crate::format::format_tick;
-use crate::metrics::Metric;
+use crate::metrics::{Metric, MetricHistogram};
 use crate::store::StoredRun;
 
 const WIDTH: u32 = 760;
@@ -305,20 +305,15 @@ fn itl(run: &StoredRun) -> Result<Option<Chart>> {
     }
     let mut sorted = buckets.clone();
     sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let quantile = |p: f64| {
-        let target = (p * total as f64).ceil().max(1.0) as u64;
-        let mut seen = 0;
-        for &(v, c) in &sorted {
-            seen += c;
-            if seen >= target {
-                return v;
-            }
-        }
-        sorted.last().map_or(0.0, |x| x.0)
-    };
+    // The p99 as the report states ITL percentiles: type 7 over the bucketed values.
+    let mut hist = MetricHistogram::new(Metric::Itl);
+    for &(v, c) in &run.itl_histogram {
+        hist.record_raw(v, c);
+    }
+    let p99_ms = hist.quantile(0.99).map_or(0.0, |ns| ns / 1e6);
     let min = sorted.first().map_or(0.0, |x| x.0);
     let max = sorted.last().map_or(0.0, |x| x.0);
-    let cut = quantile(0.99) * 4.0;
+    let cut = p99_ms * 4.0;
     let hi_raw = if max > cut { cut } else { max };
     let (lo, hi) = span(min, hi_raw);
     let shown: Vec<(f64, u64)> = sorted.iter().copied().filter(|(v, _)| *v <= hi).collect();

@@ -63,7 +63,10 @@ pub(crate) fn min_max(values: &[f64]) -> (f64, f64) {
         })
 }
 
-/// The type-7 quantile at `p` of a sorted, non-empty slice.
+/// The type-7 quantile at `p` of a sorted, non-empty slice: with `h = p·(n−1)`, the value
+/// at 0-based rank `⌊h⌋` moved towards the one at `⌊h⌋+1` by `h−⌊h⌋` (numpy's and R's
+/// default; the median of an even count is the mean of the two middle values). This is the
+/// crate's one definition of a percentile (docs/statistics.md, "Definitions").
 pub(crate) fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     let n = sorted.len();
     let h = p.clamp(0.0, 1.0) * (n - 1) as f64;
@@ -266,9 +269,70 @@ pub(crate) fn percentile_interval(mut reps: Vec<f64>, confidence_level: f64) -> 
     })
 }
 
+/// The mean of two whole numbers rounded half up, `⌈(a+b)/2⌉`, without overflow.
+pub(crate) fn midpoint_half_up(a: u64, b: u64) -> u64 {
+    let (lo, hi) = (a.min(b), a.max(b));
+    lo + (hi - lo).div_ceil(2)
+}
+
+/// The median of whole numbers (nanoseconds), reordering `values` in place without
+/// allocating: the middle value of an odd count, else the mean of the two middle values
+/// rounded half up to a whole number ([`midpoint_half_up`]; the type-7 median
+/// [`quantile_sorted`] gives, within half a unit). `None` when empty.
+pub(crate) fn median_u64(values: &mut [u64]) -> Option<u64> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let (lower, upper, _) = values.select_nth_unstable(n / 2);
+    let upper = *upper;
+    if !n.is_multiple_of(2) {
+        return Some(upper);
+    }
+    // After the selection the lower half holds the n/2 smallest values: its largest is the
+    // other middle value.
+    let below = lower.iter().copied().max().unwrap_or(upper);
+    Some(midpoint_half_up(below, upper))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Even counts give the mean of the two middle values (numpy.median, R's median; values
+    /// worked out by hand), rounded half up to whole units.
+    #[test]
+    fn integer_medians_average_the_two_middle_values() {
+        assert_eq!(median_u64(&mut []), None);
+        assert_eq!(median_u64(&mut [7]), Some(7));
+        assert_eq!(median_u64(&mut [3, 1, 2]), Some(2));
+        // numpy.median([1, 2, 3, 4]) = 2.5 -> 3
+        assert_eq!(median_u64(&mut [4, 1, 3, 2]), Some(3));
+        // numpy.median([10, 20]) = 15
+        assert_eq!(median_u64(&mut [20, 10]), Some(15));
+        // numpy.median([1, 1, 5, 5]) = 3
+        assert_eq!(median_u64(&mut [5, 1, 5, 1]), Some(3));
+        assert_eq!(median_u64(&mut [u64::MAX, u64::MAX - 1]), Some(u64::MAX));
+        assert_eq!(midpoint_half_up(0, u64::MAX), 1 << 63);
+        // Agrees with the type-7 median within half a unit.
+        let mut v: Vec<u64> = vec![9, 2, 14, 3, 3, 8, 100, 41];
+        let mut sorted: Vec<f64> = v.iter().map(|&x| x as f64).collect();
+        sorted.sort_by(f64::total_cmp);
+        let exact = quantile_sorted(&sorted, 0.5);
+        assert_eq!(exact, 8.5);
+        let m = median_u64(&mut v).expect("non-empty") as f64;
+        assert!(m - exact == 0.5, "{m} vs {exact}");
+    }
+
+    #[test]
+    fn type7_quantiles_of_even_counts_interpolate() {
+        // Type 7 by hand (h = p·(n−1)), as numpy.percentile([1, 2, 3, 4], [50, 90, 99]):
+        // 2.5, 3.7, 3.97.
+        let sorted = [1.0, 2.0, 3.0, 4.0];
+        for (p, q) in [(0.5, 2.5), (0.9, 3.7), (0.99, 3.97)] {
+            assert!((quantile_sorted(&sorted, p) - q).abs() < 1e-12, "p={p}");
+        }
+    }
 
     #[test]
     fn type7_quantiles_match_numpy() {

@@ -3,9 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::metrics::{
-    histogram_of, Metric, MetricHistogram, RequestError, RequestSample, TokenSource,
-};
+use crate::metrics::{Metric, MetricHistogram, RequestError, RequestSample, Summary, TokenSource};
 use crate::report::{ChangeStatus, MetricChange, ReportComparison};
 use crate::stats::{Estimate, Estimates, Interval};
 use crate::store::{
@@ -112,11 +110,13 @@ pub(super) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
     }
     let mut summary = BTreeMap::new();
     let mut estimates = BTreeMap::new();
+    // As a stored run: ITL from its histogram, the rest from the exact values, with the
+    // estimates' points the type-7 quantiles of the same values.
     for m in Metric::ALL {
         let s = if m == Metric::Itl {
             itl.summary()
         } else {
-            histogram_of(m, &samples).summary()
+            Summary::of_metric(m, &samples)
         };
         if let Some(s) = s {
             summary.insert(m, s);
@@ -126,7 +126,7 @@ pub(super) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
             continue;
         }
         v.sort_by(f64::total_cmp);
-        let median = v[v.len() / 2];
+        let q = |p: f64| crate::stats::quantile_sorted(&v, p);
         let point = |p: f64| Estimate {
             point: p,
             interval: (v.len() >= 10).then_some(Interval {
@@ -139,13 +139,13 @@ pub(super) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
             Estimates {
                 n: v.len(),
                 mean: point(v.iter().sum::<f64>() / v.len() as f64),
-                median: point(median),
+                median: point(q(0.5)),
                 p90: Estimate {
-                    point: v[v.len() * 9 / 10],
+                    point: q(0.9),
                     interval: None,
                 },
                 p99: Estimate {
-                    point: v[v.len() - 1],
+                    point: q(0.99),
                     interval: None,
                 },
             },
@@ -315,11 +315,11 @@ pub(super) fn open_loop_run(id: &str) -> StoredRun {
         ramp_up_ms: None,
         seed: 7,
     });
-    let mut lag = MetricHistogram::new(Metric::Ttft);
+    let mut lag = Vec::new();
     for s in &mut r.samples {
         let ns = 200_000 + u64::from(s.index) * 520_000;
         s.schedule_lag_ns = Some(ns);
-        lag.record(ns as f64);
+        lag.push(ns as f64);
     }
     r.samples[3].retries = 2;
     r.samples[3].retry_ns = Some(1_010_000_000);
@@ -328,7 +328,7 @@ pub(super) fn open_loop_run(id: &str) -> StoredRun {
         target_rate: Some(4.0),
         achieved_rate: 3.9,
         peak_in_flight: 3,
-        schedule_lag: lag.summary(),
+        schedule_lag: Summary::of_values(lag),
         runtime_delay: None,
         client_bound: Some(ClientBound {
             what: "schedule lag".into(),
