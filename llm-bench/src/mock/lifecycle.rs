@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -17,6 +16,7 @@ use super::profile::LatencyProfile;
 use super::routes::router;
 use super::state::{ProfileState, Shared};
 use super::truth::{RequestTruth, TruthStore, DEFAULT_TRUTH_CAPACITY};
+use super::written::{Connection, StampingListener};
 
 /// The model id the mock lists and uses when a request names none.
 pub(crate) const DEFAULT_MODEL: &str = "llm-bench-mock";
@@ -77,11 +77,7 @@ impl MockServerBuilder {
     pub async fn start(self) -> io::Result<MockServer> {
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
-        // Each token is a small write: without TCP_NODELAY, Nagle's algorithm would hold it
-        // back until the previous one is acknowledged.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
+        let listener = StampingListener(listener);
         let (closing_tx, closing_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             profile: Mutex::new(ProfileState::new(self.profile)),
@@ -92,7 +88,7 @@ impl MockServerBuilder {
             model: self.model,
             closing: closing_rx,
         });
-        let app = router(Arc::clone(&shared));
+        let app = router(Arc::clone(&shared)).into_make_service_with_connect_info::<Connection>();
         let signal = shared.closing();
         let task = tokio::spawn(async move {
             axum::serve(listener, app)

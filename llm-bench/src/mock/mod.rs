@@ -125,7 +125,8 @@
 //!   text blocks), `stream` and `thinking` (`{"type": "enabled", "budget_tokens": N}` with
 //!   `1024 <= N < max_tokens`, as Anthropic requires; `{"type": "adaptive"}` enables it with
 //!   no budget; `{"type": "disabled"}`).
-//!   - Streaming: `text/event-stream; charset=utf-8` and a `request-id` header. Named
+//!   - Streaming: `text/event-stream; charset=utf-8` and a `request-id` header (on every
+//!     response, as the request id). Named
 //!     events, the name equal to `data.type`, as the recorded Anthropic streams have them.
 //!     At once, with the headers: `message_start` (`message.usage.input_tokens`, and
 //!     `output_tokens: 1` as Anthropic sends), `content_block_start` of block 0 and a
@@ -350,14 +351,27 @@
 //! # Timing and ground truth
 //!
 //! A stream's body is polled by its connection's task (no task per request) and produces
-//! each token when its absolute deadline `received + offset` has passed
-//! (`tokio::time::sleep_until`), so delays do not drift. Tokio's timer has a 1 ms
-//! resolution and rounds deadlines up: a token is never early and is usually sent within
-//! about a millisecond after its planned time ([`LatencyProfile::token_offsets`]). The
-//! instant a token's frame is handed to hyper is recorded with `quanta::Instant::now()` in
-//! [`RequestTruth::token_sent_at`]; that, not the profile, is the ground truth to compare
-//! measurements with. When the client disconnects, hyper drops the body and generation
-//! stops; the record is kept with `completed: false`.
+//! each token when its absolute deadline `received + offset` has passed, so delays do not
+//! drift. Tokio's timer (1 ms ticks, deadlines rounded up) is not used: one timer thread per
+//! process sleeps towards the earliest deadline in two steps, spins the last tens of
+//! microseconds, and wakes the task a little early (by how long a woken task has lately
+//! taken to run); the task spins out the rest. A token is never early; on this project's
+//! 2-core VM it is written a few microseconds after its deadline at the median
+//! (`cargo bench --bench accuracy`; the README's Performance section has the figures, and
+//! the tail the host's preemption gives them). The instant a token's frame is handed to
+//! hyper is recorded with `quanta::Instant::now()` in [`RequestTruth::token_sent_at`];
+//! every socket write is stamped on the machine's monotonic clock as it begins and as it
+//! returns, and each token gets the write that carried it ([`RequestTruth::token_written`],
+//! [`WriteTimes`]), with the request's receipt on the same clock
+//! ([`RequestTruth::received_monotonic_ns`]). That, not the profile, is the ground truth to
+//! compare measurements with; another process (a harness measuring this one) reads the
+//! same clock. When the client disconnects, hyper drops the body and generation stops; the
+//! record is kept with `completed: false`.
+//!
+//! Every response carries a request id, `req_mock_<n>` (`n` counts the server's requests
+//! from 0), in the dialect's header: `request-id` (Anthropic), `apim-request-id` (Azure
+//! OpenAI), `x-request-id` (the others); the truth records it
+//! ([`RequestTruth::request_id`]), and the built-in client stores it with each request.
 //!
 //! Each request draws its gaps (and whether it fails) from a `StdRng` seeded with
 //! [`LatencyProfile::request_seed`]`(index)`, a mix of the profile's seed and the request's
@@ -474,7 +488,9 @@ mod routes;
 mod state;
 mod stream;
 mod text;
+mod timer;
 mod truth;
+mod written;
 
 #[cfg(test)]
 mod tests;
@@ -485,4 +501,4 @@ pub use fault::{Fault, Faults};
 pub use lifecycle::{MockServer, MockServerBuilder};
 pub use profile::{InterToken, LatencyProfile, ProfileError};
 pub use text::{expected_reasoning, expected_text};
-pub use truth::RequestTruth;
+pub use truth::{RequestTruth, WriteTimes};

@@ -1,59 +1,54 @@
 //! When each token of an answer is due: absolute deadlines `received + offset`, walked
 //! through the request's planned gaps, so delays do not drift. A deadline already passed is
-//! met at once, without a timer; one still ahead is waited for by both clocks (tokio's
-//! timer, then the quanta clock the truth is recorded with), so a token is never early.
+//! met at once. One still ahead is waited for with the process's precise timer
+//! ([`super::timer`]), which wakes the task a [`lead`] early, and the task spins out the rest:
+//! a token goes out within microseconds of its deadline, and never before it.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use tokio::time::Sleep;
+use quanta::Instant;
 
 use super::answer::Answer;
 use super::profile::{RequestPlan, MAX_OFFSET};
+use super::timer::{handed_over, lead, wake_at};
+
+/// A task polled within the [`lead`] and this much more of its deadline spins until it
+/// instead of sleeping: the timer woke it early on purpose (the margin takes a wake-up that
+/// came a little before its time on the timer thread's clock reads).
+const SPIN_MARGIN: Duration = Duration::from_micros(20);
 
 /// The deadlines of one answer's tokens.
 pub(crate) struct Pacer {
     /// The request's gaps.
     plan: RequestPlan,
-    /// When the request was received, by tokio's clock.
-    start: tokio::time::Instant,
-    /// When the request was received, by the quanta clock.
-    received_at: quanta::Instant,
+    /// When the request was received.
+    received_at: Instant,
     /// The current deadline's offset from the request's receipt.
     offset: Duration,
-    /// The timer of the current deadline.
-    sleep: Pin<Box<Sleep>>,
+    /// The wake-up asked of the timer for the current deadline, if any.
+    waiting: Waiting,
 }
 
 impl Pacer {
-    /// The deadlines of a request received at `start` (tokio's clock) and `received_at`
-    /// (quanta's): the first is the plan's time to first token.
-    pub(crate) fn new(
-        plan: RequestPlan,
-        start: tokio::time::Instant,
-        received_at: quanta::Instant,
-    ) -> Self {
+    /// The deadlines of a request received at `received_at`: the first is the plan's time
+    /// to first token.
+    pub(crate) fn new(plan: RequestPlan, received_at: Instant) -> Self {
         Pacer {
             offset: plan.ttft,
             plan,
-            start,
             received_at,
-            sleep: Box::pin(tokio::time::sleep_until(start)),
+            waiting: Waiting::default(),
         }
     }
 
     /// The deadlines of a streamed answer: tokens generated but not sent (hidden reasoning)
     /// take their time, so the first deadline is the first sent token's; when nothing is
     /// sent at all, it is when the last hidden token is done (the stream's end).
-    pub(crate) fn for_stream(
-        plan: RequestPlan,
-        start: tokio::time::Instant,
-        received_at: quanta::Instant,
-        answer: &Answer,
-    ) -> Self {
-        let mut pacer = Pacer::new(plan, start, received_at);
+    pub(crate) fn for_stream(plan: RequestPlan, received_at: Instant, answer: &Answer) -> Self {
+        let mut pacer = Pacer::new(plan, received_at);
         let skip = if answer.streamed() == 0 {
             answer.hidden().saturating_sub(1)
         } else {
@@ -83,64 +78,98 @@ impl Pacer {
         }
     }
 
-    /// Moves the current deadline, and every later one, `by` later (a stall), and arms the
-    /// timer for it.
+    /// Moves the current deadline, and every later one, `by` later (a stall).
     pub(crate) fn delay(&mut self, by: Duration) {
         self.offset = (self.offset + by).min(MAX_OFFSET);
-        self.arm();
     }
 
-    /// Arms the timer for the current deadline.
-    pub(crate) fn arm(&mut self) {
-        self.sleep.as_mut().reset(self.start + self.offset);
-    }
-
-    /// Moves the deadline to the next token's and arms the timer for it.
+    /// Moves the deadline to the next token's.
     pub(crate) fn advance(&mut self) {
         self.offset = self.plan.next_offset(self.offset);
-        self.arm();
     }
 
-    /// Ready, with the quanta time, once the current deadline has passed by both clocks;
-    /// at once when it already has (tokio's wheel would hold a passed deadline until its
-    /// next 1 ms tick).
-    pub(crate) fn poll_due(&mut self, cx: &mut Context<'_>) -> Poll<quanta::Instant> {
-        let target = self.received_at + self.offset;
-        let now = quanta::Instant::now();
-        if now >= target {
-            return Poll::Ready(now);
-        }
-        loop {
-            ready!(self.sleep.as_mut().poll(cx));
-            let now = quanta::Instant::now();
-            if now >= target {
-                return Poll::Ready(now);
-            }
-            // The tokio timer fired a hair before the quanta clock reached the deadline:
-            // wait the rest, so truth never shows a token early.
-            let rest = target.saturating_duration_since(now);
-            self.sleep
-                .as_mut()
-                .reset(tokio::time::Instant::now() + rest);
-        }
+    /// The current deadline.
+    fn deadline(&self) -> Instant {
+        self.received_at + self.offset
     }
 
-    /// Waits until the current deadline has passed by both clocks.
+    /// Ready, with the time, once the current deadline has passed; at once when it already
+    /// has.
+    pub(crate) fn poll_due(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        let deadline = self.deadline();
+        self.waiting.poll_until(deadline, cx)
+    }
+
+    /// Waits until the current deadline has passed.
     pub(crate) fn due(&self) -> impl Future<Output = ()> + Send + 'static {
-        sleep_past(self.start, self.received_at, self.offset)
+        Due {
+            deadline: self.deadline(),
+            waiting: Waiting::default(),
+        }
     }
 }
 
-/// Sleeps until `offset` after the request was received, by both clocks: the tokio timer
-/// (deadline `start + offset`) and the quanta clock the truth is recorded with.
-async fn sleep_past(start: tokio::time::Instant, received_at: quanta::Instant, offset: Duration) {
-    tokio::time::sleep_until(start + offset).await;
-    let target = received_at + offset;
-    loop {
-        let now = quanta::Instant::now();
-        if now >= target {
-            return;
+/// The wake-up a task asked of the timer: for which moment, and for which waker (a task
+/// polled again before its time asks again only if either changed).
+#[derive(Default)]
+struct Waiting(Option<(Instant, Waker)>);
+
+impl Waiting {
+    /// Ready, with the time, once `deadline` has passed: at once if it has; spinning if it
+    /// is within the [`lead`] (and [`SPIN_MARGIN`]); otherwise after asking the timer to
+    /// wake the task a lead before it. A task woken by the timer reports how long the
+    /// hand-over took.
+    fn poll_until(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<Instant> {
+        let now = Instant::now();
+        if let Some((wake, _)) = &self.0 {
+            if now >= *wake {
+                handed_over(now.saturating_duration_since(*wake));
+            }
         }
-        tokio::time::sleep(target.saturating_duration_since(now)).await;
+        if now >= deadline {
+            self.0 = None;
+            return Poll::Ready(now);
+        }
+        let lead = lead();
+        if deadline.saturating_duration_since(now) <= lead + SPIN_MARGIN {
+            self.0 = None;
+            return Poll::Ready(spin_until(deadline));
+        }
+        let wake = deadline.checked_sub(lead).unwrap_or(now);
+        let asked =
+            matches!(&self.0, Some((at, waker)) if *at == wake && waker.will_wake(cx.waker()));
+        if !asked {
+            wake_at(wake, cx.waker());
+            self.0 = Some((wake, cx.waker().clone()));
+        }
+        Poll::Pending
+    }
+}
+
+/// Spins until `deadline`; returns the time then.
+fn spin_until(deadline: Instant) -> Instant {
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return now;
+        }
+        std::hint::spin_loop();
+    }
+}
+
+/// Completes once a deadline has passed (a non-streaming answer's end).
+struct Due {
+    /// The deadline.
+    deadline: Instant,
+    /// The wake-up asked for it.
+    waiting: Waiting,
+}
+
+impl Future for Due {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        this.waiting.poll_until(this.deadline, cx).map(|_| ())
     }
 }

@@ -19,7 +19,9 @@ use super::pacing::Pacer;
 use super::profile::{LatencyProfile, MAX_OFFSET};
 use super::state::{Assigned, InFlight, Shared};
 use super::stream::StreamBody;
-use super::truth::RequestTruth;
+use super::truth::{PendingWrites, RequestTruth};
+use super::written::ConnWrites;
+use crate::clock::Anchor;
 
 /// A request as its route received it, before its dialect read it.
 pub(crate) struct Incoming {
@@ -31,6 +33,8 @@ pub(crate) struct Incoming {
     pub(crate) query: Option<String>,
     /// The body.
     pub(crate) body: Bytes,
+    /// The connection it came on, whose writes are stamped.
+    pub(crate) conn: ConnWrites,
 }
 
 /// Answers one request in `dialect`.
@@ -39,7 +43,8 @@ pub(crate) async fn answer<D: DialectWriter>(
     shared: Arc<Shared>,
     incoming: Incoming,
 ) -> Response {
-    let mut begun = Begun::new(&shared, D::DIALECT);
+    let mut begun = Begun::new(&shared, D::DIALECT, &incoming.conn);
+    let request_id = begun.truth.request_id.clone();
     let call = Call {
         path: incoming.path,
         param: incoming.param.as_deref(),
@@ -51,19 +56,22 @@ pub(crate) async fn answer<D: DialectWriter>(
     }
     let reading = dialect.read(&call, &begun.profile);
     // The body is not needed any more: do not hold it while the answer takes its time.
+    let conn = incoming.conn.clone();
     drop(incoming);
-    match reading {
-        Ok(reading) => respond(dialect, shared, begun, reading).await,
+    let mut resp = match reading {
+        Ok(reading) => respond(dialect, shared, begun, reading, conn).await,
         Err(error) => error_response(dialect, &shared, begun.truth, &error),
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert(D::REQUEST_ID_HEADER, value);
     }
+    resp
 }
 
 /// A request just received: its clocks, profile, index and the start of its truth.
 struct Begun {
-    /// When it was received, by the quanta clock (the truth's).
+    /// When it was received, by the quanta clock (the truth's and the pacing's).
     received_at: quanta::Instant,
-    /// When it was received, by tokio's clock (the timers').
-    start: tokio::time::Instant,
     /// Counts it in flight.
     in_flight: InFlight,
     /// The profile it is answered with.
@@ -77,10 +85,12 @@ struct Begun {
 }
 
 impl Begun {
-    /// Starts a request of `dialect`: takes its time, profile and index.
-    fn new(shared: &Arc<Shared>, dialect: Dialect) -> Begun {
-        let received_at = quanta::Instant::now();
-        let start = tokio::time::Instant::now();
+    /// Starts a request of `dialect` that came on `conn`: takes its time, profile, index
+    /// and id, and makes the connection's next write its headers'.
+    fn new(shared: &Arc<Shared>, dialect: Dialect, conn: &ConnWrites) -> Begun {
+        // One moment on quanta's clock (the pacing's and the truth's) and the monotonic one.
+        let received = Anchor::now();
+        let (received_at, received_monotonic_ns) = (received.at, received.monotonic_ns);
         let in_flight = InFlight::new(shared);
         let Assigned {
             profile,
@@ -90,8 +100,12 @@ impl Begun {
         let truth = RequestTruth {
             request_index: index,
             received_at,
+            received_monotonic_ns,
+            request_id: format!("req_mock_{}", in_flight.number()),
             headers_sent_at: received_at,
             token_sent_at: Vec::new(),
+            headers_written: None,
+            token_written: Vec::new(),
             finished_at: None,
             model: shared.model.clone(),
             max_tokens: None,
@@ -106,10 +120,10 @@ impl Begun {
             completed: false,
             queue_wait: Duration::ZERO,
             fault: None,
+            pending_writes: PendingWrites(Some(conn.begin_response())),
         };
         Begun {
             received_at,
-            start,
             in_flight,
             profile,
             index,
@@ -126,10 +140,10 @@ async fn respond<D: DialectWriter>(
     shared: Arc<Shared>,
     begun: Begun,
     reading: Reading<D::Request>,
+    conn: ConnWrites,
 ) -> Response {
     let Begun {
         received_at,
-        start,
         in_flight,
         profile,
         index,
@@ -211,7 +225,7 @@ async fn respond<D: DialectWriter>(
     let created = unix_now();
 
     if !stream {
-        let mut pacer = Pacer::new(plan, start, received_at);
+        let mut pacer = Pacer::new(plan, received_at);
         let last = answer.total().saturating_sub(1);
         let cut = fault == Some(Fault::Disconnect);
         pacer.skip(if cut { answer.total() / 2 } else { last });
@@ -258,24 +272,21 @@ async fn respond<D: DialectWriter>(
         received_at,
     };
     let content_type = dialect.content_type(&request);
-    let headers = dialect.stream_headers(&reply);
     let writer = dialect.start(request, &reply);
-    let pacer = Pacer::for_stream(plan, start, received_at, &answer);
+    let pacer = Pacer::for_stream(plan, received_at, &answer);
     let tokens = answer.streamed();
     truth.token_sent_at.reserve_exact(tokens as usize);
+    if let Some(writes) = &truth.pending_writes.0 {
+        writes.reserve(tokens);
+    }
     let disruption = Disruption::of(fault, tokens, profile.faults.stall_for);
-    let body = StreamBody::new(dialect, writer, pacer, tokens, truth, in_flight)
+    let body = StreamBody::new(dialect, writer, pacer, tokens, truth, in_flight, conn)
         .disrupted(disruption)
         .holding(slot);
     let mut resp = Response::new(Body::from_stream(body));
     let map = resp.headers_mut();
     map.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     map.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    for (name, value) in headers {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            map.insert(name, value);
-        }
-    }
     resp
 }
 

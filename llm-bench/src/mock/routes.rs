@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{Method, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -14,6 +14,7 @@ use super::api_error::ApiError;
 use super::dialect::{model_object, models_body, openai_error_body, DialectWriter, DIALECTS};
 use super::respond::{self, json_response, unix_now, Incoming};
 use super::state::Shared;
+use super::written::Connection;
 
 /// The largest request body accepted (64 MiB: long-context prompts fit).
 const BODY_LIMIT: usize = 64 << 20;
@@ -40,6 +41,7 @@ pub(crate) fn add_dialect<D: DialectWriter>(
 ) -> Router<Arc<Shared>> {
     for &path in D::PATHS {
         let handler = move |State(shared): State<Arc<Shared>>,
+                            ConnectInfo(connection): ConnectInfo<Connection>,
                             param: Option<Path<String>>,
                             RawQuery(query): RawQuery,
                             body: Bytes| async move {
@@ -48,6 +50,7 @@ pub(crate) fn add_dialect<D: DialectWriter>(
                 param: param.map(|Path(p)| p),
                 query,
                 body,
+                conn: connection.writes,
             };
             respond::answer(dialect, shared, incoming).await
         };

@@ -105,24 +105,38 @@ impl Shared {
 }
 
 /// Counts a request as in flight for as long as it lives (and as received when it starts).
-pub(crate) struct InFlight(Arc<Shared>);
+pub(crate) struct InFlight {
+    /// The server's state.
+    shared: Arc<Shared>,
+    /// The request's number among every request the server received (from 0).
+    number: u64,
+}
 
 impl InFlight {
     /// Counts a request that just arrived.
     pub(crate) fn new(shared: &Arc<Shared>) -> Self {
         shared.in_flight.fetch_add(1, Ordering::SeqCst);
-        shared.received.fetch_add(1, Ordering::SeqCst);
-        InFlight(Arc::clone(shared))
+        let number = shared.received.fetch_add(1, Ordering::SeqCst);
+        InFlight {
+            shared: Arc::clone(shared),
+            number,
+        }
     }
 
     /// The server's state.
     pub(crate) fn shared(&self) -> &Shared {
-        &self.0
+        &self.shared
+    }
+
+    /// The request's number among every request the server received (from 0, never
+    /// restarted): its request id's.
+    pub(crate) fn number(&self) -> u64 {
+        self.number
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }

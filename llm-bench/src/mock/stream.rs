@@ -16,6 +16,7 @@ use super::fault::Disruption;
 use super::pacing::Pacer;
 use super::state::InFlight;
 use super::truth::RequestTruth;
+use super::written::ConnWrites;
 
 /// Where a stream is.
 #[derive(Clone, Copy)]
@@ -56,6 +57,8 @@ pub(crate) struct StreamBody<D: DialectWriter> {
     disruption: Disruption,
     /// The generation slot held until the stream is over, if the profile has slots.
     slot: Option<Slot>,
+    /// The connection's writes: told of each token's frame, so its write is stamped.
+    conn: ConnWrites,
 }
 
 /// One item of the body: a frame, or the error that cuts the connection.
@@ -71,6 +74,7 @@ impl<D: DialectWriter> StreamBody<D> {
         tokens: u32,
         truth: RequestTruth,
         in_flight: InFlight,
+        conn: ConnWrites,
     ) -> Self {
         let closing = Box::pin(in_flight.shared().closing());
         StreamBody {
@@ -84,6 +88,7 @@ impl<D: DialectWriter> StreamBody<D> {
             in_flight,
             disruption: Disruption::default(),
             slot: None,
+            conn,
         }
     }
 
@@ -168,7 +173,6 @@ impl<D: DialectWriter> Stream for StreamBody<D> {
                     } else {
                         Phase::Token(0)
                     };
-                    this.pacer.arm();
                     match frame {
                         Some(frame) => return Self::frame(frame),
                         // Nothing to send with the headers: on to the first token (hyper
@@ -200,6 +204,7 @@ impl<D: DialectWriter> Stream for StreamBody<D> {
                     if let Some(truth) = &mut this.truth {
                         truth.token_sent_at.push(sent);
                     }
+                    this.conn.expect_token();
                     return Self::frame(frame);
                 }
                 Phase::Trailer => {

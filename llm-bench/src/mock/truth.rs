@@ -2,18 +2,19 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use quanta::Instant;
 
 use super::dialect::Dialect;
 use super::fault::Fault;
+use super::written::ResponseWrites;
 
 /// The default number of requests whose truth a server keeps (the most recent ones).
 ///
-/// A record is about 150 bytes plus 8 bytes per token sent, so 100 000 requests of 64 tokens
-/// take about 65 MB at most.
+/// A record is about 250 bytes plus 24 bytes per token sent, so 100 000 requests of 64
+/// tokens take about 180 MB at most.
 pub(crate) const DEFAULT_TRUTH_CAPACITY: usize = 100_000;
 
 /// What the server did for one request, with timestamps from the global quanta clock
@@ -31,6 +32,15 @@ pub struct RequestTruth {
     pub request_index: u64,
     /// When the request (head and body) had been read and the handler started.
     pub received_at: Instant,
+    /// [`received_at`](Self::received_at) on the machine's monotonic clock, in nanoseconds
+    /// (`CLOCK_MONOTONIC` on Unix: the clock of the write stamps, of a stored run's
+    /// `start_monotonic_ns` and of other processes' logs).
+    pub received_monotonic_ns: u64,
+    /// The request id the response carried (`req_mock_<n>`, `n` counting the server's
+    /// requests from 0; never restarted), in the dialect's header: `request-id` for
+    /// Anthropic, `apim-request-id` for Azure OpenAI, `x-request-id` for the others. A
+    /// stored run's `request_id` is this value.
+    pub request_id: String,
     /// For a stream: when the first frame, which goes out with the headers (OpenAI's
     /// role-only chunk, Anthropic's `message_start`, `content_block_start` and `ping`,
     /// Cohere's `message-start` or `stream-start`, ...), was handed to the HTTP layer; for
@@ -43,6 +53,15 @@ pub struct RequestTruth {
     /// [`first_answer_index`](Self::first_answer_index)). Empty for non-streaming answers
     /// and errors.
     pub token_sent_at: Vec<Instant>,
+    /// The socket write that carried the status line and headers (with the frame that goes
+    /// with them, if any), on the monotonic clock; `None` if it never happened (the client
+    /// left first) or when the record was read before it did.
+    pub headers_written: Option<WriteTimes>,
+    /// The socket write that carried each token of [`token_sent_at`](Self::token_sent_at),
+    /// in order, on the monotonic clock: frames written together share one write. The
+    /// writes of the last tokens may land just after the record is stored; a record read a
+    /// moment later has them.
+    pub token_written: Vec<WriteTimes>,
     /// When the response ended: the stream's last chunk (`finish_reason`, usage and
     /// `[DONE]`) or the non-streaming body was handed over. `None` if the client left first.
     pub finished_at: Option<Instant>,
@@ -79,6 +98,26 @@ pub struct RequestTruth {
     pub(crate) queue_wait: Duration,
     /// The fault it got ([`fault`](Self::fault)).
     pub(crate) fault: Option<Fault>,
+    /// Where its connection puts the write stamps, until the record is stored.
+    pub(crate) pending_writes: PendingWrites,
+}
+
+/// A record's write stamps while its connection fills them in: taken out when the record
+/// is stored, so that a record handed out never holds one (and compares, prints and
+/// clones as if the field were not there).
+#[derive(Clone, Default)]
+pub(crate) struct PendingWrites(pub(crate) Option<Arc<ResponseWrites>>);
+
+impl PartialEq for PendingWrites {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for PendingWrites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PendingWrites")
+    }
 }
 
 impl RequestTruth {
@@ -167,10 +206,43 @@ impl RequestTruth {
     }
 }
 
+/// One socket write of the simulated endpoint, on the machine's monotonic clock
+/// (`CLOCK_MONOTONIC` on Unix), in nanoseconds: when the write call began and when it
+/// returned. On loopback a reader can have the bytes before the call returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WriteTimes {
+    /// When the write call began.
+    pub begin_monotonic_ns: u64,
+    /// When it returned.
+    pub end_monotonic_ns: u64,
+}
+
+/// A stored record, with the write stamps that its connection may still be filling in.
+struct Stored {
+    /// The record.
+    truth: RequestTruth,
+    /// Its writes, if it was answered over a stamped connection.
+    writes: Option<Arc<ResponseWrites>>,
+}
+
+impl Stored {
+    /// The record with the write stamps so far.
+    fn resolved(&self) -> RequestTruth {
+        let mut truth = self.truth.clone();
+        if let Some(writes) = &self.writes {
+            let stamps = writes.stamps();
+            truth.headers_written = stamps.headers;
+            truth.token_written = stamps.tokens;
+        }
+        truth
+    }
+}
+
 /// A bounded store of the most recent records.
 pub(crate) struct TruthStore {
     /// The records kept, oldest first.
-    records: Mutex<VecDeque<RequestTruth>>,
+    records: Mutex<VecDeque<Stored>>,
     /// How many records to keep.
     capacity: usize,
     /// Records dropped because the store was full.
@@ -187,8 +259,10 @@ impl TruthStore {
         }
     }
 
-    /// Keeps a record, dropping the oldest when full.
-    pub(crate) fn push(&self, truth: RequestTruth) {
+    /// Keeps a record (and its connection's write stamps, still coming in), dropping the
+    /// oldest when full.
+    pub(crate) fn push(&self, mut truth: RequestTruth) {
+        let writes = truth.pending_writes.0.take();
         if self.capacity == 0 {
             self.evicted.fetch_add(1, Ordering::Relaxed);
             return;
@@ -198,13 +272,13 @@ impl TruthStore {
             records.pop_front();
             self.evicted.fetch_add(1, Ordering::Relaxed);
         }
-        records.push_back(truth);
+        records.push_back(Stored { truth, writes });
     }
 
     /// A copy of the records kept, oldest first.
     pub(crate) fn snapshot(&self) -> Vec<RequestTruth> {
         let records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
-        records.iter().cloned().collect()
+        records.iter().map(Stored::resolved).collect()
     }
 
     /// Forgets every record.

@@ -17,6 +17,7 @@ pub(crate) struct Anthropic;
 
 impl DialectWriter for Anthropic {
     const DIALECT: Dialect = Dialect::Anthropic;
+    const REQUEST_ID_HEADER: &'static str = "request-id";
     const PATHS: &'static [&'static str] = &["/v1/messages"];
     const BASE_PATH: &'static str = "";
 
@@ -37,10 +38,6 @@ impl DialectWriter for Anthropic {
 
     fn content_type(&self, (): &()) -> &'static str {
         "text/event-stream; charset=utf-8"
-    }
-
-    fn stream_headers(&self, reply: &Reply<'_>) -> Vec<(&'static str, String)> {
-        vec![("request-id", format!("req_mock{:016x}", reply.serial))]
     }
 
     fn start(&self, (): (), reply: &Reply<'_>) -> EventWriter {

@@ -11,7 +11,6 @@ use super::{openai, BodyTiming, Call, Dialect, DialectWriter, Reading, Reply};
 use crate::mock::answer::{Answer, TokenKind};
 use crate::mock::api_error::ApiError;
 use crate::mock::profile::LatencyProfile;
-use crate::mock::text::uuid_like;
 
 /// A deployment's chat completions; the query must have an `api-version`.
 const DEPLOYMENT_PATH: &str = "/openai/deployments/{deployment}/chat/completions";
@@ -26,6 +25,7 @@ pub(crate) struct AzureOpenAi;
 
 impl DialectWriter for AzureOpenAi {
     const DIALECT: Dialect = Dialect::AzureOpenAi;
+    const REQUEST_ID_HEADER: &'static str = "apim-request-id";
     const PATHS: &'static [&'static str] = &[DEPLOYMENT_PATH, V1_PATH];
     const BASE_PATH: &'static str = "";
 
@@ -53,10 +53,6 @@ impl DialectWriter for AzureOpenAi {
 
     fn content_type(&self, (): &()) -> &'static str {
         "text/event-stream; charset=utf-8"
-    }
-
-    fn stream_headers(&self, reply: &Reply<'_>) -> Vec<(&'static str, String)> {
-        vec![("apim-request-id", uuid_like(reply.serial ^ 0x6170_696D))]
     }
 
     fn start(&self, (): (), reply: &Reply<'_>) -> ChunkWriter {

@@ -25,6 +25,10 @@ pub(crate) trait DialectWriter: Sync + 'static {
     /// clients append `/chat/completions`, `/responses`, `/completions`; empty for the
     /// others, whose clients append the whole path.
     const BASE_PATH: &'static str;
+    /// The header every response carries the request id in (the provider's own:
+    /// Anthropic's `request-id`, Azure's `apim-request-id`; `x-request-id` by default, as
+    /// OpenAI's and most OpenAI-compatible servers').
+    const REQUEST_ID_HEADER: &'static str = "x-request-id";
 
     /// What [`read`](Self::read) keeps of a request for the answer (Gemini's framing,
     /// Ollama's endpoint, the settings a Responses object echoes, ...).
@@ -54,12 +58,6 @@ pub(crate) trait DialectWriter: Sync + 'static {
 
     /// The content type of a streamed answer.
     fn content_type(&self, request: &Self::Request) -> &'static str;
-
-    /// Headers a streamed answer carries besides its content type (Anthropic's
-    /// `request-id`, Azure's `apim-request-id`). None by default.
-    fn stream_headers(&self, _reply: &Reply<'_>) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
 
     /// Starts writing a streamed answer.
     fn start(&self, request: Self::Request, reply: &Reply<'_>) -> Self::Stream;

@@ -6,6 +6,8 @@
 mod cross_check;
 /// The capacity model and fault injection.
 mod load;
+/// Request ids and the socket writes' stamps.
+mod writes;
 
 use std::time::Duration;
 
