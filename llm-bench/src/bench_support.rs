@@ -59,7 +59,7 @@ pub struct KeptRun {
 
 fn stream_short_answer(ctx: &mut crate::Ctx) -> crate::scenario::ScenarioFuture<'_> {
     crate::scenario::into_scenario_future(async move {
-        ctx.stream(crate::ChatRequest::new("hi").max_tokens(16))
+        ctx.stream(crate::ChatRequest::new("hi").max_tokens(256))
             .await
             .map(|_| ())
     })
@@ -92,14 +92,21 @@ fn plan_of(requests: u32, load: crate::harness::plan::Load) -> crate::harness::p
     }
 }
 
-/// Runs `requests` 16-token requests under `load` through the harness's real runner.
+/// Runs `requests` requests (of as many tokens as the endpoint gives, up to 256) under
+/// `load` through the harness's real runner; `all_timelines` keeps every request's arrivals.
 async fn run_plan(
     client: crate::providers::Client,
     requests: u32,
     load: crate::harness::plan::Load,
+    all_timelines: bool,
 ) -> crate::harness::runner::PhaseOutcome {
     use crate::harness::runner::{run_scenario, Costing, Live};
-    let env = std::sync::Arc::new(crate::context::ScenarioEnv::new(client, None));
+    let env = crate::context::ScenarioEnv::new(client, None);
+    let env = std::sync::Arc::new(if all_timelines {
+        env.with_all_timelines()
+    } else {
+        env
+    });
     let (_tx, stop) = tokio::sync::watch::channel(false);
     let plan = plan_of(requests, load);
     let live = std::sync::Arc::new(Live::default());
@@ -115,15 +122,16 @@ async fn run_plan(
     .await
 }
 
-/// Runs `requests` measured 16-token requests through the harness's real runner (scenario,
-/// `Ctx::stream`, recorder, ITL histogram) against `client`, `concurrency` at a time.
+/// Runs `requests` measured requests (of as many tokens as the endpoint gives, up to 256)
+/// through the harness's real runner (scenario, `Ctx::stream`, recorder, ITL histogram)
+/// against `client`, `concurrency` at a time.
 pub async fn run_measured(
     client: crate::providers::Client,
     requests: u32,
     concurrency: u32,
 ) -> KeptRun {
     use crate::harness::plan::Load;
-    let out = run_plan(client, requests, Load::Closed { concurrency }).await;
+    let out = run_plan(client, requests, Load::Closed { concurrency }, false).await;
     KeptRun {
         samples: out.samples,
         itl: out.itl,
@@ -131,7 +139,21 @@ pub async fn run_measured(
     }
 }
 
-/// Runs `requests` 16-token requests open loop at `rate` per second (Poisson arrivals, or
+/// Like [`run_measured`], keeping every request's arrivals (`arrivals_ns`) with its start
+/// on the monotonic clock and the server's request id: what the accuracy benchmark compares
+/// with the endpoint's write stamps.
+pub async fn run_timelines(
+    client: crate::providers::Client,
+    requests: u32,
+    concurrency: u32,
+) -> Vec<crate::metrics::RequestSample> {
+    use crate::harness::plan::Load;
+    run_plan(client, requests, Load::Closed { concurrency }, true)
+        .await
+        .samples
+}
+
+/// Runs `requests` requests (of as many tokens as the endpoint gives, up to 256) open loop at `rate` per second (Poisson arrivals, or
 /// constant) through the harness's real dispatcher, and returns the run as the harness
 /// stores it: `load` holds the achieved rate, the schedule lag, the runtime delay and the
 /// peak of requests in flight.
@@ -154,7 +176,7 @@ pub async fn run_open_loop(
         seed: 1,
     });
     let plan = plan_of(requests, load.clone());
-    let out = run_plan(client, requests, load).await;
+    let out = run_plan(client, requests, load, false).await;
     let endpoint = crate::store::EndpointInfo {
         kind: "simulated".into(),
         host: String::new(),

@@ -38,6 +38,9 @@ pub(crate) struct ScenarioEnv {
     pub tracked: std::sync::atomic::AtomicBool,
     /// The trace a replayed scenario follows ([`Ctx::trace_request`]).
     pub trace: Option<Arc<[TraceEntry]>>,
+    /// Every measured request keeps its events' arrivals, not only the first few (the
+    /// accuracy benchmark compares each with the server's writes).
+    pub all_timelines: bool,
 }
 
 impl ScenarioEnv {
@@ -52,12 +55,21 @@ impl ScenarioEnv {
             limits: PhaseLimits::DEFAULT,
             tracked: Default::default(),
             trace: None,
+            all_timelines: false,
         }
     }
 
     /// The same environment replaying `trace`.
     pub(crate) fn with_trace(self, trace: Option<Arc<[TraceEntry]>>) -> Self {
         ScenarioEnv { trace, ..self }
+    }
+
+    /// The same environment keeping every measured request's arrivals.
+    pub(crate) fn with_all_timelines(self) -> Self {
+        ScenarioEnv {
+            all_timelines: true,
+            ..self
+        }
     }
 
     /// The same environment with these time limits.

@@ -121,7 +121,8 @@ pub(super) async fn run_phase(
                         while Instant::now() < intended {
                             tokio::task::yield_now().await;
                         }
-                        let keep_arrivals = !warmup && index < TIMELINES_KEPT;
+                        let keep_arrivals =
+                            !warmup && (index < TIMELINES_KEPT || env.all_timelines);
                         let mut ctx = Ctx::new(env, index, warmup, keep_arrivals);
                         ctx.recorder_mut().set_intended(intended);
                         let mut abort = failures.abort.subscribe();

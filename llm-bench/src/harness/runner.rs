@@ -518,7 +518,7 @@ async fn run_phase(
                 if index >= count {
                     break;
                 }
-                let keep_arrivals = !warmup && index < TIMELINES_KEPT;
+                let keep_arrivals = !warmup && (index < TIMELINES_KEPT || env.all_timelines);
                 let mut ctx = Ctx::new(env.clone(), index, warmup, keep_arrivals);
                 live.request_started();
                 let finished = tokio::select! {
