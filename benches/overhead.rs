@@ -56,6 +56,17 @@ fn decoding(c: &mut Criterion) {
         });
     }
     group.finish();
+    // The harness's own work per request apart from its tokens: a one-token stream (role
+    // chunk, one token, usage, `[DONE]`) decoded, parsed and recorded into a finished
+    // sample, one read per chunk. Budget (issue "measure to the microsecond"): 5 µs.
+    let one = openai_body(1);
+    let read = one.len() / 4;
+    let mut group = c.benchmark_group("openai_stream");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("per_request/one_token_stream", |b| {
+        b.iter(|| assert_eq!(replay_openai_stream(&one, read), 1))
+    });
+    group.finish();
 }
 
 /// The token estimate that counts every output event when the API reports no usage (and
