@@ -37,6 +37,22 @@ pub(crate) fn utc_ns() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
+/// Now on quanta's clock and as UTC (nanoseconds since the Unix epoch), read together: the
+/// quanta read between two UTC reads at most 5 µs apart (taken again, up to three times,
+/// when the thread was preempted between them), paired with their midpoint.
+pub(crate) fn quanta_and_utc_ns() -> (quanta::Instant, u64) {
+    let mut tries = 0;
+    loop {
+        let before = utc_ns();
+        let at = quanta::Instant::now();
+        let after = utc_ns();
+        tries += 1;
+        if after.saturating_sub(before) <= 5_000 || tries == 3 {
+            return (at, before + after.saturating_sub(before) / 2);
+        }
+    }
+}
+
 /// One moment read on the three clocks: quanta's, the monotonic clock and UTC.
 ///
 /// The three reads are a few tens of nanoseconds apart; the quanta read is taken between

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use hyper::Uri;
@@ -20,15 +20,16 @@ use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
 
-use super::stamped::{Opened, Stamped, WireLog};
+use super::kernel_rx;
+use super::stamped::{KernelArrival, Opened, Stamped, WireLog};
 
 /// The connection hyper gets.
 pub(crate) type Conn = TokioIo<Stamped<Plain>>;
 
 /// A TCP stream, or TLS over one.
 pub(crate) enum Plain {
-    /// `http`.
-    Tcp(TcpStream),
+    /// `http`: with the kernel's receive time of the last read, when it gives one.
+    Tcp(TcpStream, KernelRx),
     /// `https`.
     Tls(Box<TlsStream<TcpStream>>),
 }
@@ -107,7 +108,11 @@ impl Connector {
             let tls_ns = nanos(Instant::now() - connected);
             (Plain::Tls(Box::new(tls)), Some(tls_ns), http2)
         } else {
-            (Plain::Tcp(tcp), None, false)
+            let rx = KernelRx {
+                enabled: kernel_rx::enable(&tcp),
+                last_ns: None,
+            };
+            (Plain::Tcp(tcp, rx), None, false)
         };
         let log = WireLog::new(Opened {
             began,
@@ -138,6 +143,24 @@ impl tower_service::Service<Uri> for Connector {
     }
 }
 
+/// A plain connection's kernel receive times.
+pub(crate) struct KernelRx {
+    /// The kernel times every segment (`SO_TIMESTAMPNS`).
+    enabled: bool,
+    /// The kernel's receive time of the last read's last byte, in nanoseconds since the
+    /// Unix epoch, until the stamp takes it.
+    last_ns: Option<u64>,
+}
+
+impl KernelArrival for Plain {
+    fn take_kernel_arrival_ns(&mut self) -> Option<u64> {
+        match self {
+            Plain::Tcp(_, rx) => rx.last_ns.take(),
+            Plain::Tls(_) => None,
+        }
+    }
+}
+
 impl AsyncRead for Plain {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -145,7 +168,11 @@ impl AsyncRead for Plain {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
-            Plain::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Plain::Tcp(s, rx) if rx.enabled => {
+                rx.last_ns = ready!(kernel_rx::poll_read(s, cx, buf))?;
+                Poll::Ready(Ok(()))
+            }
+            Plain::Tcp(s, _) => Pin::new(s).poll_read(cx, buf),
             Plain::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
         }
     }
@@ -158,7 +185,7 @@ impl AsyncWrite for Plain {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
-            Plain::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Plain::Tcp(s, _) => Pin::new(s).poll_write(cx, buf),
             Plain::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
         }
     }
@@ -169,28 +196,28 @@ impl AsyncWrite for Plain {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
-            Plain::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Plain::Tcp(s, _) => Pin::new(s).poll_write_vectored(cx, bufs),
             Plain::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
         }
     }
 
     fn is_write_vectored(&self) -> bool {
         match self {
-            Plain::Tcp(s) => s.is_write_vectored(),
+            Plain::Tcp(s, _) => s.is_write_vectored(),
             Plain::Tls(s) => s.is_write_vectored(),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
-            Plain::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Plain::Tcp(s, _) => Pin::new(s).poll_flush(cx),
             Plain::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
-            Plain::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Plain::Tcp(s, _) => Pin::new(s).poll_shutdown(cx),
             Plain::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
     }

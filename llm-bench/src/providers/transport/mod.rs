@@ -5,6 +5,7 @@
 //! came) is read from its [`WireLog`].
 
 mod connector;
+mod kernel_rx;
 mod stamped;
 #[cfg(test)]
 mod tests;

@@ -15,10 +15,13 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{ready, Context, Poll};
+use std::time::Duration;
 
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use quanta::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::clock::quanta_and_utc_ns;
 
 /// How many of a connection's most recent reads are kept. A frame is looked up right after
 /// it arrives; hyper reads at most a buffer or two ahead of the body's reader (HTTP/2 may
@@ -109,10 +112,12 @@ impl WireLog {
         self.log.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A read filled `filled` at `at`.
-    fn read(&self, filled: &[u8], at: Instant) {
+    /// A read filled `filled`, completing at `completed`; `kernel_ns` is the kernel's
+    /// receive time of its last byte, when known.
+    fn read(&self, filled: &[u8], completed: Instant, kernel_ns: Option<u64>) {
         let start = filled.as_ptr() as usize;
         let mut log = self.lock();
+        let at = read_time(completed, kernel_ns, log.last_write);
         let next = log.next;
         log.reads[next] = Some(Read {
             start,
@@ -175,7 +180,39 @@ impl<S> Stamped<S> {
     }
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for Stamped<S> {
+/// A stream that may know when the kernel received the bytes of its last read
+/// ([`super::kernel_rx`]).
+pub(crate) trait KernelArrival {
+    /// The kernel's receive time of the last read's last byte, in nanoseconds since the
+    /// Unix epoch (taken: the next read gives its own); `None` when it gave none.
+    fn take_kernel_arrival_ns(&mut self) -> Option<u64>;
+}
+
+/// How far before the read's completion a kernel receive time may lie and still be
+/// believed: more is a clock step (or a bogus timestamp), and the completion stands.
+const KERNEL_ARRIVAL_MAX_LEAD: Duration = Duration::from_secs(1);
+
+/// The read's time on quanta's clock: when it completed (`completed`), or, when the kernel
+/// gave its receive time (`kernel_ns`, UTC), that time, placed on quanta's clock through a
+/// pairing of the two clocks taken now; never before the connection's last write (`after`:
+/// a response cannot precede its request) nor after the completion.
+fn read_time(completed: Instant, kernel_ns: Option<u64>, after: Option<Instant>) -> Instant {
+    let Some(kernel_ns) = kernel_ns else {
+        return completed;
+    };
+    let (now, now_utc_ns) = quanta_and_utc_ns();
+    let lead = Duration::from_nanos(now_utc_ns.saturating_sub(kernel_ns));
+    if lead > KERNEL_ARRIVAL_MAX_LEAD {
+        return completed;
+    }
+    let at = now.checked_sub(lead).unwrap_or(now).min(completed);
+    match after {
+        Some(after) if at < after => after.min(completed),
+        _ => at,
+    }
+}
+
+impl<S: AsyncRead + KernelArrival + Unpin> AsyncRead for Stamped<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -183,10 +220,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Stamped<S> {
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         ready!(Pin::new(&mut self.inner).poll_read(cx, buf))?;
-        let at = Instant::now();
+        let completed = Instant::now();
+        let kernel_ns = self.inner.take_kernel_arrival_ns();
         let filled = &buf.filled()[before..];
         if !filled.is_empty() {
-            self.log.read(filled, at);
+            self.log.read(filled, completed, kernel_ns);
         }
         Poll::Ready(Ok(()))
     }
@@ -246,7 +284,43 @@ impl<S> Connection for Stamped<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::utc_ns;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// An in-memory pipe has no kernel receive times.
+    impl KernelArrival for tokio::io::DuplexStream {
+        fn take_kernel_arrival_ns(&mut self) -> Option<u64> {
+            None
+        }
+    }
+
+    #[test]
+    fn a_kernel_receive_time_moves_the_stamp_back_within_bounds() {
+        let completed = Instant::now();
+        let ms = Duration::from_millis;
+        // No kernel time: the completion.
+        assert_eq!(read_time(completed, None, None), completed);
+        // 2 ms before a read that completes now: 2 ms before its completion (a little more,
+        // as the completion is read after the UTC time the kernel's is taken from).
+        let kernel = utc_ns() - 2_000_000;
+        let completed = Instant::now();
+        let at = read_time(completed, Some(kernel), None);
+        let lead = completed.duration_since(at);
+        assert!(lead >= ms(2) && lead < ms(50), "{lead:?}");
+        // Never before the connection's last write.
+        let written = completed - ms(1);
+        assert_eq!(read_time(completed, Some(kernel), Some(written)), written);
+        // A time from the future, or from more than a second back (a clock step): the
+        // completion.
+        assert_eq!(
+            read_time(completed, Some(utc_ns() + 5_000_000), None),
+            completed
+        );
+        assert_eq!(
+            read_time(completed, Some(utc_ns() - 3_000_000_000), None),
+            completed
+        );
+    }
 
     fn opened() -> Opened {
         Opened {

@@ -200,3 +200,62 @@ async fn the_first_token_is_timed_by_the_read_that_delivered_it_not_by_when_the_
     assert_eq!(arrivals[0], arrivals[1], "{arrivals:?}");
     assert!(arrivals[2] - arrivals[1] >= 30_000_000, "{arrivals:?}");
 }
+
+/// With the kernel's receive time (Linux, plain TCP), a token is timed when its bytes
+/// reached the socket, not when a busy runtime got round to reading them: here the only
+/// runtime thread is blocked for 200 ms while the server writes the first token.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_read_made_late_by_a_busy_thread_keeps_the_kernel_s_arrival_time() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (written_tx, written_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_nodelay(true).unwrap();
+        let mut request = Vec::new();
+        let mut byte = [0u8; 4096];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut byte).unwrap();
+            assert!(n > 0, "the client closed");
+            request.extend_from_slice(&byte[..n]);
+        }
+        // The head at once; the first token 10 ms later, while the client's thread is busy.
+        stream
+            .write_all(HEAD.replace("{n}", "0").as_bytes())
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+        stream.write_all(token("a").as_bytes()).unwrap();
+        written_tx.send(crate::clock::monotonic_ns()).unwrap();
+        // The rest once the client reads again (one read takes everything waiting, timed by
+        // the last segment in it).
+        std::thread::sleep(Duration::from_millis(250));
+        stream.write_all(token("b").as_bytes()).unwrap();
+        stream.write_all(end().as_bytes()).unwrap();
+    });
+    // Blocks this (current-thread) runtime from 5 ms after the request to 205 ms.
+    let hog = tokio::spawn(async {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        std::thread::sleep(Duration::from_millis(200));
+        crate::clock::monotonic_ns()
+    });
+    let (error, sample) = measure(&client(&format!("http://{addr}/v1"))).await;
+    assert_eq!(error, None);
+    let hog_ended = hog.await.unwrap();
+    let written = written_rx.recv().unwrap();
+    let first = sample.start_monotonic_ns.unwrap() + sample.arrivals_ns.unwrap()[0];
+    assert!(
+        hog_ended > written + 20_000_000,
+        "the thread was busy well past the write ({hog_ended} vs {written})"
+    );
+    // The arrival is within 5 ms of the write (loopback takes microseconds), not at the end
+    // of the 200 ms block; a few µs before the write's return is fine (the bytes are in the
+    // socket before `write` returns), a millisecond is not.
+    assert!(
+        first + 1_000_000 >= written && first < written + 5_000_000,
+        "token timed {:.1} ms after its write (the busy thread ended {:.1} ms after it)",
+        (first as f64 - written as f64) / 1e6,
+        (hog_ended as f64 - written as f64) / 1e6
+    );
+}
