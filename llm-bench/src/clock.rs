@@ -37,15 +37,21 @@ pub(crate) fn utc_ns() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
-/// Now on quanta's clock and as UTC (nanoseconds since the Unix epoch), read together: the
-/// quanta read between two UTC reads at most 5 µs apart (taken again, up to three times,
-/// when the thread was preempted between them), paired with their midpoint.
+/// Now on quanta's clock and as UTC (nanoseconds since the Unix epoch), read together
+/// ([`paired`]).
 pub(crate) fn quanta_and_utc_ns() -> (quanta::Instant, u64) {
+    paired(utc_ns)
+}
+
+/// Now on quanta's clock and on `clock` (nanoseconds), read together: the quanta read
+/// between two reads of `clock` at most 5 µs apart (taken again, up to three times, when
+/// the thread was preempted between them), paired with their midpoint.
+fn paired(clock: impl Fn() -> u64) -> (quanta::Instant, u64) {
     let mut tries = 0;
     loop {
-        let before = utc_ns();
+        let before = clock();
         let at = quanta::Instant::now();
-        let after = utc_ns();
+        let after = clock();
         tries += 1;
         if after.saturating_sub(before) <= 5_000 || tries == 3 {
             return (at, before + after.saturating_sub(before) / 2);
@@ -70,22 +76,14 @@ pub(crate) struct Anchor {
 }
 
 impl Anchor {
-    /// Now, on the three clocks. A pairing whose two monotonic reads are more than 5 µs
-    /// apart (the thread was preempted between them) is taken again, up to three times.
+    /// Now, on the three clocks: quanta's and the monotonic clock read together
+    /// ([`paired`]), then UTC.
     pub(crate) fn now() -> Anchor {
-        let mut tries = 0;
-        loop {
-            let before = monotonic_ns();
-            let at = quanta::Instant::now();
-            let after = monotonic_ns();
-            tries += 1;
-            if after.saturating_sub(before) <= 5_000 || tries == 3 {
-                return Anchor {
-                    at,
-                    monotonic_ns: before + (after.saturating_sub(before)) / 2,
-                    utc_ns: utc_ns(),
-                };
-            }
+        let (at, monotonic_ns) = paired(monotonic_ns);
+        Anchor {
+            at,
+            monotonic_ns,
+            utc_ns: utc_ns(),
         }
     }
 
