@@ -3,11 +3,11 @@
 //! microsecond: its wheel ticks once a millisecond and rounds every deadline up to the next
 //! tick.
 //!
-//! Sleeping is not precise either. On this project's 2-core VM (from a throwaway probe, 500
-//! sleeps each): a sleep of 1-20 ms with the timer slack at 1 ns ends
-//! 100-180 µs late (the idle virtual CPU is halted and the host is slow to resume it), one
-//! of 100-400 µs ends 25-35 µs late (the CPU is still polling), and waking a parked thread
-//! takes 17 µs (p50) to 40-60 µs (p99). So the thread waits for a deadline in three steps:
+//! Sleeping is not precise either. On this project's 2-core VM (a throwaway probe, 500
+//! sleeps each): a sleep of 1-20 ms with the timer slack at 1 ns ends 100-180 µs late (the
+//! idle virtual CPU is halted and the host is slow to resume it), one of 100-400 µs ends
+//! 25-35 µs late (the CPU is still polling), and waking a parked thread takes 17 µs (p50)
+//! to 40-60 µs (p99). So the thread waits for a deadline in three steps:
 //! a long sleep that ends [`NEAR`] before it, a short sleep that ends [`SPIN`] before it,
 //! and a spin; and it wakes the task a [`lead`] early, for the task to spin out the rest
 //! ([`super::pacing`]), so that the hand-over to the runtime's worker is inside the lead.
@@ -46,25 +46,41 @@ static HANDOVER: Handover = Handover {
 /// deviations (most hand-overs take less), within 5-150 µs. The task spins for what is
 /// left of it (`cargo bench --bench accuracy` measures the result).
 pub(crate) fn lead() -> Duration {
-    let mean = HANDOVER.mean_ns.load(AtomicOrdering::Relaxed);
-    let deviation = HANDOVER.deviation_ns.load(AtomicOrdering::Relaxed);
-    Duration::from_nanos(mean.saturating_add(deviation.saturating_mul(3))).clamp(MIN_LEAD, MAX_LEAD)
+    lead_of(
+        HANDOVER.mean_ns.load(AtomicOrdering::Relaxed),
+        HANDOVER.deviation_ns.load(AtomicOrdering::Relaxed),
+    )
 }
 
-/// A task woken for a wake-up ran `took` after it: feeds the [`lead`] (weight 1/16).
+/// A task woken for a wake-up ran `took` after it: feeds the [`lead`].
 pub(crate) fn handed_over(took: Duration) {
+    let (mean, deviation) = updated(
+        HANDOVER.mean_ns.load(AtomicOrdering::Relaxed),
+        HANDOVER.deviation_ns.load(AtomicOrdering::Relaxed),
+        took,
+    );
+    HANDOVER.mean_ns.store(mean, AtomicOrdering::Relaxed);
+    HANDOVER
+        .deviation_ns
+        .store(deviation, AtomicOrdering::Relaxed);
+}
+
+/// The running mean and mean deviation (ns) after one more hand-over of `took` (weight
+/// 1/16; a hand-over longer than four times the longest lead counts as that: a stall of
+/// the machine says nothing of the next hand-over).
+fn updated(mean_ns: u64, deviation_ns: u64, took: Duration) -> (u64, u64) {
     let took = nanos(took).min(nanos(MAX_LEAD) * 4) as i64;
-    let mean = HANDOVER.mean_ns.load(AtomicOrdering::Relaxed) as i64;
-    let deviation = HANDOVER.deviation_ns.load(AtomicOrdering::Relaxed) as i64;
+    let (mean, deviation) = (mean_ns as i64, deviation_ns as i64);
     let error = took - mean;
     let mean = mean + error / 16;
     let deviation = deviation + (error.abs() - deviation) / 16;
-    HANDOVER
-        .mean_ns
-        .store(mean.max(0) as u64, AtomicOrdering::Relaxed);
-    HANDOVER
-        .deviation_ns
-        .store(deviation.max(0) as u64, AtomicOrdering::Relaxed);
+    (mean.max(0) as u64, deviation.max(0) as u64)
+}
+
+/// [`lead`] of a mean and mean deviation.
+fn lead_of(mean_ns: u64, deviation_ns: u64) -> Duration {
+    Duration::from_nanos(mean_ns.saturating_add(deviation_ns.saturating_mul(3)))
+        .clamp(MIN_LEAD, MAX_LEAD)
 }
 
 /// A wake-up further away than this is first slept towards with a long sleep, which ends
@@ -322,6 +338,32 @@ mod tests {
         assert!(first >= now + Duration::from_millis(10));
         assert!(second >= now + Duration::from_millis(30));
         assert!(first < second);
+    }
+
+    #[test]
+    fn the_lead_follows_the_hand_overs_within_its_bounds() {
+        let us = Duration::from_micros;
+        let settle = |took: Duration| {
+            let (mut mean, mut deviation) = (30_000, 10_000);
+            for _ in 0..400 {
+                (mean, deviation) = updated(mean, deviation, took);
+            }
+            lead_of(mean, deviation)
+        };
+        // Steady 8 µs hand-overs (a busy worker): the lead falls to about that.
+        let busy = settle(us(8));
+        assert!(busy >= us(8) && busy < us(12), "{busy:?}");
+        // Steady 1 µs ones: the lead stops at its floor.
+        assert_eq!(settle(us(1)), MIN_LEAD);
+        // Machine stalls of 10 ms: counted as 600 µs, and the lead stops at its ceiling.
+        assert_eq!(settle(Duration::from_millis(10)), MAX_LEAD);
+        // Alternating 10 and 50 µs: mean 30, deviation 20, lead about 90 µs.
+        let (mut mean, mut deviation) = (30_000, 10_000);
+        for i in 0..400 {
+            (mean, deviation) = updated(mean, deviation, us(if i % 2 == 0 { 10 } else { 50 }));
+        }
+        let mixed = lead_of(mean, deviation);
+        assert!(mixed > us(75) && mixed < us(100), "{mixed:?}");
     }
 
     #[test]
