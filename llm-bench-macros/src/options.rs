@@ -222,6 +222,7 @@ impl Options {
 
     /// Checks `value` for the option `key` (one of [`OPTION_NAMES`]) and stores it.
     fn set(&mut self, key: &str, value: &Expr) -> syn::Result<()> {
+        let value = ungrouped(value);
         match key {
             "name" => id_part(key, value).map(|v| self.name = Some(v)),
             "group" => id_part(key, value).map(|v| self.group = Some(v)),
@@ -395,6 +396,15 @@ fn example(key: &str) -> &'static str {
         key if DURATION_OPTIONS.contains(&key) => "\"30s\"",
         _ => "\"gpt-4o-mini\"",
     }
+}
+
+/// `value` without the invisible groups a `macro_rules!` fragment (`$provider:literal`,
+/// `$n:expr`) is wrapped in when the user's own macro writes the attribute.
+fn ungrouped(mut value: &Expr) -> &Expr {
+    while let Expr::Group(group) = value {
+        value = &group.expr;
+    }
+    value
 }
 
 /// A string literal value, or an error that shows how to write one.
@@ -649,6 +659,16 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join("\n")
         })
+    }
+
+    #[test]
+    fn values_written_by_a_declarative_macro_are_read_through_their_invisible_group() {
+        use proc_macro2::{Delimiter, Group};
+        let invisible = |tokens| Group::new(Delimiter::None, tokens);
+        let (provider, samples) = (invisible(quote!("anthropic")), invisible(quote!(8)));
+        let options = parse(quote!(provider = #provider, samples = #samples)).unwrap();
+        assert_eq!(options.provider.as_deref(), Some("anthropic"));
+        assert_eq!(options.samples, Some(8));
     }
 
     #[test]
