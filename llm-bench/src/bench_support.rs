@@ -107,7 +107,7 @@ async fn run_plan(
     } else {
         env
     });
-    let (_tx, stop) = tokio::sync::watch::channel(false);
+    let stop = crate::harness::interrupt::never();
     let plan = plan_of(requests, load);
     let live = std::sync::Arc::new(Live::default());
     run_scenario(

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use tokio::sync::watch;
+use crate::harness::interrupt::StopWatch;
 
 use crate::context::ScenarioEnv;
 use crate::cost::Price;
@@ -262,7 +262,7 @@ pub(crate) async fn bench_all(
     prepared: Vec<Prepared<'_>>,
     endpoints: &Endpoints,
     origin: &RunOrigin,
-    stop: watch::Receiver<bool>,
+    stop: StopWatch,
 ) -> Status {
     let mut status = Status::default();
     for mut p in prepared {
@@ -327,7 +327,7 @@ impl One<'_> {
         id: &str,
         plan: &Plan,
         baseline: BaselineChoice,
-        stop: watch::Receiver<bool>,
+        stop: StopWatch,
         status: &mut Status,
     ) -> Measured {
         let (args, settings, p) = (self.args, self.settings, self.prepared);
@@ -390,6 +390,15 @@ impl One<'_> {
             status.budget_exhausted = true;
             go_on = false;
         }
+        let panics = run.samples.iter().filter(|s| runner::panicked(s)).count();
+        if panics > 0 {
+            // A panic is a bug in the scenario, however many requests succeeded.
+            eprintln!(
+                "error: `{id}` panicked in {panics} of {} requests (the panic is printed above): the scenario failed",
+                run.samples.len()
+            );
+            status.failed = true;
+        }
         if run.stopped_early.is_none() && run.samples.iter().all(|x| !x.is_ok()) {
             eprintln!("error: every request of `{id}` failed");
             status.failed = true;
@@ -445,7 +454,10 @@ fn save_baseline_if_sound(args: &Args, settings: &Settings, run: &StoredRun, sta
         return;
     };
     if let Some(why) = unsound_for_baseline(run, settings.stats.max_error_rate) {
-        println!("  baseline `{name}` kept: {why}\n");
+        let exists =
+            store::load_baseline(&settings.root, &run.scenario.id, name).is_ok_and(|b| b.is_some());
+        let kept = if exists { "kept" } else { "not saved" };
+        println!("  baseline `{name}` {kept}: {why}\n");
         return;
     }
     match store::save_baseline(&settings.root, run, name) {

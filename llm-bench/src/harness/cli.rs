@@ -89,6 +89,11 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub idle_timeout: Option<Duration>,
 
+    /// After SIGINT or SIGTERM, how long the requests in flight may take to finish before
+    /// they are cut off, e.g. 10s (default 5s; a second signal cuts them at once).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub grace: Option<Duration>,
+
     /// Stop a scenario after this many failed requests in a row (default 5; 0: never).
     #[arg(long, value_name = "N")]
     pub max_consecutive_failures: Option<u32>,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use crate::harness::interrupt::never;
 
 use crate::context::{Ctx, ScenarioEnv};
 use crate::harness::plan::{Load, OpenLoad, Plan};
@@ -67,7 +67,7 @@ fn closed(samples: u32, concurrency: u32) -> Plan {
 
 /// Runs `plan` and stores it as the harness does (no bootstrap: not what is tested).
 async fn run(s: &'static Scenario, env: Arc<ScenarioEnv>, plan: &Plan) -> StoredRun {
-    let (_tx, stop) = watch::channel(false);
+    let stop = never();
     let live = Arc::new(Live::default());
     let out = run_scenario(s, env, plan, &Costing::default(), stop, live, |_| {}).await;
     let endpoint = crate::store::EndpointInfo {

@@ -7,6 +7,7 @@ mod cli;
 mod console;
 pub(crate) mod endpoint;
 mod gate;
+pub(crate) mod interrupt;
 #[cfg(all(test, feature = "simulated"))]
 mod load_tests;
 mod open_loop;
@@ -30,7 +31,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use tokio::sync::watch;
 
 pub use cli::Args;
 
@@ -61,8 +61,10 @@ pub const EXIT_REGRESSED: i32 = 3;
 /// Exit status under `--fail-on-regression` when the gate could not tell (a gated metric
 /// or a threshold was inconclusive), unless `--allow-inconclusive`.
 pub const EXIT_INCONCLUSIVE: i32 = 4;
-/// Exit status after Ctrl-C (finished samples are stored first).
+/// Exit status after SIGINT (Ctrl-C); the finished samples are stored first.
 pub const EXIT_INTERRUPTED: i32 = 130;
+/// Exit status after SIGTERM (how CI cancels a job); the finished samples are stored first.
+pub const EXIT_TERMINATED: i32 = 143;
 
 /// Entry point of a bench binary: parses the process arguments and runs. Returns the exit
 /// status.
@@ -75,7 +77,7 @@ pub fn run_main() -> i32 {
 /// does with the process's own, and returns the exit status (0 success; 1 a scenario
 /// failed; 2 bad arguments or configuration; 3 a gated metric regressed under
 /// `--fail-on-regression`, or a threshold was breached; 4 the gate could not tell under
-/// `--fail-on-regression`; 130 interrupted).
+/// `--fail-on-regression`; 130 interrupted by SIGINT, 143 by SIGTERM).
 ///
 /// ```no_run
 /// // In a bench target's own `main`: run every scenario as `cargo bench` would, quietly.
@@ -150,13 +152,7 @@ async fn run_selected(
             return EXIT_USAGE;
         }
     };
-    let (stop_tx, stop_rx) = watch::channel(false);
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\nllm-bench: interrupted; storing the finished samples");
-            let _ = stop_tx.send(true);
-        }
-    });
+    let stop_rx = interrupt::listen(args.grace.unwrap_or(interrupt::DEFAULT_GRACE));
     if args.bench_mode() {
         if let Some(file) = &args.import_baseline {
             match store::import_baseline(&settings.root, file, None) {
@@ -218,7 +214,16 @@ async fn run_selected(
         eprintln!("error: {e}");
         return EXIT_FAILED;
     }
-    let status = bench::bench_all(args, &settings, prepared, &endpoints, &origin, stop_rx).await;
+    let mut status = bench::bench_all(
+        args,
+        &settings,
+        prepared,
+        &endpoints,
+        &origin,
+        stop_rx.clone(),
+    )
+    .await;
+    status.signal = stop_rx.borrow().signal();
     finish_bench(args, &settings, status)
 }
 
@@ -255,6 +260,8 @@ pub(crate) struct Status {
     /// The gate could not tell for some scenario.
     pub inconclusive: bool,
     pub interrupted: bool,
+    /// The signal that interrupted the run, if one did.
+    pub(crate) signal: Option<interrupt::Signal>,
     pub budget_exhausted: bool,
 }
 
@@ -262,7 +269,10 @@ impl Status {
     /// The exit status, with the line that explains it when it is a gate's.
     fn exit_code(&self, args: &Args) -> (i32, Option<String>) {
         if self.interrupted {
-            (EXIT_INTERRUPTED, None)
+            let code = self
+                .signal
+                .map_or(EXIT_INTERRUPTED, interrupt::Signal::exit_code);
+            (code, None)
         } else if self.usage {
             (EXIT_USAGE, None)
         } else if self.breached {
@@ -356,7 +366,7 @@ async fn test_all(
     settings: &Settings,
     selected: &[&'static Scenario],
     endpoints: &endpoint::Endpoints,
-    stop: watch::Receiver<bool>,
+    stop: interrupt::StopWatch,
 ) -> i32 {
     let (mut passed, mut failed) = (0, 0);
     println!("\nrunning {} scenarios once (test mode)", selected.len());
@@ -394,7 +404,10 @@ async fn test_all(
         }
         if outcome.interrupted {
             println!("test {} ... interrupted", s.id());
-            return EXIT_INTERRUPTED;
+            return stop
+                .borrow()
+                .signal()
+                .map_or(EXIT_INTERRUPTED, interrupt::Signal::exit_code);
         }
         let error = outcome
             .samples

@@ -93,7 +93,10 @@ pub(super) async fn run_phase(
             .name("llm-bench-schedule".into())
             .spawn(move || {
                 let halted = || {
-                    *stop.borrow() || failures.stopped() || stopper.stopped() || costing.exhausted()
+                    stop.borrow().starts_nothing()
+                        || failures.stopped()
+                        || stopper.stopped()
+                        || costing.exhausted()
                 };
                 let early = early_window(&offsets);
                 for (index, &offset) in offsets.iter().enumerate() {
@@ -129,7 +132,7 @@ pub(super) async fn run_phase(
                         live.request_started();
                         let cut = tokio::select! {
                             biased;
-                            _ = stop.wait_for(|stopped| *stopped) => Some(true),
+                            Ok(_) = stop.wait_for(|s| s.cuts_in_flight()) => Some(true),
                             _ = abort.wait_for(|aborted| *aborted) => Some(false),
                             () = invoke(scenario, &mut ctx, timeout) => None,
                         };
@@ -180,7 +183,7 @@ pub(super) async fn run_phase(
         Ok(thread) => thread.join().unwrap_or(0),
         Err(_) => 0,
     };
-    interrupted |= *stop.borrow();
+    interrupted |= stop.borrow().starts_nothing();
     let budget_exhausted = dispatched < count.min(offsets_len) as usize && costing.exhausted();
     let ended = Ended {
         samples,

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use crate::context::{Ctx, ScenarioEnv};
 use crate::cost::{Budget, Price};
 use crate::error::{Error, ErrorClass, TimeoutPhase};
+use crate::harness::interrupt::StopWatch;
 use crate::harness::open_loop;
 use crate::harness::plan::Load;
 pub(crate) use crate::harness::plan::Plan;
@@ -293,7 +294,7 @@ pub(crate) async fn run_scenario(
     env: Arc<ScenarioEnv>,
     plan: &Plan,
     costing: &Costing,
-    stop: watch::Receiver<bool>,
+    stop: StopWatch,
     live: Arc<Live>,
     on_sample: impl Fn(&Live) + Send + Sync + 'static,
 ) -> PhaseOutcome {
@@ -374,7 +375,7 @@ async fn phase(
     count: u32,
     warmup: bool,
     costing: &Costing,
-    stop: watch::Receiver<bool>,
+    stop: StopWatch,
     failures: &Arc<FailureWatch>,
     live: Arc<Live>,
     on_sample: impl Fn(&Live) + Send + Sync + 'static,
@@ -421,7 +422,7 @@ pub(super) struct Phase<'a> {
     pub count: u32,
     pub warmup: bool,
     pub costing: &'a Costing,
-    pub stop: watch::Receiver<bool>,
+    pub stop: StopWatch,
     pub failures: &'a Arc<FailureWatch>,
     pub live: Arc<Live>,
 }
@@ -503,7 +504,7 @@ async fn run_phase(
             let mut interrupted = false;
             let mut budget_exhausted = false;
             loop {
-                if *stop.borrow() {
+                if stop.borrow().starts_nothing() {
                     interrupted = true;
                     break;
                 }
@@ -523,7 +524,7 @@ async fn run_phase(
                 live.request_started();
                 let finished = tokio::select! {
                     biased;
-                    _ = stop.wait_for(|stopped| *stopped) => Some(true),
+                    Ok(_) = stop.wait_for(|s| s.cuts_in_flight()) => Some(true),
                     _ = abort.wait_for(|aborted| *aborted) => Some(false),
                     () = invoke(scenario, &mut ctx, timeout) => None,
                 };
@@ -692,7 +693,7 @@ pub(super) async fn invoke(scenario: &'static Scenario, ctx: &mut Ctx, timeout: 
         Ok(Ok(Ok(()))) => None,
         Ok(Ok(Err(e))) => Some(e),
         Ok(Err(panic)) => Some(Error::Scenario(format!(
-            "the scenario panicked: {}",
+            "{PANICKED}{}",
             panic_message(&panic)
         ))),
         Err(_) => Some(Error::Timeout {
@@ -711,6 +712,16 @@ pub(super) async fn invoke(scenario: &'static Scenario, ctx: &mut Ctx, timeout: 
     }
 }
 
+/// How the message of a request whose scenario panicked begins.
+const PANICKED: &str = "the scenario panicked: ";
+
+/// True when `sample` failed because its scenario panicked.
+pub(super) fn panicked(sample: &RequestSample) -> bool {
+    sample.error.as_ref().is_some_and(|e| {
+        e.class == crate::error::ErrorClass::Scenario && e.message.starts_with(PANICKED)
+    })
+}
+
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_string()
@@ -724,6 +735,7 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 #[cfg(all(test, feature = "simulated"))]
 mod tests {
     use super::*;
+    use crate::harness::interrupt::{never, Signal, Stop};
     use crate::harness::testing::{env_for, scenario};
     use crate::mock::{LatencyProfile, MockServer};
     use crate::scenario::{into_scenario_future, ScenarioFuture};
@@ -822,7 +834,7 @@ mod tests {
             .output_tokens(20);
         let server = MockServer::start(profile).await.unwrap();
         let env = env_for(&server);
-        let (_tx, stop) = watch::channel(false);
+        let stop = never();
         let s = scenario("accuracy", twenty_tokens);
         let plan = Plan {
             warmup: 1,
@@ -883,7 +895,7 @@ mod tests {
             .output_tokens(3);
         let server = MockServer::start(profile).await.unwrap();
         let env = env_for(&server);
-        let (_tx, stop) = watch::channel(false);
+        let stop = never();
         let s = scenario("concurrent", twenty_tokens);
         let out = run_scenario(
             s,
@@ -921,7 +933,7 @@ mod tests {
     async fn tracked_items_of_several_tokens_are_reported_per_token() {
         let server = MockServer::start(LatencyProfile::default()).await.unwrap();
         let env = env_for(&server);
-        let (_tx, stop) = watch::channel(false);
+        let stop = never();
         let s = scenario("multi", tracked_multi_token_chunks);
         let out = run_scenario(
             s,
@@ -956,7 +968,7 @@ mod tests {
     async fn a_failed_setup_skips_the_scenario_before_any_request() {
         let server = MockServer::start(LatencyProfile::default()).await.unwrap();
         let env = env_for(&server);
-        let (_tx, stop) = watch::channel(false);
+        let stop = never();
         let s: &'static Scenario = Box::leak(Box::new(Scenario {
             setup: Some(failing_setup),
             ..*scenario("with_setup", twenty_tokens)
@@ -976,7 +988,7 @@ mod tests {
     async fn spans_are_timed_per_request_and_summarised() {
         let server = MockServer::start(LatencyProfile::default()).await.unwrap();
         let env = env_for(&server);
-        let (_tx, stop) = watch::channel(false);
+        let stop = never();
         let s = scenario("spans", with_a_span);
         let live = Arc::new(Live::default());
         let out = run_scenario(s, env, &plan(3, 1), &Costing::default(), stop, live, |_| {}).await;
@@ -1059,7 +1071,7 @@ mod tests {
             .output_tokens(4);
         let server = MockServer::start(profile).await.unwrap();
         let env = env_for(&server);
-        let (_tx, stop) = watch::channel(false);
+        let stop = never();
         let s = scenario("single", twenty_tokens);
         let out = run_scenario(
             s,
@@ -1087,7 +1099,7 @@ mod tests {
             .output_tokens(2);
         let server = MockServer::start(profile).await.unwrap();
         let env = env_for(&server);
-        let (_tx, stop) = watch::channel(false);
+        let stop = never();
 
         let out = run_scenario(
             scenario("p", panics),
@@ -1145,17 +1157,62 @@ mod tests {
         );
     }
 
+    static STARTED: AtomicU32 = AtomicU32::new(0);
+
+    /// Counts its invocations in [`STARTED`], then streams 20 tokens.
+    fn counted_twenty_tokens(ctx: &mut Ctx) -> ScenarioFuture<'_> {
+        STARTED.fetch_add(1, Ordering::SeqCst);
+        twenty_tokens(ctx)
+    }
+
     #[tokio::test]
-    async fn a_stop_request_ends_the_phase_and_keeps_finished_samples() {
+    async fn a_first_signal_starts_nothing_new_and_lets_the_requests_in_flight_finish() {
+        let profile = LatencyProfile::default()
+            .ttft(Duration::from_millis(5))
+            .itl(Duration::from_millis(1));
+        let server = MockServer::start(profile).await.unwrap();
+        let env = env_for(&server);
+        let (tx, stop) = watch::channel(Stop::Running);
+        let progress = move |live: &Live| {
+            if live.done() == 3 {
+                let _ = tx.send(Stop::Draining(Signal::Terminate));
+            }
+        };
+        let out = run_scenario(
+            scenario("drain", counted_twenty_tokens),
+            env,
+            &plan(50, 4),
+            &Costing::default(),
+            stop,
+            Arc::new(Live::default()),
+            progress,
+        )
+        .await;
+        assert!(out.interrupted);
+        let started = STARTED.load(Ordering::SeqCst) as usize;
+        assert!(
+            started < 50,
+            "no new request after the signal: {started} started"
+        );
+        assert_eq!(
+            out.samples.len(),
+            started,
+            "every request in flight finished and was kept"
+        );
+        assert!(out.samples.iter().all(|s| s.is_ok()));
+    }
+
+    #[tokio::test]
+    async fn cutting_the_requests_in_flight_ends_the_phase_and_keeps_finished_samples() {
         let profile = LatencyProfile::default()
             .ttft(Duration::from_millis(1))
             .output_tokens(1);
         let server = MockServer::start(profile).await.unwrap();
         let env = env_for(&server);
-        let (tx, stop) = watch::channel(false);
+        let (tx, stop) = watch::channel(Stop::Running);
         let progress = move |live: &Live| {
             if live.done() == 3 {
-                let _ = tx.send(true);
+                let _ = tx.send(Stop::Cutting(Signal::Interrupt));
             }
         };
         let out = run_scenario(
@@ -1179,7 +1236,7 @@ mod tests {
             .output_tokens(10);
         let server = MockServer::start(profile).await.unwrap();
         let env = env_for(&server);
-        let (_tx, stop) = watch::channel(false);
+        let stop = never();
         // 10 output tokens at $1000 per million: 1 cent a request; the budget allows 3.
         let costing = Costing {
             price: Some(Price {

@@ -12,7 +12,7 @@
 //!   concurrencies, the last step whose throughput per request in flight is at least
 //!   [`KEEPS_UP`] of the first step's.
 
-use tokio::sync::watch;
+use crate::harness::interrupt::StopWatch;
 
 use crate::format::{format_duration_ns, format_num};
 use crate::harness::bench::One;
@@ -38,7 +38,7 @@ pub(crate) async fn run(
     one: &One<'_>,
     id: &str,
     steps: &Steps,
-    stop: watch::Receiver<bool>,
+    stop: StopWatch,
     status: &mut Status,
 ) -> bool {
     let base = &one.prepared.settings.plan;
