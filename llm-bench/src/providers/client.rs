@@ -38,7 +38,7 @@ use reqwest::Url;
 
 use super::api::{encode_segment, Settings};
 use super::builder::{http_client, ClientBuilder};
-use super::phases::{connection_phases, request_id};
+use super::phases::{connection_phases, request_id_scrubbed};
 use super::placeholders::interpolate;
 use super::provider::Provider;
 use super::rate_limit::{request_cost, RateLimits};
@@ -344,7 +344,8 @@ impl Client {
         let (written, first_byte) = wire.as_ref().map_or((None, None), |w| w.exchange());
         rec.headers(first_byte.unwrap_or_else(Instant::now));
         rec.connection(connection_phases(wire.as_deref(), start, written));
-        if let Some(id) = request_id(response.headers()) {
+        // A server may echo anything there, the key too.
+        if let Some(id) = request_id_scrubbed(response.headers(), |id| self.scrub(id)) {
             rec.set_request_id(id);
         }
 

@@ -27,10 +27,20 @@ const REQUEST_ID_MAX: usize = 200;
 
 /// The server's id of the request: the first of [`REQUEST_ID_HEADERS`] present with a
 /// printable value, at most 200 characters.
+#[cfg(test)]
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    request_id_scrubbed(headers, str::to_string)
+}
+
+/// [`request_id`] passed through `scrub` before it is cut, so that a key a server echoes
+/// there is found whole and replaced, never kept in part.
+pub(crate) fn request_id_scrubbed(
+    headers: &HeaderMap,
+    scrub: impl Fn(&str) -> String,
+) -> Option<String> {
     REQUEST_ID_HEADERS.iter().find_map(|name| {
         let value = headers.get(*name)?.to_str().ok()?.trim();
-        (!value.is_empty()).then(|| value.chars().take(REQUEST_ID_MAX).collect())
+        (!value.is_empty()).then(|| scrub(value).chars().take(REQUEST_ID_MAX).collect())
     })
 }
 
