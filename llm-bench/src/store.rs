@@ -476,10 +476,12 @@ impl StoredRun {
             schema_version: Option<u32>,
         }
         let head: Head = serde_json::from_str(text).map_err(|e| {
-            Error::Config(format!(
-                "{} is not a stored llm-bench run: {e}",
-                origin.display()
-            ))
+            let what = if e.is_eof() {
+                "is cut short (its write was cut off, or the disk was full)"
+            } else {
+                "is not a stored llm-bench run (not valid JSON)"
+            };
+            Error::Config(format!("{} {what}: {e}", origin.display()))
         })?;
         if head.schema.as_deref() != Some(RUN_SCHEMA) {
             return Err(Error::Config(format!(
@@ -491,11 +493,18 @@ impl StoredRun {
         match head.schema_version {
             Some(RUN_SCHEMA_VERSION) => {}
             other => {
+                let written = match other {
+                    Some(v) if v > RUN_SCHEMA_VERSION => {
+                        format!("run schema version {v}, from a newer llm-bench")
+                    }
+                    Some(v) => format!("run schema version {v}"),
+                    None => "no run schema version".to_string(),
+                };
                 return Err(Error::Config(format!(
-                    "{} has run schema version {other:?}; this llm-bench ({}) reads version {RUN_SCHEMA_VERSION}",
+                    "{} has {written}; this llm-bench ({}) reads version {RUN_SCHEMA_VERSION}",
                     origin.display(),
                     env!("CARGO_PKG_VERSION")
-                )))
+                )));
             }
         }
         serde_json::from_str(text).map_err(|e| {
@@ -815,12 +824,33 @@ pub(crate) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// The latest run (`new/`) of every scenario stored under `root`, sorted by scenario id.
+#[cfg(test)]
 pub fn latest_runs(root: &Path) -> Result<Vec<StoredRun>> {
     runs_in_dirs_named(root, NEW_DIR)
 }
 
+/// The latest runs under `root` that can be read, and an error naming each stored run file
+/// that cannot (damaged, cut short, of another schema or a newer version).
+pub(crate) fn readable_latest_runs(root: &Path) -> Result<(Vec<StoredRun>, Vec<Error>)> {
+    scan_dirs_named(root, NEW_DIR)
+}
+
+/// Every run stored in a directory called `name` under `root`; the first unreadable one is
+/// the error.
 fn runs_in_dirs_named(root: &Path, name: &str) -> Result<Vec<StoredRun>> {
+    let (runs, damaged) = scan_dirs_named(root, name)?;
+    match damaged.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(runs),
+    }
+}
+
+/// Every run stored in a directory called `name` under `root`, sorted by scenario id, and
+/// the errors of the run files that could not be read. A directory that cannot be listed
+/// is the error.
+fn scan_dirs_named(root: &Path, name: &str) -> Result<(Vec<StoredRun>, Vec<Error>)> {
     let mut runs = Vec::new();
+    let mut damaged = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let entries = match fs::read_dir(&dir) {
@@ -836,7 +866,10 @@ fn runs_in_dirs_named(root: &Path, name: &str) -> Result<Vec<StoredRun>> {
             if entry.file_name() == name {
                 let file = path.join(RUN_FILE);
                 if file.is_file() {
-                    runs.push(load_run(&file)?);
+                    match load_run(&file) {
+                        Ok(run) => runs.push(run),
+                        Err(e) => damaged.push(e),
+                    }
                     continue;
                 }
             }
@@ -846,7 +879,7 @@ fn runs_in_dirs_named(root: &Path, name: &str) -> Result<Vec<StoredRun>> {
         }
     }
     runs.sort_by(|a, b| natural_cmp(&a.scenario.id, &b.scenario.id));
-    Ok(runs)
+    Ok((runs, damaged))
 }
 
 /// Writes every scenario of baseline `name` into one bundle file; returns how many.
@@ -1057,7 +1090,13 @@ pub(crate) mod tests {
         );
         let err = StoredRun::from_json(r#"{"schema":"llm-bench/run","schema_version":99}"#, p)
             .unwrap_err();
-        assert!(err.to_string().contains("version Some(99)"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("x.json has run schema version 99, from a newer llm-bench"),
+            "{err}"
+        );
+        let err = StoredRun::from_json(r#"{"schema":"llm-bench/run","#, p).unwrap_err();
+        assert!(err.to_string().contains("x.json is cut short"), "{err}");
     }
 
     #[test]

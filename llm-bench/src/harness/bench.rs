@@ -369,7 +369,9 @@ impl One<'_> {
         run.thresholds = gate::check_thresholds(&run, &p.settings.thresholds);
         if !run.samples.is_empty() || run.stopped_early.is_some() {
             if let Err(e) = store::save_new(&settings.root, &run) {
-                eprintln!("error: {e}");
+                eprintln!(
+                    "error: {e}\n  the measurements of `{id}` printed below are not stored: no report or comparison will show them"
+                );
                 status.failed = true;
             }
         }

@@ -317,6 +317,9 @@ fn finish_bench(args: &Args, settings: &Settings, mut status: Status) -> i32 {
                 ),
             }
             println!("llm-bench: summary {}", w.summary.display());
+            for why in &w.left_out {
+                eprintln!("warning: the report leaves out a stored file it cannot read: {why}");
+            }
             for path in w.exports {
                 println!("llm-bench: export {}", path.display());
             }

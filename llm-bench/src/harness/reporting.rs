@@ -20,6 +20,9 @@ pub(crate) struct Written {
     pub index: Option<PathBuf>,
     pub summary: PathBuf,
     pub exports: Vec<PathBuf>,
+    /// What the report left out because its stored file could not be read, each naming
+    /// the file.
+    pub left_out: Vec<String>,
 }
 
 /// A stored run with what its report needs besides: its comparison and baseline run.
@@ -69,8 +72,9 @@ fn write_report(
     step_summary: Option<&Path>,
 ) -> Result<Written> {
     let selection = store::select_runs(root, origin)?;
-    let this_run = load_all(root, selection.this_run)?;
-    let not_run = load_all(root, selection.not_run)?;
+    let mut left_out = selection.unreadable;
+    let this_run = load_all(root, selection.this_run, &mut left_out);
+    let not_run = load_all(root, selection.not_run, &mut left_out);
     let this_inputs: Vec<ReportInput<'_>> = this_run.iter().map(Loaded::input).collect();
     let not_run_inputs: Vec<ReportInput<'_>> = not_run.iter().map(Loaded::input).collect();
     let whole = ReportSet {
@@ -125,16 +129,22 @@ fn write_report(
         index,
         summary,
         exports,
+        left_out,
     })
 }
 
 /// Each run with its stored comparison and the baseline run it names.
-fn load_all(root: &Path, runs: Vec<StoredRun>) -> Result<Vec<Loaded>> {
+/// A comparison or baseline that cannot be read is left out (the run is shown without
+/// it), and `left_out` says why.
+fn load_all(root: &Path, runs: Vec<StoredRun>, left_out: &mut Vec<String>) -> Vec<Loaded> {
     runs.into_iter()
         .map(|run| {
-            let stored = store::load_comparison(root, &run.scenario.id)?;
+            let stored = readable(store::load_comparison(root, &run.scenario.id), left_out);
             let baseline = match &stored {
-                Some(c) => store::load_compared_baseline(root, &run.scenario.id, &c.baseline)?,
+                Some(c) => readable(
+                    store::load_compared_baseline(root, &run.scenario.id, &c.baseline),
+                    left_out,
+                ),
                 None => None,
             };
             let comparison = stored.map(|c| {
@@ -145,13 +155,22 @@ fn load_all(root: &Path, runs: Vec<StoredRun>) -> Result<Vec<Loaded>> {
                     c.regressed,
                 )
             });
-            Ok(Loaded {
+            Loaded {
                 run,
                 comparison,
                 baseline,
-            })
+            }
         })
         .collect()
+}
+
+/// What `loaded` found, or nothing when it could not be read, with the reason added to
+/// `left_out`.
+fn readable<T>(loaded: Result<Option<T>>, left_out: &mut Vec<String>) -> Option<T> {
+    loaded.unwrap_or_else(|e| {
+        left_out.push(e.to_string());
+        None
+    })
 }
 
 #[cfg(test)]
@@ -182,6 +201,43 @@ mod tests {
     #[cfg(feature = "html-report")]
     fn split_index(html: &str) -> (&str, &str) {
         html.split_at(html.find("id=\"not-run\"").unwrap_or(html.len()))
+    }
+
+    #[test]
+    fn damaged_stored_files_are_left_out_by_name_and_the_rest_is_reported() {
+        let home = tempfile::tempdir().unwrap();
+        let root = home.path();
+        let now = origin("now", "latency");
+        store::record_target(root, &now, &["ok".into(), "cut".into(), "future".into()]).unwrap();
+        store_run(root, "ok", Some(&now));
+        let cut = store::save_new(root, &store_run(root, "cut", Some(&now))).unwrap();
+        let text = fs::read_to_string(&cut).unwrap();
+        fs::write(&cut, &text[..text.len() / 2]).unwrap(); // cut short, as by a full disk
+        let future = store::save_new(root, &store_run(root, "future", Some(&now))).unwrap();
+        let newer = text.replacen("\"schema_version\": 1", "\"schema_version\": 9", 1);
+        fs::write(&future, newer.replace("\"cut\"", "\"future\"")).unwrap();
+        let comparison = store::scenario_dir(root, "ok").join("change/comparison.json");
+        fs::create_dir_all(comparison.parent().unwrap()).unwrap();
+        fs::write(&comparison, "{ \"schema\": ").unwrap();
+
+        let w = write_report(root, &[], &now, &opts(), None).unwrap();
+        let summary = fs::read_to_string(&w.summary).unwrap();
+        assert!(summary.contains("ok"), "{summary}");
+        assert_eq!(w.left_out.len(), 3, "{:#?}", w.left_out);
+        for (file, why) in [
+            (&cut, "is cut short"),
+            (&future, "version 9, from a newer llm-bench"),
+            (&comparison, "comparison"),
+        ] {
+            assert!(
+                w.left_out
+                    .iter()
+                    .any(|m| m.contains(&file.display().to_string()) && m.contains(why)),
+                "{} ({why}) is named: {:#?}",
+                file.display(),
+                w.left_out
+            );
+        }
     }
 
     /// A store shared with an earlier invocation and with deleted scenarios; then the two

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::manifest::{load_manifests, TargetManifest};
-use super::{latest_runs, RunOrigin, StoredRun};
+use super::{readable_latest_runs, RunOrigin, StoredRun};
 use crate::error::Result;
 
 /// The latest runs under a root, split by [`select_runs`]; each list sorted by scenario id.
@@ -28,6 +28,8 @@ pub(crate) struct Selection {
     pub(crate) this_run: Vec<StoredRun>,
     /// Runs of scenarios that still exist, from an earlier invocation.
     pub(crate) not_run: Vec<StoredRun>,
+    /// Why each stored run that could not be read is left out (each names its file).
+    pub(crate) unreadable: Vec<String>,
 }
 
 /// Where a stored run belongs in the report of the invocation `current`.
@@ -39,11 +41,16 @@ enum Place {
 }
 
 /// Splits the latest runs under `root` for the report of the invocation of `current`
-/// (see the module docs).
+/// (see the module docs). A stored run that cannot be read is left out and said why, so
+/// one damaged file does not cost the report of everything else.
 pub(crate) fn select_runs(root: &Path, current: &RunOrigin) -> Result<Selection> {
     let manifests = load_manifests(root)?;
-    let mut selection = Selection::default();
-    for run in latest_runs(root)? {
+    let (runs, unreadable) = readable_latest_runs(root)?;
+    let mut selection = Selection {
+        unreadable: unreadable.iter().map(ToString::to_string).collect(),
+        ..Selection::default()
+    };
+    for run in runs {
         match place(&run, current, &manifests) {
             Place::ThisRun => selection.this_run.push(run),
             Place::NotRun => selection.not_run.push(run),
