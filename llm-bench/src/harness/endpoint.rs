@@ -8,11 +8,14 @@
 //! does not change: with no endpoint variable set for a provider, the simulated endpoint is
 //! used, even when a key is set, so a benchmark never spends money by accident. One
 //! simulated endpoint serves every provider of a run (it answers each API on its own paths).
+//!
+//! A real endpoint is announced on stdout; with `LLM_BENCH_TLS_INSECURE` on, an `https`
+//! one also gets a warning on stderr, on every run.
 
 #[cfg(feature = "simulated")]
 use super::simulated::{announce_simulated, simulated_endpoint, start_simulated, SimulatedNote};
 use crate::error::{Error, Result};
-use crate::providers::env::{endpoint_for_provider, endpoint_from_env};
+use crate::providers::env::{endpoint_for_provider, endpoint_from_env, insecure_warning};
 use crate::providers::{Client, Provider};
 use crate::scenario::Scenario;
 use crate::store::EndpointInfo;
@@ -95,6 +98,10 @@ impl Endpoints {
                         client.host(),
                         env.endpoint_var
                     );
+                    // Every run, once per endpoint: an unverified endpoint is never silent.
+                    if env.tls_insecure && client.base_url().starts_with("https:") {
+                        eprintln!("{}", insecure_warning(client.host()));
+                    }
                     Endpoint {
                         kind: client.provider().name().to_string(),
                         client,

@@ -2,12 +2,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::Url;
 
-use super::transport::Transport;
+use super::transport::{TlsConfig, TlsOptions, Transport};
 
 use super::api::{Base, Settings};
 use super::client::Client;
@@ -32,6 +33,7 @@ pub struct ClientBuilder {
     anthropic_version: Option<String>,
     connect_timeout: Option<Duration>,
     max_retries: u32,
+    tls: TlsOptions,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -40,6 +42,8 @@ impl fmt::Debug for ClientBuilder {
             .field("provider", &self.provider.name())
             .field("api_key", &self.api_key)
             .field("model", &self.model)
+            .field("ca_bundle", &self.tls.ca_bundle)
+            .field("accept_invalid_certs", &self.tls.accept_invalid_certs)
             .finish_non_exhaustive()
     }
 }
@@ -139,7 +143,49 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client; fails on a missing or unusable base URL or header.
+    /// Trusts the certificates of the PEM file at `path` (one or more
+    /// `-----BEGIN CERTIFICATE-----` blocks; other blocks are skipped) **in addition to** the
+    /// built-in webpki roots, as reqwest's `add_root_certificate` and curl's `--cacert` do:
+    /// for endpoints whose certificate a private CA signed. Certificate verification stays
+    /// on. A later call replaces the file. The file is read by [`build`](Self::build): a
+    /// missing or unreadable file, or one without a certificate, is an
+    /// [`Error::Config`] naming it. The harness's `LLM_BENCH_CA_BUNDLE` sets it.
+    ///
+    /// ```
+    /// use llm_bench::{Client, Error};
+    /// let err = Client::builder()
+    ///     .base_url("https://llm.internal.example/v1")
+    ///     .ca_bundle("/nonexistent/internal-ca.pem")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(&err, Error::Config(m) if m.contains("/nonexistent/internal-ca.pem")));
+    /// ```
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// Turns certificate verification off when `accept` is true (default: false): any
+    /// certificate is accepted, for any host name, expired or self-signed. The handshake's
+    /// signatures are still checked, but anyone on the path can pose as the server, read
+    /// the traffic (your API key included) and change it. Only for self-signed test or
+    /// in-cluster endpoints; prefer [`ca_bundle`](Self::ca_bundle). The harness's
+    /// `LLM_BENCH_TLS_INSECURE=1` sets it and warns on every run.
+    ///
+    /// ```
+    /// use llm_bench::Client;
+    /// let client = Client::builder()
+    ///     .base_url("https://10.0.0.7:8443/v1")
+    ///     .danger_accept_invalid_certs(true)
+    ///     .build()?;
+    /// # Ok::<(), llm_bench::Error>(())
+    /// ```
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.tls.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Builds the client; fails on a missing or unusable base URL, header or CA bundle.
     pub fn build(self) -> Result<Client> {
         let raw = self.base_url.ok_or_else(|| {
             Error::Config(format!(
@@ -190,7 +236,8 @@ impl ClientBuilder {
         let connect_timeout = self
             .connect_timeout
             .unwrap_or(crate::limits::PhaseLimits::DEFAULT.connect);
-        let http = http_client(connect_timeout)?;
+        let tls = TlsConfig::new(&self.tls).map_err(|e| Error::Config(e.to_string()))?;
+        let http = transport(connect_timeout, &tls)?;
         Ok(Client {
             http,
             provider: self.provider,
@@ -211,8 +258,8 @@ impl ClientBuilder {
 
 /// The HTTP client under every [`Client`]: no redirects (a key header never goes to another
 /// host), no Nagle delay, every read stamped where it arrives.
-pub(super) fn http_client(connect_timeout: Duration) -> Result<Transport> {
-    Transport::new(connect_timeout)
+fn transport(connect_timeout: Duration, tls: &TlsConfig) -> Result<Transport> {
+    Transport::new(connect_timeout, tls)
         .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))
 }
 

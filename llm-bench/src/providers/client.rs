@@ -37,7 +37,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Url;
 
 use super::api::{encode_segment, Settings};
-use super::builder::{http_client, ClientBuilder};
+use super::builder::ClientBuilder;
 use super::phases::{connection_phases, request_id_scrubbed};
 use super::placeholders::interpolate;
 use super::provider::Provider;
@@ -212,7 +212,7 @@ impl Client {
             return Ok(self.clone());
         }
         Ok(Client {
-            http: http_client(limit)?,
+            http: self.http.with_connect_timeout(limit)?,
             connect_timeout: limit,
             ..self.clone()
         })

@@ -11,11 +11,24 @@
 //!
 //! `LLM_BENCH_MODEL` is the default model of every provider.
 //!
+//! TLS, for every real endpoint: `LLM_BENCH_CA_BUNDLE=<PEM file>` trusts that file's
+//! certificates besides the built-in webpki roots ([`ClientBuilder::ca_bundle`]), and
+//! `LLM_BENCH_TLS_INSECURE=1` (or `true`, `yes`; `0`, `false`, `no` are off) turns
+//! certificate verification off ([`ClientBuilder::danger_accept_invalid_certs`]); the
+//! harness then warns on every run ([`insecure_warning`]). `SSL_CERT_FILE` and
+//! `SSL_CERT_DIR` are not read: which certificates a benchmark trusts does not depend on
+//! variables other programs set.
+//!
+//! [`ClientBuilder::ca_bundle`]: super::ClientBuilder::ca_bundle
+//! [`ClientBuilder::danger_accept_invalid_certs`]: super::ClientBuilder::danger_accept_invalid_certs
+//!
 //! A scenario may name its own provider (`#[llm_bench(provider = "anthropic")]`): its
 //! endpoint is read with [`endpoint_for_provider`], from that vendor's variables;
 //! `LLM_BENCH_BASE_URL` counts for it only when `LLM_BENCH_PROVIDER` selects the same
 //! provider (so a TGI scenario measures a real server with `LLM_BENCH_PROVIDER=tgi` and
 //! `LLM_BENCH_BASE_URL`, and an OpenAI-compatible base URL is never sent Anthropic requests).
+
+use std::path::PathBuf;
 
 use super::client::Client;
 use super::generic;
@@ -36,6 +49,63 @@ pub(crate) struct EnvEndpoint {
     /// announcement of the simulated endpoint.
     #[cfg_attr(not(feature = "simulated"), allow(dead_code))]
     pub(crate) key_var: Option<&'static str>,
+    /// `LLM_BENCH_TLS_INSECURE` turned certificate verification off for the client.
+    pub(crate) tls_insecure: bool,
+}
+
+/// The variable naming a PEM file of CA certificates to trust besides the webpki roots.
+pub(crate) const CA_BUNDLE_VAR: &str = "LLM_BENCH_CA_BUNDLE";
+/// The variable that turns certificate verification off.
+pub(crate) const TLS_INSECURE_VAR: &str = "LLM_BENCH_TLS_INSECURE";
+
+/// What the environment says about TLS.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct EnvTls {
+    /// `LLM_BENCH_CA_BUNDLE`, as given (a relative path is from the working directory).
+    pub(crate) ca_bundle: Option<PathBuf>,
+    /// `LLM_BENCH_TLS_INSECURE` is on.
+    pub(crate) insecure: bool,
+}
+
+/// Reads `LLM_BENCH_CA_BUNDLE` and `LLM_BENCH_TLS_INSECURE`; a value of the latter other
+/// than `1`/`true`/`yes` or `0`/`false`/`no` (any case) is an error naming both.
+pub(crate) fn tls_from(var: Lookup<'_>) -> Result<EnvTls> {
+    let insecure = match var(TLS_INSECURE_VAR) {
+        None => false,
+        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+            "" | "0" | "false" | "no" => false,
+            "1" | "true" | "yes" => true,
+            _ => {
+                return Err(Error::Config(format!(
+                    "{TLS_INSECURE_VAR}: `{}` is not a yes/no value; set it to 1 (or true, yes) to turn TLS certificate verification off, or unset it",
+                    v.chars().take(40).collect::<String>()
+                )))
+            }
+        },
+    };
+    let ca_bundle = var(CA_BUNDLE_VAR)
+        .filter(|p| !p.trim().is_empty())
+        .map(PathBuf::from);
+    Ok(EnvTls {
+        ca_bundle,
+        insecure,
+    })
+}
+
+/// The warning every run prints for an `https` endpoint at `host` (`host:port`, or a host
+/// whose port is 443) whose certificate is not checked.
+pub(crate) fn insecure_warning(host: &str) -> String {
+    let has_port = host
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| port.parse::<u16>().is_ok());
+    let host = if has_port {
+        host.to_string()
+    } else {
+        format!("{host}:443")
+    };
+    format!(
+        "warning: TLS certificate verification is off for {host} ({TLS_INSECURE_VAR}=1): anyone on the path can read and change this traffic, including your API key"
+    )
 }
 
 /// Where variables come from: the process environment, or a map in tests.
@@ -113,12 +183,14 @@ fn endpoint_with(
         None
     };
     let endpoint = generic_url.or_else(|| first(var, vars.endpoint));
+    let tls = tls_from(var)?;
     let Some((found_var, raw)) = endpoint else {
         return Ok(EnvEndpoint {
             provider,
             client: None,
             endpoint_var,
             key_var,
+            tls_insecure: false,
         });
     };
     let base = api.env_base_url(found_var, raw);
@@ -130,7 +202,16 @@ fn endpoint_with(
         builder = builder.model(model);
     }
     builder = api.env_settings(var, builder);
+    if let Some(path) = &tls.ca_bundle {
+        builder = builder.ca_bundle(path);
+    }
+    builder = builder.danger_accept_invalid_certs(tls.insecure);
+    // A CA bundle's error names its file: it is the bundle variable's, not the endpoint's.
+    let bundle = tls.ca_bundle.as_ref().map(|p| format!("`{}`", p.display()));
     let client = builder.build().map_err(|e| match e {
+        Error::Config(m) if bundle.as_ref().is_some_and(|b| m.contains(b.as_str())) => {
+            Error::Config(format!("{CA_BUNDLE_VAR}: {m}"))
+        }
         Error::Config(m) => Error::Config(format!("{found_var}: {m}")),
         other => other,
     })?;
@@ -139,6 +220,7 @@ fn endpoint_with(
         client: Some(client),
         endpoint_var: found_var,
         key_var,
+        tls_insecure: tls.insecure,
     })
 }
 
@@ -151,7 +233,10 @@ impl Client {
     /// reads its spec from the file `LLM_BENCH_GENERIC_SPEC`). The provider's endpoint and
     /// key variables (see the table of [`Provider`](crate::Provider)) give the base URL and the key;
     /// `LLM_BENCH_BASE_URL`, when set, wins over the endpoint variable. `LLM_BENCH_MODEL`
-    /// is the default model.
+    /// is the default model. `LLM_BENCH_CA_BUNDLE` and `LLM_BENCH_TLS_INSECURE` set its
+    /// TLS ([`ClientBuilder::ca_bundle`](super::ClientBuilder::ca_bundle),
+    /// [`danger_accept_invalid_certs`](super::ClientBuilder::danger_accept_invalid_certs));
+    /// the harness warns about the latter on every run, this function does not.
     ///
     /// ```no_run
     /// // ANTHROPIC_BASE_URL=https://api.anthropic.com ANTHROPIC_API_KEY=... LLM_BENCH_PROVIDER=anthropic
@@ -303,6 +388,70 @@ mod tests {
         let err =
             resolve(&[("ANTHROPIC_BASE_URL", "x"), ("OPENAI_BASE_URL", "ftp://h")]).unwrap_err();
         assert!(err.to_string().contains("OPENAI_BASE_URL"), "{err}");
+    }
+
+    fn tls(vars: &[(&str, &str)]) -> Result<EnvTls> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        tls_from(&move |name: &str| map.get(name).cloned())
+    }
+
+    #[test]
+    fn tls_variables_are_read_strictly() {
+        assert_eq!(tls(&[]).unwrap(), EnvTls::default());
+        for on in ["1", "true", "YES", " yes "] {
+            assert!(
+                tls(&[("LLM_BENCH_TLS_INSECURE", on)]).unwrap().insecure,
+                "{on}"
+            );
+        }
+        for off in ["0", "false", "No"] {
+            assert!(
+                !tls(&[("LLM_BENCH_TLS_INSECURE", off)]).unwrap().insecure,
+                "{off}"
+            );
+        }
+        for bad in ["2", "on", "ture"] {
+            let err = tls(&[("LLM_BENCH_TLS_INSECURE", bad)]).unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{err:?}");
+            let msg = err.to_string();
+            assert!(
+                msg.contains("LLM_BENCH_TLS_INSECURE") && msg.contains(&format!("`{bad}`")),
+                "{msg}"
+            );
+        }
+        let e = tls(&[("LLM_BENCH_CA_BUNDLE", "certs/internal-ca.pem")]).unwrap();
+        assert_eq!(e.ca_bundle, Some(PathBuf::from("certs/internal-ca.pem")));
+        assert!(!e.insecure);
+    }
+
+    #[test]
+    fn tls_variables_reach_the_client() {
+        let url = ("OPENAI_BASE_URL", "https://10.0.0.7:8443/v1");
+        let e = resolve(&[url, ("LLM_BENCH_TLS_INSECURE", "1")]).unwrap();
+        assert!(e.tls_insecure && e.client.is_some());
+        assert!(!resolve(&[url]).unwrap().tls_insecure);
+        // A bad value fails even before an endpoint is configured.
+        assert!(resolve(&[("LLM_BENCH_TLS_INSECURE", "maybe")]).is_err());
+        let err = resolve(&[url, ("LLM_BENCH_CA_BUNDLE", "/nonexistent/ca.pem")]).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("LLM_BENCH_CA_BUNDLE: could not read")
+                && msg.contains("`/nonexistent/ca.pem`"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn the_insecure_warning_names_host_and_port() {
+        assert_eq!(
+            insecure_warning("api.example.com"),
+            "warning: TLS certificate verification is off for api.example.com:443 (LLM_BENCH_TLS_INSECURE=1): anyone on the path can read and change this traffic, including your API key"
+        );
+        assert!(insecure_warning("10.0.0.7:8443").contains("off for 10.0.0.7:8443 ("));
+        assert!(insecure_warning("[::1]").contains("off for [::1]:443 ("));
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! Opening a connection: name resolution and TCP connect (with the client's connect time
-//! limit, Nagle off), then TLS for `https` (rustls with the webpki roots, ALPN `h2` and
-//! `http/1.1`), each step timed, and the stream wrapped in a [`Stamped`] so every read and
-//! write is stamped where the bytes arrive.
+//! limit, Nagle off), then TLS for `https` (the client's [`TlsConfig`]: by default rustls
+//! with the webpki roots; ALPN `h2` and `http/1.1`), each step timed, and the stream
+//! wrapped in a [`Stamped`] so every read and write is stamped where the bytes arrive. A
+//! handshake that fails on the server's certificate says which option would accept it.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
@@ -17,11 +17,11 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls::pki_types::ServerName;
-use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
 
 use super::kernel_rx;
 use super::stamped::{KernelArrival, Opened, Stamped, WireLog};
+use super::tls::{certificate_advice, TlsConfig};
 
 /// The connection hyper gets.
 pub(crate) type Conn = TokioIo<Stamped<Plain>>;
@@ -53,27 +53,31 @@ pub(crate) enum ConnectError {
     /// The URI has no host, or a scheme other than http and https.
     #[error("{0}")]
     Uri(&'static str),
+    /// The TLS handshake failed on the server's certificate: with advice on which option
+    /// accepts it.
+    #[error("TLS handshake with {host}:{port} failed: {error}; {advice}")]
+    Certificate {
+        /// The server's host name.
+        host: String,
+        /// The port.
+        port: u16,
+        /// rustls's reason (its text, e.g. `invalid peer certificate: UnknownIssuer`).
+        error: io::Error,
+        /// What to do about it.
+        advice: &'static str,
+    },
     /// Resolution, TCP or TLS failed.
     #[error(transparent)]
     Io(#[from] io::Error),
 }
 
 impl Connector {
-    /// A connector with this connect time limit; an error when rustls cannot be set up.
-    pub(crate) fn new(connect_timeout: Duration) -> Result<Connector, String> {
-        let roots = RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-        let mut config = ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("could not set up TLS: {e}"))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    /// A connector with this connect time limit and TLS setup. (It cannot fail: the TLS
+    /// setup is built, and checked, by [`TlsConfig::new`].)
+    pub(crate) fn new(connect_timeout: Duration, tls: &TlsConfig) -> Result<Connector, String> {
         Ok(Connector {
             connect_timeout,
-            tls: TlsConnector::from(Arc::new(config)),
+            tls: TlsConnector::from(tls.rustls.clone()),
         })
     }
 
@@ -101,9 +105,20 @@ impl Connector {
         let connected = Instant::now();
         let connect_ns = nanos(connected - began);
         let (stream, tls_ns, http2) = if https {
-            let name = ServerName::try_from(host)
+            let name = ServerName::try_from(host.clone())
                 .map_err(|_| ConnectError::Uri("the URL's host is not a valid TLS server name"))?;
-            let tls = self.tls.connect(name, tcp).await?;
+            let tls =
+                self.tls.connect(name, tcp).await.map_err(|error| {
+                    match certificate_advice(&error) {
+                        Some(advice) => ConnectError::Certificate {
+                            host,
+                            port,
+                            error,
+                            advice,
+                        },
+                        None => ConnectError::Io(error),
+                    }
+                })?;
             let http2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
             let tls_ns = nanos(Instant::now() - connected);
             (Plain::Tls(Box::new(tls)), Some(tls_ns), http2)

@@ -9,6 +9,7 @@ mod kernel_rx;
 mod stamped;
 #[cfg(test)]
 mod tests;
+mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 pub(crate) use connector::ConnectError;
 pub(crate) use stamped::{ConnectionLog, WireLog};
+pub(crate) use tls::{TlsConfig, TlsOptions};
 
 /// How long an idle connection stays in the pool (reqwest's and hyper-util's default).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -31,18 +33,23 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 #[derive(Clone)]
 pub(crate) struct Transport {
     pool: Pool<connector::Connector, Full<Bytes>>,
+    /// The TLS settings, for another pool of the same client.
+    tls: TlsConfig,
 }
 
 impl Transport {
-    /// A client whose TCP connects give up after `connect_timeout`.
-    pub(crate) fn new(connect_timeout: Duration) -> Result<Transport, String> {
-        let connector = connector::Connector::new(connect_timeout)?;
+    /// A client whose TCP connects give up after `connect_timeout`, with these TLS settings.
+    pub(crate) fn new(connect_timeout: Duration, tls: &TlsConfig) -> Result<Transport, String> {
+        let connector = connector::Connector::new(connect_timeout, tls)?;
         let pool = Pool::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .pool_idle_timeout(IDLE_TIMEOUT)
             .build(connector);
-        Ok(Transport { pool })
+        Ok(Transport {
+            pool,
+            tls: tls.clone(),
+        })
     }
 
     /// Sends `request`; the response's headers have arrived when this returns.
