@@ -252,6 +252,8 @@ pub fn synthetic_samples(n: u32, seed: u64, scale: f64) -> Vec<crate::metrics::R
                     error: Some(RequestError {
                         class: crate::ErrorClass::Timeout,
                         message: "timed out after 30s".into(),
+                        after_ns: None,
+                        phase: None,
                     }),
                     ..RequestSample::default()
                 };

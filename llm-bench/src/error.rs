@@ -21,6 +21,17 @@ pub enum Error {
         /// What the transport said.
         message: String,
     },
+    /// The connection broke after the request was sent and before any byte of a response
+    /// (reset, or closed by the server); for a connection reused from the pool, after one
+    /// retry on a new connection failed too.
+    #[error("{message}")]
+    Transport {
+        /// Host (and port) of the endpoint.
+        endpoint: String,
+        /// What happened, naming the endpoint: "the connection to 127.0.0.1:4567 was closed
+        /// before any response (reset by peer); ...".
+        message: String,
+    },
     /// A phase of the request took longer than its time limit.
     #[error("{}", timeout_message(*.phase, *.limit))]
     Timeout {
@@ -42,12 +53,14 @@ pub enum Error {
     /// The stream carried an error after the response had started (e.g. an `error` event).
     #[error("error inside the stream: {0}")]
     MidStream(String),
-    /// The stream ended before its end: the connection was closed (FIN) or reset after the
-    /// response had started, before the API's terminator event or finish reason.
+    /// The stream ended before its end: the connection was closed (FIN) or reset, or the
+    /// response body ended, after the response had started and before the API's terminator
+    /// event or finish reason (a last event cut short by the close included).
     #[error("stream cut off: {0}")]
     Truncated(String),
-    /// The bytes did not form a valid stream (bad framing, bad JSON, an oversized line, a
-    /// frame or JSON array cut short inside itself).
+    /// The bytes did not form a valid stream (bad framing, bad JSON, an oversized
+    /// line, a response head that is not HTTP; invalid UTF-8 in SSE is replaced by U+FFFD,
+    /// as the standard says).
     #[error("malformed stream: {0}")]
     Malformed(String),
     /// The configuration is unusable (missing model, bad URL, bad option value).
@@ -87,6 +100,7 @@ impl Error {
     pub fn class(&self) -> ErrorClass {
         match self {
             Error::Connect { .. } => ErrorClass::Connect,
+            Error::Transport { .. } => ErrorClass::Transport,
             Error::Timeout { phase, .. } => phase.class(),
             Error::HttpStatus { .. } => ErrorClass::HttpStatus,
             Error::MidStream(_) => ErrorClass::MidStream,
@@ -291,6 +305,8 @@ pub(crate) fn cut_between_words(text: &str, max: usize) -> &str {
 pub enum ErrorClass {
     /// Could not connect.
     Connect,
+    /// The connection broke after the request was sent, before any response byte.
+    Transport,
     /// Took longer than the invocation's time limit (or the user's client timed out).
     Timeout,
     /// No connection within the connect timeout.
@@ -322,6 +338,7 @@ impl ErrorClass {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorClass::Connect => "connect",
+            ErrorClass::Transport => "transport",
             ErrorClass::Timeout => "timeout",
             ErrorClass::ConnectTimeout => "connect_timeout",
             ErrorClass::FirstByteTimeout => "first_byte_timeout",

@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Result;
 
 pub use crate::metrics::{
-    HttpPhases, Metric, RequestError, RequestSample, SpanTiming, Summary, TokenSource,
+    FailedPhase, HttpPhases, Metric, RequestError, RequestSample, SpanTiming, Summary, TokenSource,
 };
 pub use crate::stats::{
     Comparison, Estimate, Estimates, InconclusiveReason, Interval, PValueMethod, Side, Verdict,

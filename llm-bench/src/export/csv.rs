@@ -25,6 +25,11 @@ use crate::store::StoredRun;
 /// `start_utc` (RFC 3339 with microseconds), `request_id` (the server's), and the HTTP
 /// phases of the built-in client: `new_connection`, `connect_ms`, `tls_ms`,
 /// `request_written_ms`.
+///
+/// When some failed request exported carries where it failed (runs recorded since
+/// llm-bench kept it), the [`CSV_FAILURE_COLUMNS`] come after those: `error_phase`
+/// (`connect`, `request`, `first_token`, `stream`) and `error_after_ms` (its start to the
+/// failure), empty on the rows of successful requests.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Csv;
 
@@ -70,6 +75,21 @@ pub const CSV_CLOCK_COLUMNS: [&str; 7] = [
     "tls_ms",
     "request_written_ms",
 ];
+
+/// The columns added when some failed request carries how long it ran and where it failed
+/// (see [`Csv`]).
+pub const CSV_FAILURE_COLUMNS: [&str; 2] = ["error_phase", "error_after_ms"];
+
+/// The cells of [`CSV_FAILURE_COLUMNS`] of one request (empty for a success).
+fn failure_cells(s: &crate::metrics::RequestSample) -> [String; 2] {
+    let e = s.error.as_ref();
+    [
+        e.and_then(|e| e.phase)
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+        ms(e.and_then(|e| e.after_ns)),
+    ]
+}
 
 /// The cells of [`CSV_CLOCK_COLUMNS`] of one request.
 fn clock_cells(s: &crate::metrics::RequestSample) -> [String; 7] {
@@ -146,6 +166,13 @@ impl Exporter for Csv {
         if with_clocks {
             header.extend(CSV_CLOCK_COLUMNS);
         }
+        let with_failures = inputs.iter().any(|i| {
+            (i.run.samples.iter().filter_map(|s| s.error.as_ref()))
+                .any(|e| e.phase.is_some() || e.after_ns.is_some())
+        });
+        if with_failures {
+            header.extend(CSV_FAILURE_COLUMNS);
+        }
         w.write_record(&header).map_err(|e| fail(&e))?;
         for input in inputs {
             let run_cells = run_load_cells(input.run);
@@ -185,6 +212,9 @@ impl Exporter for Csv {
                 }
                 if with_clocks {
                     record.extend(clock_cells(s));
+                }
+                if with_failures {
+                    record.extend(failure_cells(s));
                 }
                 w.write_record(&record).map_err(|e| fail(&e))?;
             }

@@ -100,12 +100,15 @@ pub(crate) fn scenario_block(
             .iter()
             .filter_map(|s| s.error.as_ref())
             .find(|e| e.class == *class)
-            .map(|e| e.message.as_str())
-            .unwrap_or("");
+            .map(|e| match e.when() {
+                Some(when) => format!("{when}: {}", e.message),
+                None => e.message.clone(),
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "  errors {class}: {n} (e.g. {})",
-            shorten(example, 160)
+            shorten(&example, 160)
         );
     }
     out

@@ -275,6 +275,8 @@ mod tests {
             s.error = Some(crate::metrics::RequestError {
                 class: crate::ErrorClass::Connect,
                 message: "refused".into(),
+                after_ns: None,
+                phase: None,
             });
             run.samples.push(s);
         }

@@ -6,6 +6,8 @@ mod bench;
 mod cli;
 mod console;
 pub(crate) mod endpoint;
+#[cfg(all(test, feature = "simulated"))]
+mod fault_matrix;
 mod gate;
 pub(crate) mod interrupt;
 #[cfg(all(test, feature = "simulated"))]

@@ -458,6 +458,8 @@ async fn run_setup(
     Err(RequestError {
         class: error.class(),
         message: error.describe(),
+        after_ns: None,
+        phase: None,
     })
 }
 

@@ -106,6 +106,8 @@ mod tests {
             error: Some(RequestError {
                 class: crate::ErrorClass::Timeout,
                 message: "timed out".into(),
+                after_ns: None,
+                phase: None,
             }),
             ..RequestSample::default()
         }

@@ -179,6 +179,8 @@ mod tests {
         failed.error = Some(RequestError {
             class: crate::ErrorClass::Timeout,
             message: "slow".into(),
+            after_ns: None,
+            phase: None,
         });
         let t = TokenAccounting::of(&[
             sample(10, TokenSource::Usage, 8, None),

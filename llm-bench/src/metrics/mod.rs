@@ -10,5 +10,5 @@ mod summary;
 
 pub use accounting::TokenAccounting;
 pub(crate) use recorder::{Connection, Recorder};
-pub use sample::{HttpPhases, RequestError, RequestSample, SpanTiming, TokenSource};
+pub use sample::{FailedPhase, HttpPhases, RequestError, RequestSample, SpanTiming, TokenSource};
 pub use summary::{Metric, MetricHistogram, Summary};

@@ -9,7 +9,9 @@ use quanta::Instant;
 use crate::clock::Anchor;
 use crate::delta::{Delta, Usage};
 use crate::error::Error;
-use crate::metrics::sample::{HttpPhases, RequestError, RequestSample, SpanTiming, TokenSource};
+use crate::metrics::sample::{
+    FailedPhase, HttpPhases, RequestError, RequestSample, SpanTiming, TokenSource,
+};
 use crate::tokens::Tokenizer;
 
 /// The connection the counted attempt was carried on, as the built-in client saw it.
@@ -252,15 +254,34 @@ impl Recorder {
         }
     }
 
-    /// The request failed; the first error is kept (but one noted with
-    /// [`Recorder::fail_provisionally`] gives way to it).
+    /// The request failed, now; the first error is kept (but one noted with
+    /// [`Recorder::fail_provisionally`] gives way to it), with how long the request had
+    /// run and the phase it failed in.
     pub fn fail(&mut self, error: &Error) {
         if self.error.is_none() || self.provisional_error {
+            let now = Instant::now();
             self.error = Some(RequestError {
                 class: error.class(),
                 message: error.describe(),
+                after_ns: Some(now.saturating_duration_since(self.origin()).as_nanos() as u64),
+                phase: self.failed_phase(error),
             });
             self.provisional_error = false;
+        }
+    }
+
+    /// The phase a request failing with `error` now is in: connecting for a connection
+    /// that could not be made, else how far the timeline got; `None` for an error of the
+    /// configuration, or of the scenario before it timed any stream.
+    fn failed_phase(&self, error: &Error) -> Option<FailedPhase> {
+        use crate::error::ErrorClass as C;
+        match error.class() {
+            C::Config => None,
+            C::Connect | C::ConnectTimeout => Some(FailedPhase::Connect),
+            C::Scenario | C::Io if !self.timed_anything() => None,
+            _ if self.first_output.is_some() => Some(FailedPhase::Stream),
+            _ if self.headers.is_some() => Some(FailedPhase::FirstToken),
+            _ => Some(FailedPhase::Request),
         }
     }
 

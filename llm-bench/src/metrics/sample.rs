@@ -17,13 +17,80 @@ pub enum TokenSource {
     Counted,
 }
 
-/// A failed request: its class and message (never an API key).
+/// A failed request: its class and message (never an API key), how long it ran and the
+/// phase it failed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestError {
     /// The class the error is counted under.
     pub class: ErrorClass,
     /// What went wrong.
     pub message: String,
+    /// From the request's start (where its latency would count from) to the failure, in
+    /// nanoseconds. Kept out of every latency figure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_ns: Option<u64>,
+    /// The phase the request was in when it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<FailedPhase>,
+}
+
+impl RequestError {
+    /// When and where it failed, for listings: "after 1.20 s, mid-stream"; `None` for an
+    /// error stored without them (runs recorded before llm-bench kept them).
+    pub(crate) fn when(&self) -> Option<String> {
+        let after = self
+            .after_ns
+            .map(|ns| format!("after {}", crate::format::format_duration_ns(ns as f64)));
+        let phase = self.phase.map(|p| p.describe().to_string());
+        match (after, phase) {
+            (Some(a), Some(p)) => Some(format!("{a}, {p}")),
+            (a, p) => a.or(p),
+        }
+    }
+}
+
+/// The phase a failed request was in: how far it got.
+///
+/// ```
+/// use llm_bench::stored::FailedPhase;
+/// assert_eq!(serde_json::to_string(&FailedPhase::FirstToken).unwrap(), "\"first_token\"");
+/// assert_eq!(FailedPhase::Stream.describe(), "mid-stream");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FailedPhase {
+    /// Opening the connection.
+    Connect,
+    /// The request was sent (or being sent); no response headers yet.
+    Request,
+    /// Response headers arrived; no output yet.
+    FirstToken,
+    /// Output had begun.
+    Stream,
+}
+
+impl FailedPhase {
+    /// The stable name, as in stored runs (`first_token`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailedPhase::Connect => "connect",
+            FailedPhase::Request => "request",
+            FailedPhase::FirstToken => "first_token",
+            FailedPhase::Stream => "stream",
+        }
+    }
+
+    /// Where the request was, for messages: "while connecting", "before the response
+    /// headers", "before the first token", "mid-stream".
+    pub fn describe(self) -> &'static str {
+        match self {
+            FailedPhase::Connect => "while connecting",
+            FailedPhase::Request => "before the response headers",
+            FailedPhase::FirstToken => "before the first token",
+            FailedPhase::Stream => "mid-stream",
+        }
+    }
 }
 
 /// A named part of an invocation timed with [`Ctx::span`](crate::Ctx::span).

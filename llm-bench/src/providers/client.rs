@@ -21,7 +21,10 @@
 //! whose attempt fails before any output with 429, 500, 502, 503, 504 or 529, or cannot
 //! connect, is sent again after the server's `Retry-After` or a jittered exponential
 //! backoff (see `retry.rs`); the recorder keeps the failed attempts and the waits out of
-//! latency. Client-side rate limits (`rate_limit.rs`) are waited on before the first
+//! latency. Whatever the policy, a request written on a pooled keep-alive connection that
+//! the server had closed while it was idle (reset or FIN before any response byte) is sent
+//! once more on a new connection, counted as a retry; if that fails too, it is a
+//! `transport` error. Client-side rate limits (`rate_limit.rs`) are waited on before the first
 //! attempt starts, so they are not latency either.
 
 use std::collections::BTreeMap;
@@ -32,6 +35,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 
 use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Error as PoolError;
 use quanta::Instant;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Url;
@@ -46,7 +50,7 @@ use super::request::ChatRequest;
 use super::retry::{retry_after, RetryPolicy};
 use super::secret::ApiKey;
 use super::stream::{Completion, StreamState};
-use super::transport::{wire_log, Transport};
+use super::transport::{how_it_broke, wire_log, Transport};
 use super::wire::Framing;
 use crate::error::{describe_chain, Error, Result, TimeoutPhase};
 use crate::limits::{PhaseLimits, Watchdog};
@@ -310,6 +314,9 @@ impl Client {
     /// One attempt at a request: starts the request clock, sends it, and reads the stream
     /// into `rec`. A failed attempt carries the server's `Retry-After`, if any; its response
     /// body has been read (at most the start of it) or dropped, which closes the connection.
+    /// A request whose pooled connection turns out dead (reset or closed before any
+    /// response byte) is sent once more on a new connection, noted with
+    /// [`Recorder::retry`]; when that fails too, the attempt is an [`Error::Transport`].
     ///
     /// Every time is taken where the bytes arrive: the response's first byte and each body
     /// frame by the read of the connection that delivered it (`transport::stamped`), not
@@ -322,23 +329,32 @@ impl Client {
         rec: &mut Recorder,
         limits: &PhaseLimits,
     ) -> Result<Completion, Failed> {
-        let mut http_req = hyper::Request::post(url.as_str())
-            .body(Full::new(body.clone()))
-            .map_err(|e| Error::Config(format!("could not build the request: {e}")))?;
-        *http_req.headers_mut() = headers.clone();
-
-        let start = Instant::now();
+        let mut start = Instant::now();
         rec.start(start);
-        let response = match tokio::time::timeout(limits.first_byte, self.http.send(http_req)).await
-        {
-            Ok(sent) => sent.map_err(|e| self.transport_error(e))?,
-            Err(_) => {
-                return Err(Error::Timeout {
-                    phase: TimeoutPhase::FirstByte,
-                    limit: limits.first_byte,
+        let sent = self.send(url, headers, body, limits, false).await?;
+        let response = match sent.map_err(|e| self.transport_error(e, start)) {
+            Ok(response) => response,
+            Err((dead, true)) => {
+                // A pooled connection the server had closed while it was idle: once more on
+                // a new connection, whatever the retry policy (the request was not answered).
+                rec.retry();
+                start = Instant::now();
+                rec.start(start);
+                let sent = self.send(url, headers, body, limits, true).await?;
+                match sent.map_err(|e| self.transport_error(e, start)) {
+                    Ok(response) => response,
+                    Err((again, _)) => {
+                        return Err(Error::Transport {
+                            endpoint: self.host.clone(),
+                            message: format!(
+                            "{dead}; retried once on a new connection, which failed too: {again}"
+                        ),
+                        }
+                        .into())
+                    }
                 }
-                .into())
             }
+            Err((error, false)) => return Err(error.into()),
         };
         let wire = wire_log(&response);
         let (written, first_byte) = wire.as_ref().map_or((None, None), |w| w.exchange());
@@ -365,6 +381,13 @@ impl Client {
             });
         }
 
+        let delimited = response.version() == hyper::Version::HTTP_2
+            || response
+                .headers()
+                .contains_key(hyper::header::CONTENT_LENGTH)
+            || response
+                .headers()
+                .contains_key(hyper::header::TRANSFER_ENCODING);
         let api = self.provider.api();
         let mut parser = api.parser();
         let mut state = StreamState::default();
@@ -385,8 +408,9 @@ impl Client {
             };
             let Some(frame) = frame else { break };
             let frame = frame.map_err(|e| {
+                let how = how_it_broke(&e).unwrap_or("broken");
                 Error::Truncated(format!(
-                    "the connection broke mid-stream: {}",
+                    "the connection was {how} mid-stream, before the stream's end: {}",
                     describe_chain(&e)
                 ))
             })?;
@@ -407,18 +431,65 @@ impl Client {
             }
         }
         let at = Instant::now();
-        state
-            .apply(parser.as_mut(), None, at, rec)
-            .map_err(|e| self.scrub_error(e))?;
+        // The body's end: the server's end of a delimited body (chunked, a length, HTTP/2),
+        // or its close of the connection (FIN) for one delimited by the close.
+        let ended = if delimited {
+            "the response ended"
+        } else {
+            "the connection was closed by the server (FIN)"
+        };
+        match state.apply(parser.as_mut(), None, at, rec) {
+            Ok(true) => {
+                // The terminator was in the last, unterminated event.
+                rec.end(at);
+                return Ok(state.completion);
+            }
+            Ok(false) => {}
+            // The decoders fail at the end only on the last unit, flushed unfinished: the
+            // end cut it short (its detail says what was left).
+            Err(Error::Malformed(cut)) => {
+                return Err(self
+                    .scrub_error(Error::Truncated(format!(
+                        "{ended} inside the last event, before the stream's end: {cut}"
+                    )))
+                    .into())
+            }
+            Err(e) => return Err(self.scrub_error(e).into()),
+        }
         if api.marks_its_end() && state.completion.finish_reason.is_none() {
-            return Err(Error::Truncated(
-                "the connection closed before the stream's end (no terminator event or finish reason)"
-                    .into(),
-            )
+            return Err(Error::Truncated(format!(
+                "{ended} before the stream's end: no terminator event or finish reason arrived"
+            ))
             .into());
         }
         rec.end(at);
         Ok(state.completion)
+    }
+
+    /// Sends one request within the first-byte limit, on a pooled connection or, when
+    /// `fresh`, on a new one. The outer error is the timeout (or a request that cannot be
+    /// built), the inner one what the transport said.
+    async fn send(
+        &self,
+        url: &Url,
+        headers: &HeaderMap,
+        body: &Bytes,
+        limits: &PhaseLimits,
+        fresh: bool,
+    ) -> Result<std::result::Result<hyper::Response<hyper::body::Incoming>, PoolError>> {
+        let mut request = hyper::Request::post(url.as_str())
+            .body(Full::new(body.clone()))
+            .map_err(|e| Error::Config(format!("could not build the request: {e}")))?;
+        *request.headers_mut() = headers.clone();
+        let sent = if fresh {
+            tokio::time::timeout(limits.first_byte, self.http.send_fresh(request)).await
+        } else {
+            tokio::time::timeout(limits.first_byte, self.http.send(request)).await
+        };
+        sent.map_err(|_| Error::Timeout {
+            phase: TimeoutPhase::FirstByte,
+            limit: limits.first_byte,
+        })
     }
 
     /// The URL and JSON body of a request for `model`.

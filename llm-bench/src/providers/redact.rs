@@ -7,7 +7,7 @@ use reqwest::Url;
 
 use super::client::Client;
 use super::secret::ApiKey;
-use super::transport::ConnectError;
+use super::transport::{inspect, ConnectError};
 use crate::error::{Error, TimeoutPhase};
 
 /// How much of an error response body is kept in an [`Error::HttpStatus`].
@@ -85,14 +85,25 @@ impl Client {
             Error::MidStream(m) => Error::MidStream(self.scrub(&m)),
             Error::Malformed(m) => Error::Malformed(self.scrub(&m)),
             Error::Truncated(m) => Error::Truncated(self.scrub(&m)),
+            Error::Transport { endpoint, message } => Error::Transport {
+                endpoint,
+                message: self.scrub(&message),
+            },
             other => other,
         }
     }
 
-    /// The error of a request that got no response: a connect timeout, a connection
-    /// failure, or another transport error, named by host and scrubbed. (hyper's errors
-    /// never hold the URL.)
-    pub(super) fn transport_error(&self, e: hyper_util::client::legacy::Error) -> Error {
+    /// The error of an attempt that started at `start` and got no response: a connect
+    /// timeout, a connection failure, a connection that broke before any response byte
+    /// ([`Error::Transport`]), or one that broke inside the response head, named by host
+    /// and scrubbed (hyper's errors never hold the URL). The flag is true when the broken
+    /// connection came from the pool and no response byte arrived: the one case retried
+    /// on a fresh connection.
+    pub(super) fn transport_error(
+        &self,
+        e: hyper_util::client::legacy::Error,
+        start: quanta::Instant,
+    ) -> (Error, bool) {
         let mut message = e.to_string();
         let mut source = std::error::Error::source(&e);
         let mut timed_out = false;
@@ -105,18 +116,37 @@ impl Client {
             source = inner.source();
         }
         let message = self.scrub(&message);
-        if e.is_connect() && timed_out {
-            Error::Timeout {
-                phase: TimeoutPhase::Connect,
-                limit: self.connect_timeout,
-            }
-        } else if e.is_connect() {
-            Error::Connect {
-                endpoint: self.host.clone(),
-                message,
-            }
+        let host = &self.host;
+        let Some(failure) = inspect(&e, start) else {
+            let error = if timed_out {
+                Error::Timeout {
+                    phase: TimeoutPhase::Connect,
+                    limit: self.connect_timeout,
+                }
+            } else {
+                Error::Connect {
+                    endpoint: host.clone(),
+                    message,
+                }
+            };
+            return (error, false);
+        };
+        let how = self.scrub(&failure.how);
+        if failure.invalid_http {
+            let error =
+                Error::Malformed(format!("the response from {host} is not HTTP: {message}"));
+            (error, false)
+        } else if failure.before_response {
+            let error = Error::Transport {
+                endpoint: host.clone(),
+                message: format!("the connection to {host} was {how}, before any response"),
+            };
+            (error, failure.reused)
         } else {
-            Error::Malformed(format!("request to {} failed: {message}", self.host))
+            let error = Error::Truncated(format!(
+                "the connection to {host} was {how} inside the response head"
+            ));
+            (error, false)
         }
     }
 }

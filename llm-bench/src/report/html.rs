@@ -433,6 +433,8 @@ struct ErrorRow {
 struct FailureRow {
     index: u32,
     class: String,
+    /// "after 1.20 s, mid-stream"; empty when the run did not record it.
+    when: String,
     message: String,
 }
 
@@ -646,6 +648,7 @@ impl ScenarioPage {
             .map(|(index, e)| FailureRow {
                 index: *index,
                 class: e.class.as_str().into(),
+                when: e.when().unwrap_or_default(),
                 message: truncate(&e.message, MAX_MESSAGE_CHARS),
             })
             .collect();

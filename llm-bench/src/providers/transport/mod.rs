@@ -2,9 +2,12 @@
 //! our own [`Connector`](connector::Connector), whose connections stamp every read and
 //! write where the bytes arrive ([`stamped`]). What a response tells about its connection
 //! (new or reused, connect and TLS time, when the request was written, when the first byte
-//! came) is read from its [`WireLog`].
+//! came) is read from its [`WireLog`]. A request that fails before any response is
+//! inspected by [`failure`]: a dead pooled connection is retried once on a fresh one
+//! ([`Transport::send_fresh`]).
 
 mod connector;
+mod failure;
 mod kernel_rx;
 mod stamped;
 #[cfg(test)]
@@ -22,6 +25,7 @@ use hyper_util::client::legacy::Client as Pool;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 pub(crate) use connector::ConnectError;
+pub(crate) use failure::{how_it_broke, inspect};
 pub(crate) use stamped::{ConnectionLog, WireLog};
 pub(crate) use tls::{TlsConfig, TlsOptions};
 
@@ -32,7 +36,11 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// (hyper does not follow them), Nagle off.
 #[derive(Clone)]
 pub(crate) struct Transport {
+    /// The pool every request goes through first.
     pool: Pool<connector::Connector, Full<Bytes>>,
+    /// A pool that keeps no idle connection, so each request opens a new one: for the one
+    /// retry of a request whose pooled connection turned out dead.
+    fresh: Pool<connector::Connector, Full<Bytes>>,
     /// The TLS settings, for another pool of the same client.
     tls: TlsConfig,
 }
@@ -45,9 +53,15 @@ impl Transport {
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .pool_idle_timeout(IDLE_TIMEOUT)
+            .build(connector.clone());
+        let fresh = Pool::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_max_idle_per_host(0)
             .build(connector);
         Ok(Transport {
             pool,
+            fresh,
             tls: tls.clone(),
         })
     }
@@ -58,6 +72,15 @@ impl Transport {
         request: Request<Full<Bytes>>,
     ) -> Result<Response<Incoming>, hyper_util::client::legacy::Error> {
         self.pool.request(request).await
+    }
+
+    /// Sends `request` on a connection opened for it (never one from the pool), which is
+    /// closed once its response has been read.
+    pub(crate) async fn send_fresh(
+        &self,
+        request: Request<Full<Bytes>>,
+    ) -> Result<Response<Incoming>, hyper_util::client::legacy::Error> {
+        self.fresh.request(request).await
     }
 }
 

@@ -53,7 +53,12 @@ pub(super) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
                 schedule_lag_ns: None,
                 retries: 0,
                 retry_ns: None,
-                error: Some(RequestError { class, message }),
+                error: Some(RequestError {
+                    class,
+                    message,
+                    after_ns: None,
+                    phase: None,
+                }),
                 cost_usd: None,
                 spans: vec![],
                 ..RequestSample::default()
