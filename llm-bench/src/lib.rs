@@ -61,6 +61,14 @@ mod tokens;
 #[doc(hidden)]
 pub mod bench_support;
 
+/// The entry points of the fuzz targets in `fuzz/` (internal feature `fuzzing`). Not a
+/// public API: it may change in any release.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::framing::fuzz::{eventstream, json_array, ndjson, sse};
+}
+
 pub use context::{Ctx, TokenText, Tracked};
 pub use delta::{Delta, Usage};
 pub use error::{Error, ErrorClass, Result, TimeoutPhase};

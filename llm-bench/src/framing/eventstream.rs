@@ -520,6 +520,16 @@ fn parse_headers(mut block: &[u8]) -> Result<Vec<Header>, String> {
     Ok(headers)
 }
 
+/// The unfinished frame: its prelude (12 bytes, whatever the limit), then at most the
+/// frame limit.
+#[cfg(any(test, feature = "fuzzing"))]
+impl super::hostile::Bounded for EventStreamDecoder {
+    fn buffers(&self) -> Vec<(&'static str, usize, usize)> {
+        let limit = self.max_frame_len.max(PRELUDE_LEN);
+        vec![("frame", self.frame.len(), limit)]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -290,6 +290,14 @@ fn lossy(bytes: &[u8]) -> String {
     }
 }
 
+/// The unfinished element.
+#[cfg(any(test, feature = "fuzzing"))]
+impl super::hostile::Bounded for JsonArrayDecoder {
+    fn buffers(&self) -> Vec<(&'static str, usize, usize)> {
+        vec![("element", self.element.len(), self.max_element_len)]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,7 +49,10 @@
 //! | eventstream | one frame's announced total length | 16 MiB ([`eventstream::DEFAULT_MAX_FRAME_LEN`]) | `FrameTooLarge` |
 //!
 //! Each decoder's file gives its rules in full; `splits` holds the property test of the
-//! read-split promise, run over all four.
+//! read-split promise, run over all four. Hostile input (random bytes, mutated streams:
+//! `mutate`) is checked by `hostile` (every split alike, every buffer within its limit, which
+//! each decoder states as `hostile::Bounded`), from the property tests of `hostile_tests`
+//! and from the fuzz targets' entry points in `fuzz` (feature `fuzzing`, internal).
 //!
 //! # Visibility
 //!
@@ -63,6 +66,14 @@ pub(crate) mod json_array;
 pub(crate) mod ndjson;
 pub(crate) mod sse;
 
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzz;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod hostile;
+#[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
+pub(crate) mod mutate;
 #[cfg(test)]
 pub(crate) mod splits;
 
@@ -115,7 +126,7 @@ impl<D: FrameDecoder> Poisoning<D> {
     }
 
     /// The wrapped decoder, for its settings and counters.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn get_ref(&self) -> &D {
         &self.decoder
     }

@@ -164,6 +164,15 @@ impl NdjsonDecoder {
     }
 }
 
+/// The line, whose final CR (perhaps the first half of a CRLF) the limit does not count.
+#[cfg(any(test, feature = "fuzzing"))]
+impl super::hostile::Bounded for NdjsonDecoder {
+    fn buffers(&self) -> Vec<(&'static str, usize, usize)> {
+        let cr = usize::from(self.line.last() == Some(&b'\r'));
+        vec![("line", self.line.len(), self.max_line_len + cr)]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,12 +106,12 @@ fn every_read_split_gives_the_same_frames() {
 }
 
 /// Bodies of up to 40 pieces.
-fn bodies(piece: impl Strategy<Value = Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
+pub(super) fn bodies(piece: impl Strategy<Value = Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
 }
 
 /// SSE pieces that stress the rules: every line end, BOM, comments, split UTF-8, fields.
-fn sse_piece() -> impl Strategy<Value = Vec<u8>> {
+pub(super) fn sse_piece() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         Just(b"\n".to_vec()),
         Just(b"\r".to_vec()),
@@ -134,7 +134,7 @@ fn sse_piece() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// NDJSON pieces: line ends, blank lines, BOM, split and invalid UTF-8.
-fn ndjson_piece() -> impl Strategy<Value = Vec<u8>> {
+pub(super) fn ndjson_piece() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         Just(b"\n".to_vec()),
         Just(b"\r".to_vec()),
@@ -149,7 +149,7 @@ fn ndjson_piece() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// JSON-array pieces: the array's punctuation, nesting, strings and escapes, BOM, UTF-8.
-fn json_array_piece() -> impl Strategy<Value = Vec<u8>> {
+pub(super) fn json_array_piece() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         Just(b"[".to_vec()),
         Just(b"]".to_vec()),
@@ -170,7 +170,7 @@ fn json_array_piece() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// Well-formed streamed arrays of Gemini-shaped chunks.
-fn json_arrays() -> impl Strategy<Value = Vec<u8>> {
+pub(super) fn json_arrays() -> impl Strategy<Value = Vec<u8>> + Clone {
     prop::collection::vec("[ -~é🍌\n]{0,10}", 0..6).prop_map(|texts| {
         let elements: Vec<String> = texts
             .iter()
@@ -184,7 +184,7 @@ fn json_arrays() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// Event streams of valid frames, with one bit flipped in about half of them.
-fn event_streams() -> impl Strategy<Value = Vec<u8>> {
+pub(super) fn event_streams() -> impl Strategy<Value = Vec<u8>> {
     let payloads = prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..6);
     (payloads, prop::option::of(any::<Index>())).prop_map(|(payloads, flip)| {
         let mut body: Vec<u8> = payloads

@@ -48,8 +48,8 @@
 //! The decoder holds at most one line and one event's data in memory. A line longer than
 //! the line limit fails with [`SseError::LineTooLong`] (as soon as the buffered part of the
 //! line passes the limit, so a server that never sends a newline cannot exhaust memory);
-//! an event whose joined data would pass the event limit fails with
-//! [`SseError::EventTooLarge`]. Both limits default to [`DEFAULT_MAX_LINE_LEN`] (1 MiB).
+//! an event whose joined data would pass the event limit (counted as decoded: an invalid
+//! byte is a 3-byte U+FFFD) fails with [`SseError::EventTooLarge`]. Both limits default to [`DEFAULT_MAX_LINE_LEN`] (1 MiB).
 //! After an error, [`Poisoning`](super::Poisoning) refuses further input, repeating the
 //! error.
 //!
@@ -304,6 +304,9 @@ impl SseDecoder {
         };
         match name {
             b"data" => {
+                // The limit counts the data as kept: decoded, each invalid byte a 3-byte
+                // U+FFFD.
+                let value = String::from_utf8_lossy(value);
                 let sep = usize::from(self.has_data);
                 if self.data.len() + sep + value.len() > self.max_event_len {
                     return Err(SseError::EventTooLarge {
@@ -313,7 +316,7 @@ impl SseDecoder {
                 if self.has_data {
                     self.data.push('\n');
                 }
-                push_lossy(&mut self.data, value);
+                self.data.push_str(&value);
                 self.has_data = true;
                 self.has_field = true;
             }
@@ -383,6 +386,22 @@ fn parse_retry(value: &[u8]) -> Option<u64> {
     value.iter().try_fold(0u64, |acc, &d| {
         acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
     })
+}
+
+/// The line (and the `event` and `id` values, decoded from one line each: at most three
+/// times its bytes, as each invalid byte becomes a 3-byte U+FFFD) and the event's data.
+#[cfg(any(test, feature = "fuzzing"))]
+impl super::hostile::Bounded for SseDecoder {
+    fn buffers(&self) -> Vec<(&'static str, usize, usize)> {
+        let field = self.max_line_len.saturating_mul(3);
+        vec![
+            ("line", self.line.len(), self.max_line_len),
+            ("data", self.data.len(), self.max_event_len),
+            ("event", self.event.len(), field),
+            ("id", self.id.len(), field),
+            ("last event ID", self.last_event_id.len(), field),
+        ]
+    }
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ fn corpus_dir() -> Option<PathBuf> {
 macro_rules! corpus_tests {
     ($($name:ident => $path:literal,)*) => {
         /// Every stream that has a test, as a path relative to the corpus directory.
-        const FILES: &[&str] = &[$($path),*];
+        pub(super) const FILES: &[&str] = &[$($path),*];
         $(
             #[test]
             #[allow(non_snake_case)]
@@ -287,7 +287,9 @@ fn parse(format: WireFormat, bytes: &[u8], split: &Split) -> Result<(Vec<Timed>,
     Ok((timed, before_finish))
 }
 
-fn load(file: &str) -> Option<(Vec<u8>, Value)> {
+/// The bytes and the sidecar of a stream of the corpus (`file` relative to its directory),
+/// or `None` when the corpus is absent (see [`corpus_dir`]).
+pub(super) fn load(file: &str) -> Option<(Vec<u8>, Value)> {
     let dir = corpus_dir()?;
     let path = dir.join(file);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -28,6 +28,8 @@ pub(crate) mod client;
 #[cfg(test)]
 mod corpus_tests;
 pub(crate) mod env;
+#[cfg(test)]
+mod hostile_tests;
 pub(crate) mod payload;
 pub(crate) mod phases;
 pub(crate) mod placeholders;

@@ -65,23 +65,25 @@ impl GenericParser {
         out: &mut Vec<Delta>,
     ) -> Result<(), GenericError> {
         let mut units: Vec<String> = Vec::new();
-        match &mut self.decoder {
+        let framing: Result<(), GenericError> = match &mut self.decoder {
             GenericDecoder::Sse(decoder, events) => {
                 let framing = decoder.feed_or_finish(bytes, events);
                 units.extend(events.drain(..).map(|e| e.data));
-                framing?;
+                framing.map_err(GenericError::from)
             }
             GenericDecoder::Ndjson(decoder, lines) => {
                 let framing = decoder.feed_or_finish(bytes, lines);
                 units.append(lines);
-                framing?;
+                framing.map_err(GenericError::from)
             }
-        }
+        };
+        // The events completed before a framing error are parsed first (whatever the read
+        // split, the same deltas precede the error); an invalid one among them comes first.
         for unit in units {
             let delta = self.parse_unit(&unit)?;
             out.push(delta);
         }
-        Ok(())
+        framing
     }
 
     /// The delta of one event's data, read with the spec's pointers.
