@@ -2,7 +2,7 @@
 //!
 //! Each test starts this test binary again as a child that runs the harness
 //! (`run_with_args`, the body of `main!`) against its built-in simulated endpoint, waits
-//! until requests are under way, sends SIGTERM or SIGINT with `kill`, and checks what the
+//! until requests are under way, sends SIGTERM or SIGINT, and checks what the
 //! process left: its exit status, what it said, and the stored run. A panic in one scenario
 //! is checked the same way, without a signal.
 #![cfg(all(unix, feature = "simulated"))]
@@ -66,7 +66,7 @@ fn sigterm_lets_requests_in_flight_finish_stores_the_samples_and_exits_143() {
     );
     bench.wait_until_ready();
     let signalled = Instant::now();
-    bench.signal("TERM");
+    bench.signal(libc::SIGTERM);
     let exited = bench.exit_within(Duration::from_secs(30));
     let took = signalled.elapsed();
     assert_eq!(exited.code, Some(143), "{exited}");
@@ -106,10 +106,10 @@ fn a_second_sigint_cuts_the_requests_in_flight_and_exits_130_with_the_finished_s
         &profile("ttft=20ms, itl=100ms, tokens=20"),
     );
     bench.wait_until_ready();
-    bench.signal("INT");
+    bench.signal(libc::SIGINT);
     std::thread::sleep(Duration::from_millis(300));
     let second = Instant::now();
-    bench.signal("INT");
+    bench.signal(libc::SIGINT);
     let exited = bench.exit_within(Duration::from_secs(30));
     let took = second.elapsed();
     assert_eq!(exited.code, Some(130), "{exited}");

@@ -103,14 +103,14 @@ impl Bench {
         }
     }
 
-    /// Sends `signal` (`TERM`, `INT`) to the child.
-    pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{signal} failed");
+    /// Sends `signal` (`libc::SIGTERM`, `libc::SIGINT`) to the child.
+    #[cfg(unix)]
+    pub fn signal(&self, signal: libc::c_int) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a process id");
+        // SAFETY: kill(2) takes any pid and signal number; the child is ours and alive
+        // until waited on, so the pid is not reused.
+        let sent = unsafe { libc::kill(pid, signal) };
+        assert_eq!(sent, 0, "kill({pid}, {signal}) failed");
     }
 
     /// Waits at most `limit` for the child to exit (killing it after); what it left.
