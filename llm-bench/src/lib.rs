@@ -83,13 +83,20 @@ pub use tokens::Tokenizer;
 
 /// Shared by tests that measure time: they take [`test_support::exclusive`] so that the
 /// heaviest tests do not run beside them and distort what they measure.
-#[cfg(all(test, any(feature = "simulated", feature = "html-report")))]
+#[cfg(test)]
 pub(crate) mod test_support {
     static EXCLUSIVE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
     /// Holds off other timing-sensitive or heavy tests while the guard lives.
+    #[cfg(any(feature = "simulated", feature = "html-report"))]
     pub(crate) async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
         EXCLUSIVE.lock().await
+    }
+
+    /// [`exclusive`] for a test outside any async runtime: a heavy synchronous test (the
+    /// property tests) takes it so that it never runs beside one that measures time.
+    pub(crate) fn exclusive_blocking() -> tokio::sync::MutexGuard<'static, ()> {
+        EXCLUSIVE.blocking_lock()
     }
 }
 

@@ -194,6 +194,8 @@ pub(crate) fn property<S>(
     S: Strategy,
     S::Value: Debug,
 {
+    // Heavy on both cores: never beside a test that measures time.
+    let _alone = crate::test_support::exclusive_blocking();
     let config = Config {
         cases,
         failure_persistence: None,

@@ -50,7 +50,7 @@ pub(crate) fn inspect(error: &PoolError, attempt_start: Instant) -> Option<SendF
     };
     let invalid_http = chain(error).any(|e| {
         e.downcast_ref::<hyper::Error>()
-            .is_some_and(|h| h.is_parse() || h.is_parse_status() || h.is_parse_too_large())
+            .is_some_and(|h| h.is_parse() || h.is_parse_status())
     });
     let how = how_it_broke(error).map_or_else(|| describe(error), str::to_string);
     Some(SendFailure {
