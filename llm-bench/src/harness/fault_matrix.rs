@@ -379,14 +379,19 @@ async fn a_stall_before_the_first_token_is_a_first_token_timeout() {
     assert_within(took, 2 * (SHORT + PROMPT));
 }
 
+/// The head and first two tokens of a chunked answer that goes on (no last chunk).
+fn two_tokens_of_a_chunked_answer() -> String {
+    format!(
+        "{CHUNKED_HEAD}{}{}",
+        chunk(&token("Hel")),
+        chunk(&token("lo"))
+    )
+}
+
 #[tokio::test]
 async fn a_stall_mid_stream_is_an_idle_timeout() {
     let server = Hostile::start(|mut conn| async move {
-        let start = format!(
-            "{CHUNKED_HEAD}{}{}",
-            chunk(&token("Hel")),
-            chunk(&token("lo"))
-        );
+        let start = two_tokens_of_a_chunked_answer();
         if conn.read_request().await.is_some() && conn.write(start).await {
             conn.hold(Duration::from_secs(5)).await;
         }
@@ -410,11 +415,7 @@ async fn a_stall_mid_stream_is_an_idle_timeout() {
 #[tokio::test]
 async fn a_reset_mid_stream_is_truncated_and_says_reset() {
     let server = Hostile::start(|mut conn| async move {
-        let start = format!(
-            "{CHUNKED_HEAD}{}{}",
-            chunk(&token("Hel")),
-            chunk(&token("lo"))
-        );
+        let start = two_tokens_of_a_chunked_answer();
         if conn.read_request().await.is_some() && conn.write(start).await {
             conn.reset(Duration::from_millis(30)).await;
         }
@@ -460,11 +461,7 @@ async fn a_fin_mid_stream_is_truncated_and_says_closed() {
 #[tokio::test]
 async fn a_fin_inside_a_chunked_body_is_truncated_and_says_closed() {
     let server = Hostile::start(|mut conn| async move {
-        let start = format!(
-            "{CHUNKED_HEAD}{}{}",
-            chunk(&token("Hel")),
-            chunk(&token("lo"))
-        );
+        let start = two_tokens_of_a_chunked_answer();
         if conn.read_request().await.is_some() {
             conn.write(start).await;
         }
