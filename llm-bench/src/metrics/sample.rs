@@ -20,6 +20,7 @@ pub enum TokenSource {
 /// A failed request: its class and message (never an API key), how long it ran and the
 /// phase it failed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RequestError {
     /// The class the error is counted under.
     pub class: ErrorClass,
