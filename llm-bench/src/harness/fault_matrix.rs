@@ -125,6 +125,9 @@ impl Case {
     /// Runs the case through the harness's closed loop (one request at a time) and stores
     /// it as the harness does: the stored run, and how long the run took.
     async fn run(self) -> (StoredRun, Duration) {
+        // Some cases keep both cores busy (10 MB through the decoder, one byte per read):
+        // never beside a test that measures time.
+        let _alone = crate::test_support::exclusive().await;
         let mut builder = Client::builder().base_url(&self.base_url).model("m");
         if let Some(key) = self.key {
             builder = builder.api_key(ApiKey::new(key));

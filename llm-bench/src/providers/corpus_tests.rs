@@ -302,6 +302,8 @@ pub(super) fn load(file: &str) -> Option<(Vec<u8>, Value)> {
 
 /// The test of one stream.
 fn check_file(file: &str) {
+    // Every split of every stream keeps a core busy: never beside a test that measures time.
+    let _alone = crate::test_support::exclusive_blocking();
     let Some((bytes, sidecar)) = load(file) else {
         return;
     };
