@@ -7,8 +7,8 @@
 //!
 //! - Poisson arrivals at 2000 and at 5000 requests/s (3 s each): the achieved rate must be
 //!   within 2% of the target, and at 5000/s the p99 schedule lag below 1 ms (the median of
-//!   three runs' p99; when it is not, three runs more, and the budget is missed when their
-//!   median is over it too);
+//!   three runs' p99; when it is not, three runs more after a pause, up to three times, and
+//!   the budget is missed when every median is over it);
 //! - 2000 requests/s of streams that last about 1.5 s (4000 requests): at least 2000 must
 //!   be open at once, and every one must succeed.
 //!
@@ -26,6 +26,10 @@ use llm_bench::bench_support::run_open_loop;
 use llm_bench::mock::{LatencyProfile, MockServer};
 use llm_bench::stored::StoredRun;
 use llm_bench::Client;
+
+/// The pause before a missed schedule-lag budget is measured again: a busy spell of the
+/// host's neighbours can last a minute.
+const PAUSE_BEFORE_REMEASURE: Duration = Duration::from_secs(15);
 
 /// One case: its name, the endpoint's latency, requests, rate, Poisson or constant.
 struct Case {
@@ -138,10 +142,11 @@ fn main() {
     for (case, budget) in cases {
         // A p99 of schedule lag is judged on the median of three runs: one run's p99 can
         // catch the OS running the simulated endpoint's process for a few milliseconds. A
-        // host whose neighbours take the cores for a while can spoil all three: a missed
-        // median is measured once more, and the budget is missed only when both are.
+        // host whose neighbours take the cores for a minute can spoil all three: a missed
+        // median is measured again after a pause, up to three times, and the budget is
+        // missed only when every median is.
         let repeats = if budget.lag_p99_ns.is_some() { 3 } else { 1 };
-        let batches = if budget.lag_p99_ns.is_some() { 2 } else { 1 };
+        let batches = if budget.lag_p99_ns.is_some() { 3 } else { 1 };
         for batch in 1..=batches {
             let mut lags = Vec::new();
             for _ in 0..repeats {
@@ -167,12 +172,14 @@ fn main() {
             }
             if batch < batches {
                 eprintln!(
-                    "load/{}: the median p99 schedule lag is over the budget; a busy host can do that: measuring {repeats} runs more",
-                    case.name
+                    "load/{}: the median p99 schedule lag is over the budget; a busy host can do that: measuring {repeats} runs more in {} s",
+                    case.name,
+                    PAUSE_BEFORE_REMEASURE.as_secs()
                 );
+                std::thread::sleep(PAUSE_BEFORE_REMEASURE);
             } else {
                 eprintln!(
-                    "load/{}: the median p99 schedule lag is over the budget twice in a row",
+                    "load/{}: the median p99 schedule lag is over the budget {batches} times in a row",
                     case.name
                 );
                 missed = true;
