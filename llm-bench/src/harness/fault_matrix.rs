@@ -23,16 +23,12 @@ mod hostile;
 use std::sync::Arc;
 use std::time::{Duration, Instant as StdInstant};
 
-use crate::harness::interrupt::never;
-
 use self::hostile::{
     chunk, chunked_answer, finish, status, token, Hostile, CHUNKED_HEAD, CLOSE_HEAD, LAST_CHUNK,
 };
 use crate::context::{Ctx, ScenarioEnv};
 use crate::error::{Error, ErrorClass};
 use crate::harness::plan::{Load, Plan};
-use crate::harness::runner::{run_scenario, Costing, Live};
-use crate::harness::summarize::stored_run;
 use crate::limits::PhaseLimits;
 use crate::metrics::{FailedPhase, RequestSample};
 use crate::providers::retry::RetryPolicy;
@@ -149,37 +145,9 @@ impl Case {
             stop: Default::default(),
         };
         let scenario = crate::harness::testing::scenario("fault_matrix", self.run);
-        let stop = never();
         let began = StdInstant::now();
-        let out = run_scenario(
-            scenario,
-            env,
-            &plan,
-            &Costing::default(),
-            stop,
-            Arc::new(Live::default()),
-            |_| {},
-        )
-        .await;
+        let run = crate::harness::testing::stored_run_of(scenario, env, &plan).await;
         let took = began.elapsed();
-        let endpoint = crate::store::EndpointInfo {
-            kind: "openai_compatible".into(),
-            host: String::new(),
-            model: None,
-        };
-        let stats = crate::stats::StatsConfig {
-            nresamples: 0,
-            ..Default::default()
-        };
-        let run = stored_run(
-            scenario,
-            endpoint,
-            &plan,
-            std::time::SystemTime::now(),
-            out,
-            &stats,
-            &[],
-        );
         assert_eq!(
             run.samples.len(),
             self.samples as usize,

@@ -5,12 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::harness::interrupt::never;
-
 use crate::context::{Ctx, ScenarioEnv};
 use crate::harness::plan::{Load, OpenLoad, Plan};
-use crate::harness::runner::{run_scenario, Costing, Live};
-use crate::harness::summarize::stored_run;
 use crate::harness::testing::env_for;
 use crate::load::ks::exponential_fit;
 use crate::mock::{LatencyProfile, MockServer};
@@ -65,29 +61,9 @@ fn closed(samples: u32, concurrency: u32) -> Plan {
     }
 }
 
-/// Runs `plan` and stores it as the harness does (no bootstrap: not what is tested).
+/// Runs `plan` and stores it as the harness does.
 async fn run(s: &'static Scenario, env: Arc<ScenarioEnv>, plan: &Plan) -> StoredRun {
-    let stop = never();
-    let live = Arc::new(Live::default());
-    let out = run_scenario(s, env, plan, &Costing::default(), stop, live, |_| {}).await;
-    let endpoint = crate::store::EndpointInfo {
-        kind: "simulated".into(),
-        host: String::new(),
-        model: None,
-    };
-    let stats = crate::stats::StatsConfig {
-        nresamples: 0,
-        ..Default::default()
-    };
-    stored_run(
-        s,
-        endpoint,
-        plan,
-        std::time::SystemTime::now(),
-        out,
-        &stats,
-        &[],
-    )
+    crate::harness::testing::stored_run_of(s, env, plan).await
 }
 
 /// Median TTFT (ms) of the successful samples in `range` of the run, by index.
