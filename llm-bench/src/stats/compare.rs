@@ -154,6 +154,42 @@ pub struct Comparison {
     pub n_base: usize,
     /// Successful (finite) values in the new run.
     pub n_new: usize,
+    /// Set when the two sides were measured in pairs (`--compare-with`): the change is then
+    /// the median of per-pair log-ratios and the p-value a signed-rank test's
+    /// ([`compare_paired`](super::compare_paired)). `None` for two independent runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired: Option<Pairing>,
+    /// The p-value adjusted for the false discovery rate over every gated comparison of
+    /// the run (Benjamini-Hochberg); when set, the verdict was decided on it rather than
+    /// on [`Comparison::p_value`]. `None` for a metric that is not gated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_adjusted: Option<f64>,
+}
+
+/// How the two sides of a paired comparison were measured and summarised.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Pairing {
+    /// Pairs with a finite value on both sides: the comparison's sample count.
+    pub pairs: usize,
+    /// Share of those pairs where the new side's value was larger (for a latency: where
+    /// the new build was slower), in [0, 1].
+    pub share_new_larger: f64,
+    /// Length of the blocks the bootstrap resampled (1: pairs resampled one by one; more
+    /// when consecutive pairs were correlated in time).
+    pub block_len: usize,
+}
+
+impl Pairing {
+    /// A pairing of `pairs` pairs, `share_new_larger` of them larger on the new side,
+    /// bootstrapped in blocks of `block_len`.
+    pub fn new(pairs: usize, share_new_larger: f64, block_len: usize) -> Pairing {
+        Pairing {
+            pairs,
+            share_new_larger,
+            block_len,
+        }
+    }
 }
 
 /// Compares `new` with `base` for a metric where `direction` says which way is better.
@@ -214,6 +250,8 @@ pub fn compare(
         verdict,
         n_base,
         n_new,
+        paired: None,
+        p_adjusted: None,
     }
 }
 

@@ -144,7 +144,7 @@ mod tests_large;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use bootstrap::{median_u64, midpoint_half_up, quantile_sorted};
-pub use compare::{compare, Comparison, ErrorCounts, InconclusiveReason, Side, Verdict};
+pub use compare::{compare, Comparison, ErrorCounts, InconclusiveReason, Pairing, Side, Verdict};
 pub use estimate::{estimate, Estimate, Estimates, Interval};
 pub use rank_test::PValueMethod;
 
