@@ -218,30 +218,21 @@ pub fn compare(
     let median_change = change(&base, &new, 0.5, cfg, Method::BySize);
     let p90_change = change(&base, &new, 0.9, cfg, Method::BySize);
 
-    let verdict = if let Some(reason) = inconclusive(n_base, n_new, errors, cfg) {
-        Verdict::Inconclusive(reason)
-    } else if quantile(&base, 0.5) <= 0.0 {
-        Verdict::Inconclusive(InconclusiveReason::NonPositiveBaseline)
-    } else {
-        let significant = p_value < cfg.significance_level;
-        let c = median_change.point;
-        // The rank test's direction: does the new sample tend to be larger?
-        let new_larger = test.is_some_and(|t| t.prob_new_greater > 0.5);
-        let new_smaller = test.is_some_and(|t| t.prob_new_greater < 0.5);
-        let (larger, smaller) = (
-            significant && new_larger && c > cfg.noise_threshold,
-            significant && new_smaller && c < -cfg.noise_threshold,
-        );
-        match (direction, larger, smaller) {
-            (Direction::LowerIsBetter, true, _) | (Direction::HigherIsBetter, _, true) => {
-                Verdict::Regressed
-            }
-            (Direction::LowerIsBetter, _, true) | (Direction::HigherIsBetter, true, _) => {
-                Verdict::Improved
-            }
-            _ => Verdict::NoChange,
-        }
-    };
+    let reason = inconclusive(n_base, n_new, errors, cfg).or_else(|| {
+        (quantile(&base, 0.5) <= 0.0).then_some(InconclusiveReason::NonPositiveBaseline)
+    });
+    // The rank test's direction: does the new sample tend to be larger?
+    let new_larger = test.is_some_and(|t| t.prob_new_greater > 0.5);
+    let new_smaller = test.is_some_and(|t| t.prob_new_greater < 0.5);
+    let verdict = verdict_of(
+        p_value,
+        median_change.point,
+        direction,
+        new_larger,
+        new_smaller,
+        cfg,
+        reason,
+    );
     Comparison {
         median_change,
         p90_change,
@@ -255,8 +246,107 @@ pub fn compare(
     }
 }
 
+/// The verdict rule shared by [`compare()`] and [`compare_paired`](super::compare_paired)
+/// (and [`rejudge`]), in the order of the [module docs](super):
+///
+/// 1. `Inconclusive(reason)` when `inconclusive` is set;
+/// 2. the change is "larger" when `p < significance_level`, the test says the new side
+///    tends to be larger (`new_larger`) and the median's relative change `change` (point
+///    estimate) is above `noise_threshold`; "smaller" likewise below `−noise_threshold`
+///    with `new_smaller`;
+/// 3. larger is [`Verdict::Regressed`] for [`Direction::LowerIsBetter`] and
+///    [`Verdict::Improved`] for [`Direction::HigherIsBetter`], smaller the other way round;
+/// 4. [`Verdict::NoChange`] otherwise (a NaN `p` or `change` is never significant).
+pub(crate) fn verdict_of(
+    p: f64,
+    change: f64,
+    direction: Direction,
+    new_larger: bool,
+    new_smaller: bool,
+    cfg: &StatsConfig,
+    inconclusive: Option<InconclusiveReason>,
+) -> Verdict {
+    if let Some(reason) = inconclusive {
+        return Verdict::Inconclusive(reason);
+    }
+    let significant = p < cfg.significance_level;
+    let (larger, smaller) = (
+        significant && new_larger && change > cfg.noise_threshold,
+        significant && new_smaller && change < -cfg.noise_threshold,
+    );
+    match (direction, larger, smaller) {
+        (Direction::LowerIsBetter, true, _) | (Direction::HigherIsBetter, _, true) => {
+            Verdict::Regressed
+        }
+        (Direction::LowerIsBetter, _, true) | (Direction::HigherIsBetter, true, _) => {
+            Verdict::Improved
+        }
+        _ => Verdict::NoChange,
+    }
+}
+
+/// `c` with [`Comparison::p_adjusted`] set to `p_adjusted` and its verdict decided again on
+/// it, by the rule of [`compare()`] (for any [`Comparison`], paired or not): a comparison
+/// whose adjusted p-value is not below `significance_level` is [`Verdict::NoChange`].
+///
+/// * An inconclusive verdict stays inconclusive (same reason).
+/// * An adjustment can only withdraw a verdict, never create one: the verdict is decided on
+///   `max(p_adjusted, c.p_value)`. A false-discovery-rate adjustment never lowers a p-value
+///   ([`benjamini_hochberg`](super::benjamini_hochberg) gives `q ≥ p` up to rounding, which
+///   this also absorbs), and an unpaired [`Comparison`] does not keep the direction of its
+///   rank test, which a new "regressed" would need.
+/// * A NaN `p_adjusted` is taken as 1; others are clamped to `[0, 1]`.
+///
+/// `direction` and `cfg` should be those `c` was computed with.
+pub fn rejudge(
+    c: &Comparison,
+    p_adjusted: f64,
+    direction: Direction,
+    cfg: &StatsConfig,
+) -> Comparison {
+    let p = if p_adjusted.is_nan() {
+        1.0
+    } else {
+        p_adjusted.clamp(0.0, 1.0)
+    };
+    let reason = match c.verdict {
+        Verdict::Inconclusive(reason) => Some(reason),
+        _ => None,
+    };
+    let change = c.median_change.point;
+    // The test's direction, as far as the comparison still knows it.
+    let (new_larger, new_smaller) = match (c.paired, c.verdict, direction) {
+        // Paired: the sign of the median log-ratio, which is the sign of the change.
+        (Some(_), _, _) => (change > 0.0, change < 0.0),
+        (None, Verdict::Regressed, Direction::LowerIsBetter)
+        | (None, Verdict::Improved, Direction::HigherIsBetter) => (true, false),
+        (None, Verdict::Regressed, Direction::HigherIsBetter)
+        | (None, Verdict::Improved, Direction::LowerIsBetter) => (false, true),
+        // No change before: with a p-value at least as large it stays no change.
+        _ => (false, false),
+    };
+    let p_decided = if c.p_value.is_nan() {
+        p
+    } else {
+        p.max(c.p_value)
+    };
+    Comparison {
+        p_adjusted: Some(p),
+        verdict: verdict_of(
+            p_decided,
+            change,
+            direction,
+            new_larger,
+            new_smaller,
+            cfg,
+            reason,
+        ),
+        ..*c
+    }
+}
+
 /// Why the comparison is inconclusive, if it is. Errors are checked before sample counts.
-fn inconclusive(
+pub(super) fn inconclusive(
     n_base: usize,
     n_new: usize,
     errors: ErrorCounts,

@@ -91,6 +91,62 @@
 //! the time). Verdicts therefore never depend on the bootstrap: intervals are evidence for
 //! the reader, and `nresamples = 0` gives the same verdicts.
 //!
+//! # Paired comparison ([`compare_paired`])
+//!
+//! When the two builds are measured in pairs, `(baseᵢ, newᵢ)` at the same moment (e.g.
+//! alternating requests), each pair shares the endpoint's state of that moment: load,
+//! routing, batching. Remote APIs drift by several percent within minutes, so this shared
+//! **drift factor** `dᵢ` (multiplying both values of the pair) dominates the noise of two
+//! separate runs; the paired comparison cancels it exactly.
+//!
+//! * **Pairs**: a pair with a non-finite or non-positive value on either side is dropped;
+//!   `n` is the number of pairs kept (reported as both `n_base` and `n_new`).
+//! * **Change**: with `rᵢ = ln(newᵢ/baseᵢ)`, the median change is `exp(median(rᵢ)) − 1`; the
+//!   p90 change is `p90(newᵢ)/p90(baseᵢ) − 1` over the kept pairs (a tail of each side:
+//!   a quantile of ratios is not the ratio of quantiles).
+//! * **p-value**: the two-sided **Wilcoxon signed-rank test** of the `rᵢ`
+//!   ([`signed_rank`]): exact for `n ≤ 50` without zeros or ties, else the normal
+//!   approximation with tie and continuity corrections; zero differences by **Pratt's
+//!   method** (ranked, then left out of `W⁺`; a zero pair is evidence of no change, not a
+//!   missing pair). Why: with `baseᵢ = dᵢ·bᵢ` and `newᵢ = dᵢ·nᵢ`, `rᵢ = ln nᵢ − ln bᵢ` does
+//!   not depend on `dᵢ`, so the test is **invariant to the common drift factor**; it needs
+//!   only that `rᵢ` be symmetric about 0 under the null (true when the two builds are
+//!   exchangeable within a pair), uses ranks (robust to the heavy tails of latency), and
+//!   its efficiency relative to the paired t-test on logs is `3/π ≈ 0.95` for normal
+//!   log-ratios (never below 0.864 for any symmetric law). The Mann-Whitney test on the
+//!   same values would see the drift as noise (and, when the two runs met different drift,
+//!   as a change).
+//! * **Intervals**: a **moving-block bootstrap** of the pairs (the pairs are in time order
+//!   and consecutive pairs may share drift): a resample concatenates `⌈n/l⌉` blocks of `l`
+//!   consecutive pairs, each starting uniformly in `0..=n−l`, cut to `n`; `nresamples`
+//!   resamples, percentile interval at `confidence_level`, the same minimum sizes as above
+//!   (10 pairs for the median, 50 for the p90). Block length: `l = 1` when the lag-1
+//!   autocorrelation of the `rᵢ` is within `±2/√n` (white noise's 95% band), else
+//!   `l = ⌈n^{1/3}⌉` (the order of the MSE-optimal block length, Hall, Horowitz & Jing
+//!   1995), reported in [`Pairing::block_len`].
+//! * **Verdict**: the rule of [`compare()`] and in the same order (one shared function),
+//!   with `n` pairs as both sides' sample count and the sign of `median(rᵢ)` as the test's
+//!   direction.
+//!
+//! # Many comparisons ([`benjamini_hochberg`], [`rejudge`])
+//!
+//! A CI gate tests many scenarios × metrics at once; at `significance_level` α each,
+//! `m` true nulls give about `α·m` false alarms. The gate adjusts the p-values of all gated
+//! comparisons of a run by **Benjamini-Hochberg**: with the `m` p-values sorted,
+//! `q₍ᵢ₎ = min_{j≥i} min(1, m·p₍ⱼ₎/j)`. Flagging the comparisons with `q < α` keeps the
+//! **false discovery rate**, the expected share of false alarms among the flagged
+//! comparisons, at most `α` (exactly `α·m₀/m` with `m₀` true nulls) when the tests are
+//! independent or positively dependent (PRDS; metrics of one scenario are positively
+//! correlated). Chosen over Bonferroni (`m·p`, which bounds the chance of any false alarm):
+//! Bonferroni's threshold shrinks as `α/m` for every comparison, so with 10 scenarios × 4
+//! metrics a real regression needs `p < 0.00025`; BH's threshold for the `k`-th smallest
+//! p-value is `k·α/m`, so when several metrics really moved each needs far less evidence.
+//! For the verdict: [`rejudge`] sets [`Comparison::p_adjusted`] and decides again with the
+//! adjusted p-value in place of `p`, so **a gated comparison is regressed only when its
+//! adjusted p-value is below `significance_level`** (and the median moved beyond the noise
+//! threshold, as before). An adjustment never creates a verdict (`q ≥ p`), and inconclusive
+//! stays inconclusive.
+//!
 //! # Defaults ([`StatsConfig::default`]) and why
 //!
 //! | setting | default | why |
@@ -133,19 +189,28 @@
 mod bootstrap;
 mod compare;
 mod estimate;
+mod fdr;
 mod large;
+mod paired;
 pub mod rank_test;
+pub mod signed_rank;
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_large;
+#[cfg(test)]
+mod tests_paired;
 
 use serde::{Deserialize, Serialize};
 
 pub(crate) use bootstrap::{median_u64, midpoint_half_up, quantile_sorted};
-pub use compare::{compare, Comparison, ErrorCounts, InconclusiveReason, Pairing, Side, Verdict};
+pub use compare::{
+    compare, rejudge, Comparison, ErrorCounts, InconclusiveReason, Pairing, Side, Verdict,
+};
 pub use estimate::{estimate, Estimate, Estimates, Interval};
+pub use fdr::benjamini_hochberg;
+pub use paired::compare_paired;
 pub use rank_test::PValueMethod;
 
 /// Which way a metric gets better.

@@ -27,10 +27,18 @@ pub const EXACT_MAX_PAIRS: usize = 2500;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PValueMethod {
-    /// From the exact null distribution of `U` (small samples without ties).
+    /// The Mann-Whitney U test's p-value from the exact null distribution of `U` (small
+    /// samples without ties).
     Exact,
-    /// From the normal approximation with tie and continuity corrections.
+    /// The Mann-Whitney U test's p-value from the normal approximation with tie and
+    /// continuity corrections.
     NormalApproximation,
+    /// A paired comparison's Wilcoxon signed-rank test, from the exact null distribution of
+    /// `W⁺` (at most 50 pairs, no zero differences, no ties; [`super::signed_rank`]).
+    SignedRankExact,
+    /// A paired comparison's Wilcoxon signed-rank test, from the normal approximation with
+    /// Pratt's zeros and tie and continuity corrections ([`super::signed_rank`]).
+    SignedRankNormal,
 }
 
 /// The result of a Mann-Whitney U test of `new` against `base`.
