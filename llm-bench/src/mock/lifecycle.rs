@@ -87,6 +87,7 @@ impl MockServerBuilder {
             received: AtomicU64::new(0),
             model: self.model,
             closing: closing_rx,
+            started_at: quanta::Instant::now(),
         });
         let app = router(Arc::clone(&shared)).into_make_service_with_connect_info::<Connection>();
         let signal = shared.closing();
@@ -215,6 +216,15 @@ impl MockServer {
     /// ```
     pub fn base_url_for_dialect(&self, dialect: Dialect) -> String {
         format!("http://{}{}", self.addr, dialect.base_path())
+    }
+
+    /// When the server started, on the pacing's clock: the origin of the time its
+    /// [`Variation`](crate::mock::Variation) (drift, bursts, shared noise) follows. A
+    /// request's [`received_at`](crate::mock::RequestTruth::received_at) minus this is the
+    /// `elapsed` its factor was computed for.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn started_at(&self) -> quanta::Instant {
+        self.shared.started_at
     }
 
     /// The model id the server lists.

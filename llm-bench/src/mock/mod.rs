@@ -479,6 +479,7 @@ mod answer;
 mod api_error;
 mod capacity;
 mod dialect;
+pub(crate) mod drift;
 mod fault;
 mod lifecycle;
 mod pacing;
@@ -497,6 +498,11 @@ mod tests;
 
 pub use capacity::Capacity;
 pub use dialect::Dialect;
+/// The latency factor model, for code elsewhere in the crate (studies, tests) that needs the
+/// factor a request gets without HTTP.
+#[allow(unused_imports)]
+pub(crate) use drift::Drift;
+pub use drift::{DriftShape, Variation};
 pub use fault::{Fault, Faults};
 pub use lifecycle::{MockServer, MockServerBuilder};
 pub use profile::{InterToken, LatencyProfile, ProfileError};

@@ -10,6 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
 use super::capacity::{Capacity, Slots};
+use super::drift::{DriftShape, Variation, MIN_DRIFT_PERIOD};
 use super::fault::{assert_share, Fault, Faults};
 use crate::rules::duration::{split_number_unit, unit_ns};
 
@@ -150,6 +151,9 @@ pub struct LatencyProfile {
     /// Injected faults: rate limiting, overload errors, stalls and cut connections (default:
     /// none).
     pub faults: Faults,
+    /// How latency varies over wall time and between requests: drift, bursts, shared and
+    /// per-request noise, factors on each request's whole latency (default: none).
+    pub variation: Variation,
 }
 
 impl Default for LatencyProfile {
@@ -165,6 +169,7 @@ impl Default for LatencyProfile {
             reasoning_tokens: 0,
             capacity: Capacity::default(),
             faults: Faults::default(),
+            variation: Variation::default(),
         }
     }
 }
@@ -181,6 +186,8 @@ pub(crate) struct RequestPlan {
     pub(crate) fail: bool,
     /// The slots whose load slows the gaps (`batch_slowdown`), if it does.
     load: Option<Arc<Slots>>,
+    /// The factor of the profile's [`Variation`] on every delay of the request (1: none).
+    factor: f64,
 }
 
 impl RequestPlan {
@@ -189,11 +196,29 @@ impl RequestPlan {
     /// gap is the drawn one times the load's factor, read now, when the load slows decoding.
     pub(crate) fn next_offset(&mut self, previous: Duration) -> Duration {
         let gap = self.inter_token.sample(&mut self.rng);
+        let gap = self.drifted(gap);
         let gap = match &self.load {
             Some(slots) => mul_duration(gap, slots.gap_factor()),
             None => gap,
         };
         (previous + gap).min(MAX_OFFSET)
+    }
+
+    /// Applies the factor of the profile's [`Variation`] for this request
+    /// ([`Drift::factor`](super::drift::Drift::factor)) to its TTFT now and to every gap
+    /// drawn from now on. A factor of exactly 1 changes nothing.
+    pub(crate) fn drift(&mut self, factor: f64) {
+        self.factor = factor;
+        self.ttft = self.drifted(self.ttft);
+    }
+
+    /// `delay` times the request's drift factor (`delay` itself when the factor is 1).
+    pub(crate) fn drifted(&self, delay: Duration) -> Duration {
+        if self.factor == 1.0 {
+            delay
+        } else {
+            mul_duration(delay, self.factor)
+        }
     }
 
     /// Makes the gaps depend on the load of `slots` (when their `batch_slowdown` is not 0).
@@ -373,6 +398,106 @@ impl LatencyProfile {
         self
     }
 
+    /// Makes the endpoint's latency drift slowly over wall time ([`Variation::drift`]):
+    /// every request arriving `t` after the server started has its whole latency (TTFT,
+    /// prefill, every gap) multiplied by a factor within `[1 − amplitude, 1 + amplitude]`
+    /// that follows `shape` over `period`: `1 + amplitude · sin(2π t / period)` for
+    /// [`DriftShape::Sine`], a seeded random walk for [`DriftShape::Walk`]. `amplitude` 0
+    /// turns it off. `drift=20%,drift_period=60s,drift_shape=walk` in the environment
+    /// grammar.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use llm_bench::mock::{DriftShape, LatencyProfile};
+    ///
+    /// let p = LatencyProfile::default().drift(0.2, Duration::from_secs(60), DriftShape::Walk);
+    /// assert_eq!(p, LatencyProfile::parse("drift=20%,drift_period=60s,drift_shape=walk")?);
+    /// # Ok::<(), llm_bench::mock::ProfileError>(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `amplitude` is not within `[0, 1)` or `period` is shorter than 1 ms.
+    pub fn drift(mut self, amplitude: f64, period: Duration, shape: DriftShape) -> Self {
+        assert!(
+            (0.0..1.0).contains(&amplitude),
+            "drift amplitude must be within [0, 1), got {amplitude}"
+        );
+        assert!(
+            period >= MIN_DRIFT_PERIOD,
+            "drift period must be at least 1ms, got {period:?}"
+        );
+        self.variation.drift = amplitude;
+        self.variation.drift_period = period;
+        self.variation.drift_shape = shape;
+        self
+    }
+
+    /// Adds bursts of slowness ([`Variation::burst_every`]): time since the server started
+    /// is cut into windows of `every`, each with one burst of `length` at a seeded random
+    /// moment within it, during which requests arriving get their whole latency times
+    /// `scale`. `burst_every=30s,burst_for=2s,burst_scale=3` in the environment grammar.
+    ///
+    /// # Panics
+    ///
+    /// If `every` is zero, `length` exceeds `every`, or `scale` is not finite and > 0.
+    pub fn bursts(mut self, every: Duration, length: Duration, scale: f64) -> Self {
+        assert!(!every.is_zero(), "burst spacing must be longer than 0");
+        assert!(
+            length <= every,
+            "a burst ({length:?}) must not last longer than their spacing ({every:?})"
+        );
+        assert!(
+            scale.is_finite() && scale > 0.0,
+            "burst scale must be finite and > 0, got {scale}"
+        );
+        self.variation.burst_every = Some(every);
+        self.variation.burst_for = length;
+        self.variation.burst_scale = scale;
+        self
+    }
+
+    /// Adds noise shared by the requests that arrive together
+    /// ([`Variation::shared_noise`]): a log-normal factor `exp(sigma · z)` (median 1) on the
+    /// whole latency, drawn anew for every `window` of time since the server started; the
+    /// requests arriving in one window share it. `sigma` 0 turns it off.
+    /// `shared_noise=0.1,shared_noise_window=200ms` in the environment grammar.
+    ///
+    /// # Panics
+    ///
+    /// If `sigma` is negative or not finite, or `window` is zero.
+    pub fn shared_noise(mut self, sigma: f64, window: Duration) -> Self {
+        assert!(
+            sigma.is_finite() && sigma >= 0.0,
+            "shared noise sigma must be finite and >= 0, got {sigma}"
+        );
+        assert!(
+            !window.is_zero(),
+            "shared noise window must be longer than 0"
+        );
+        self.variation.shared_noise = sigma;
+        self.variation.shared_noise_window = window;
+        self
+    }
+
+    /// Adds each request's own noise ([`Variation::noise`]): a log-normal factor
+    /// `exp(sigma · z)` (median 1) drawn once per request from its
+    /// [`request_seed`](Self::request_seed), on its TTFT and all its gaps alike (the gaps'
+    /// own spread, drawn per gap, is the [`inter_token`](Self::inter_token) distribution).
+    /// `sigma` 0 turns it off. `noise=0.1` in the environment grammar.
+    ///
+    /// # Panics
+    ///
+    /// If `sigma` is negative or not finite.
+    pub fn noise(mut self, sigma: f64) -> Self {
+        assert!(
+            sigma.is_finite() && sigma >= 0.0,
+            "noise sigma must be finite and >= 0, got {sigma}"
+        );
+        self.variation.noise = sigma;
+        self
+    }
+
     /// Multiplies every delay (TTFT, the inter-token distribution and prefill) by `factor`: `1.3`
     /// makes the endpoint 30% slower. With the same seed, the scaled profile draws the same
     /// random numbers, so its gaps are the original gaps times `factor`. Delays are clamped
@@ -420,6 +545,7 @@ impl LatencyProfile {
             ttft: self.ttft.min(MAX_DELAY),
             fail: draw < self.error_rate,
             load: None,
+            factor: 1.0,
         }
     }
 
@@ -493,8 +619,25 @@ impl LatencyProfile {
     /// The server never sends a token earlier than this (timers round up, so it is usually
     /// up to a millisecond later); [`RequestTruth`](crate::mock::RequestTruth) has the actual
     /// times.
+    ///
+    /// The [`variation`](Self::variation) (drift, bursts, noise) is not included: it depends
+    /// on when the request arrives.
     pub fn token_offsets(&self, request_index: u64, tokens: u32) -> Vec<Duration> {
+        self.token_offsets_drifted(request_index, tokens, 1.0)
+    }
+
+    /// [`token_offsets`](Self::token_offsets) with every delay times `factor`, the
+    /// [`Drift::factor`](super::drift::Drift::factor) of a request: what the server plans for
+    /// the request with this index when it arrives at the time that factor is for (without
+    /// capacity, prefill or faults).
+    pub(crate) fn token_offsets_drifted(
+        &self,
+        request_index: u64,
+        tokens: u32,
+        factor: f64,
+    ) -> Vec<Duration> {
         let mut plan = self.plan(request_index);
+        plan.drift(factor);
         let mut offset = plan.ttft;
         let mut out = Vec::with_capacity(tokens as usize);
         for i in 0..tokens {
@@ -580,7 +723,10 @@ impl LatencyProfile {
                 }
                 _ => {
                     let set = match profile.capacity.set(key, value) {
-                        None => profile.faults.set(key, value),
+                        None => match profile.faults.set(key, value) {
+                            None => profile.variation.set(key, value),
+                            set => set,
+                        },
                         set => set,
                     };
                     match set {
@@ -594,6 +740,9 @@ impl LatencyProfile {
             return Err(ProfileError::Conflict {
                 message: format!("`{key}` needs `slots` (it has no effect without them)"),
             });
+        }
+        if let Some(message) = profile.variation.conflict(&seen) {
+            return Err(ProfileError::Conflict { message });
         }
 
         let base = itl.unwrap_or(ItlSpec::Constant(DEFAULT_ITL));
@@ -672,7 +821,7 @@ impl fmt::Display for LatencyProfile {
         if self.reasoning_tokens > 0 {
             write!(f, ",reasoning={}", self.reasoning_tokens)?;
         }
-        write!(f, "{}{}", self.capacity, self.faults)
+        write!(f, "{}{}{}", self.capacity, self.faults, self.variation)
     }
 }
 
@@ -688,7 +837,7 @@ pub enum ProfileError {
     },
     /// A key the grammar does not know.
     #[error(
-        "invalid mock profile: unknown key `{key}` (known keys: ttft, itl, jitter, tokens, reasoning, seed, scale, error_rate, slots, prefill, batch_slowdown, max_queue, rate_limited, retry_after, server_errors, stall, stall_mid, stall_for, disconnect)"
+        "invalid mock profile: unknown key `{key}` (known keys: ttft, itl, jitter, tokens, reasoning, seed, scale, error_rate, slots, prefill, batch_slowdown, max_queue, rate_limited, retry_after, server_errors, stall, stall_mid, stall_for, disconnect, drift, drift_period, drift_shape, burst_every, burst_for, burst_scale, shared_noise, shared_noise_window, noise)"
     )]
     UnknownKey {
         /// The key as written.

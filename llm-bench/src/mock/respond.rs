@@ -80,6 +80,8 @@ struct Begun {
     index: u64,
     /// The generation slots it waits for, if the profile has any.
     slots: Option<Arc<Slots>>,
+    /// Its latency factor, from the profile's drift model and when it arrived (1: none).
+    factor: f64,
     /// Its truth so far.
     truth: RequestTruth,
 }
@@ -96,7 +98,18 @@ impl Begun {
             profile,
             index,
             slots,
+            drift,
         } = shared.next_request();
+        // Drift, bursts and noise: one factor for the whole request, decided by when it
+        // arrived since the server started (the same for every client at that moment).
+        let factor = if drift.is_constant() {
+            1.0
+        } else {
+            drift.factor(
+                received_at.saturating_duration_since(shared.started_at),
+                index,
+            )
+        };
         let truth = RequestTruth {
             request_index: index,
             received_at,
@@ -128,6 +141,7 @@ impl Begun {
             profile,
             index,
             slots,
+            factor,
             truth,
         }
     }
@@ -148,6 +162,7 @@ async fn respond<D: DialectWriter>(
         profile,
         index,
         slots,
+        factor,
         mut truth,
     } = begun;
     let Reading {
@@ -167,6 +182,7 @@ async fn respond<D: DialectWriter>(
     truth.include_usage = include_usage;
 
     let mut plan = profile.plan(index);
+    plan.drift(factor);
     if plan.fail {
         truth.fault = Some(Fault::InjectedError);
         return error_response(dialect, &shared, truth, &dialect.injected_error());
@@ -205,15 +221,18 @@ async fn respond<D: DialectWriter>(
             Some(slot)
         }
     };
-    // The first token: the slot's wait, then TTFT, prefill and a stall.
+    // The first token: the slot's wait, then TTFT and prefill (both times the drift
+    // factor), and a stall.
     let stall = match fault {
         Some(Fault::Stall) => profile.faults.stall_for,
         _ => Duration::ZERO,
     };
-    let prefill = profile
-        .capacity
-        .prefill
-        .saturating_mul(prefill_tokens(answer.prompt_tokens));
+    let prefill = plan.drifted(
+        profile
+            .capacity
+            .prefill
+            .saturating_mul(prefill_tokens(answer.prompt_tokens)),
+    );
     plan.ttft = (truth.queue_wait + plan.ttft)
         .saturating_add(prefill)
         .saturating_add(stall)

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::watch;
 
 use super::capacity::Slots;
+use super::drift::Drift;
 use super::profile::LatencyProfile;
 use super::truth::TruthStore;
 
@@ -26,6 +27,9 @@ pub(crate) struct Shared {
     pub(crate) model: String,
     /// True once the server is shutting down.
     pub(crate) closing: watch::Receiver<bool>,
+    /// When the server started, on the pacing's clock: the origin of the
+    /// [`Drift`]'s time (never reset, not even by a new profile).
+    pub(crate) started_at: quanta::Instant,
 }
 
 /// The profile requests get, where their index count is, and the profile's slots.
@@ -37,6 +41,8 @@ pub(crate) struct ProfileState {
     /// The generation slots of the profile's capacity, if it has any (requests keep the
     /// slots they were received with when the profile changes).
     slots: Option<Arc<Slots>>,
+    /// The profile's latency factor model.
+    drift: Arc<Drift>,
 }
 
 impl ProfileState {
@@ -44,6 +50,7 @@ impl ProfileState {
     pub(crate) fn new(profile: LatencyProfile) -> Self {
         ProfileState {
             slots: Slots::of(&profile.capacity),
+            drift: Arc::new(Drift::of(&profile)),
             profile,
             next_index: 0,
         }
@@ -63,6 +70,8 @@ pub(crate) struct Assigned {
     pub(crate) index: u64,
     /// The slots it waits for, if the profile has any.
     pub(crate) slots: Option<Arc<Slots>>,
+    /// The profile's latency factor model.
+    pub(crate) drift: Arc<Drift>,
 }
 
 impl Shared {
@@ -75,6 +84,7 @@ impl Shared {
             profile: state.profile.clone(),
             index,
             slots: state.slots.clone(),
+            drift: Arc::clone(&state.drift),
         }
     }
 
@@ -88,6 +98,7 @@ impl Shared {
             Slots::of(&profile.capacity)
         };
         *state = ProfileState {
+            drift: Arc::new(Drift::of(&profile)),
             profile,
             next_index: 0,
             slots,

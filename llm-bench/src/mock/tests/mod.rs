@@ -4,6 +4,8 @@
 
 /// The cross-check with the client side's parsers and clients.
 mod cross_check;
+/// Drift, bursts, shared and per-request noise.
+mod drift;
 /// The capacity model and fault injection.
 mod load;
 /// Request ids and the socket writes' stamps.
