@@ -214,6 +214,13 @@ fn estimate_lines(
     }
     let level = (stats.confidence_level * 100.0).round();
     match comparison {
+        Some(c) if c.metrics.values().any(|m| m.paired.is_some()) => {
+            let _ = writeln!(
+                out,
+                "  median [{level}% CI], change vs build `{}`, paired (median of per-pair ratios) [{level}% CI]:",
+                c.baseline
+            );
+        }
         Some(c) => {
             let _ = writeln!(
                 out,
@@ -225,22 +232,47 @@ fn estimate_lines(
             let _ = writeln!(out, "  median [{level}% CI]:");
         }
     }
+    let mut adjusted = false;
     for (metric, e) in &run.estimates {
         let mut line = format!("  {:<9}{}", metric.label(), bracket(*metric, &e.median));
         if let Some(change) = comparison.and_then(|c| c.metrics.get(metric)) {
             let gated = comparison.is_some_and(|c| c.gated.contains(metric));
+            let q = change
+                .p_adjusted
+                .map_or_else(String::new, |q| format!(" (FDR-adjusted {})", p_value(q)));
+            adjusted |= change.p_adjusted.is_some();
             let _ = write!(
                 line,
-                "  change {}  p = {:.4}  {}{}",
+                "  change {}  p = {}{q}  {}{}",
                 change_bracket(&change.median_change),
-                change.p_value,
+                p_value(change.p_value),
                 verdict_words(&change.verdict),
                 if gated { " (gated)" } else { "" }
             );
+            if let Some(pairing) = &change.paired {
+                let _ = write!(
+                    line,
+                    "\n  {:<9}{}",
+                    "",
+                    crate::report::pairing_text(*metric, pairing)
+                );
+            }
         }
         let _ = writeln!(out, "{line}");
     }
+    if adjusted {
+        let _ = writeln!(
+            out,
+            "  FDR-adjusted: Benjamini-Hochberg over the run's gated comparisons; a gated metric regresses only when it is below {}",
+            stats.significance_level
+        );
+    }
     out
+}
+
+/// A p-value as the console prints it: four decimals, as criterion does.
+fn p_value(p: f64) -> String {
+    format!("{p:.4}")
 }
 
 fn bracket(metric: Metric, e: &Estimate) -> String {
@@ -312,4 +344,84 @@ fn tokens_line(run: &StoredRun) -> Option<String> {
         let _ = write!(line, "\n  cost: ${cost:.6} in all, ${per:.6} per request");
     }
     Some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scenario_block;
+    use crate::report::tests::common::{paired_stored_comparison, run};
+    use crate::stats::StatsConfig;
+
+    #[test]
+    fn a_paired_adjusted_comparison_shows_its_pairs_and_the_adjusted_p() {
+        let r = run("chat/short turn", 24, 100, &[5]);
+        let cmp = paired_stored_comparison("chat/short turn", "../main-build");
+        let block = scenario_block(&r, Some(&cmp), &StatsConfig::default());
+        println!("{block}");
+        let lines: Vec<&str> = block.lines().collect();
+        let at = |prefix: &str| {
+            lines
+                .iter()
+                .position(|l| l.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no {prefix:?} in\n{block}"))
+        };
+        assert_eq!(
+            lines[at("  median [95% CI]")],
+            "  median [95% CI], change vs build `../main-build`, paired (median of per-pair ratios) [95% CI]:"
+        );
+        let ttft = at("  TTFT     [");
+        assert!(
+            lines[ttft].ends_with(
+                "  change [+9.00% +12.00% +15.00%]  p = 0.0040 (FDR-adjusted 0.0310)  Regressed (gated)"
+            ),
+            "{}",
+            lines[ttft]
+        );
+        assert_eq!(
+            lines[ttft + 1],
+            "           100 pairs, the new build slower in 63.0% of them"
+        );
+        let e2e = at("  E2E      [");
+        assert!(lines[e2e].contains("p = 0.2000 (FDR-adjusted 0.4100)  No change (gated)"));
+        assert_eq!(
+            lines[e2e + 1],
+            "           100 pairs, the new build slower in 45.0% of them"
+        );
+        let tps = at("  tokens/s [");
+        assert!(
+            lines[tps].ends_with("p = 0.5000  No change"),
+            "not gated, not adjusted: {}",
+            lines[tps]
+        );
+        assert_eq!(
+            lines[tps + 1],
+            "           100 pairs, the new build higher in 52.0% of them"
+        );
+        assert_eq!(
+            block.matches("Benjamini-Hochberg").count(),
+            1,
+            "explained once:\n{block}"
+        );
+        assert!(block.contains(
+            "  FDR-adjusted: Benjamini-Hochberg over the run's gated comparisons; a gated metric regresses only when it is below 0.01\n"
+        ));
+    }
+
+    #[test]
+    fn an_unpaired_comparison_reads_as_before() {
+        let r = run("chat/short turn", 24, 100, &[5]);
+        let mut cmp = paired_stored_comparison("chat/short turn", "main");
+        for c in cmp.metrics.values_mut() {
+            c.paired = None;
+            c.p_adjusted = None;
+        }
+        let block = scenario_block(&r, Some(&cmp), &StatsConfig::default());
+        assert!(block.contains("  median [95% CI], change vs baseline `main` [95% CI]:\n"));
+        assert!(
+            block.contains("  change [+9.00% +12.00% +15.00%]  p = 0.0040  Regressed (gated)\n")
+        );
+        for absent in ["pairs", "paired", "FDR"] {
+            assert!(!block.contains(absent), "{absent:?} in\n{block}");
+        }
+    }
 }

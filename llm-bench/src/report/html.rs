@@ -14,8 +14,8 @@ use super::load::{
 use super::sweep_page::write_sweep_pages;
 use super::sweeps::{report_sweeps, store_root_of};
 use super::{
-    headline, scenario_verdict, ReportFiles, ReportInput, ReportOptions, ReportSet, Result,
-    CLOCK_DEFINITION, METRIC_DEFINITIONS,
+    adjusted_count, headline, pairing_text, scenario_verdict, ReportFiles, ReportInput,
+    ReportOptions, ReportSet, Result, CLOCK_DEFINITION, METRIC_DEFINITIONS,
 };
 use crate::format::{
     format_ms, format_num, format_p, format_percent, format_setting_ms, format_share,
@@ -81,6 +81,7 @@ pub fn write_html(dir: &Path, report: &ReportSet<'_>, opts: &ReportOptions) -> R
     let mut rows = Vec::with_capacity(report.this_run.len());
     let mut stale_rows = Vec::with_capacity(report.not_run.len());
     let mut hrefs = HashMap::new();
+    let notes = MethodNotes::of(report.this_run);
     let all = report
         .this_run
         .iter()
@@ -108,6 +109,7 @@ pub fn write_html(dir: &Path, report: &ReportSet<'_>, opts: &ReportOptions) -> R
         hrefs.insert(input.run.scenario.id.clone(), slug.clone());
         let row = IndexRow::new(input, format!("{slug}/index.html"), not_run);
         let mut ctx = common_context(opts, "../index.html");
+        ctx.insert("method", &notes);
         ctx.insert("title", &input.run.scenario.id);
         ctx.insert("row", &row);
         ctx.insert("page", &ScenarioPage::new(input, &charts, opts));
@@ -133,6 +135,7 @@ pub fn write_html(dir: &Path, report: &ReportSet<'_>, opts: &ReportOptions) -> R
     };
     let sweep_rows = write_sweep_pages(&pages, &sweeps, &mut used, &mut files)?;
     let mut ctx = common_context(opts, "index.html");
+    ctx.insert("method", &notes);
     ctx.insert("title", "llm-bench report");
     ctx.insert("sweeps", &sweep_rows);
     ctx.insert("headline", &headline(report.this_run));
@@ -148,6 +151,28 @@ pub fn write_html(dir: &Path, report: &ReportSet<'_>, opts: &ReportOptions) -> R
     write_atomic(&index, html.as_bytes())?;
     files.index = index;
     Ok(files)
+}
+
+/// What the method notes of the index and the scenario pages add for this run's
+/// comparisons: the FDR adjustment and the pairing, when some comparison has them.
+#[derive(Serialize)]
+struct MethodNotes {
+    /// Comparisons of this run with an FDR-adjusted p-value (the gated ones the run's
+    /// Benjamini-Hochberg pass adjusted); 0 when none has one.
+    fdr_comparisons: usize,
+    /// True when some comparison of this run was measured in pairs.
+    paired: bool,
+}
+
+impl MethodNotes {
+    fn of(this_run: &[ReportInput<'_>]) -> Self {
+        MethodNotes {
+            fdr_comparisons: adjusted_count(this_run),
+            paired: this_run
+                .iter()
+                .any(|i| i.comparison.is_some_and(|c| c.is_paired())),
+        }
+    }
 }
 
 /// What the sweep pages are written with: the report directory, the templates, the
@@ -363,6 +388,14 @@ struct StatRow {
 struct ComparisonView {
     baseline: String,
     rows: Vec<ComparisonRow>,
+    /// True when some metric was measured in pairs with the build [`Self::baseline`] names.
+    paired: bool,
+    /// Per metric measured in pairs: `TTFT: 100 pairs, the new build slower in 63.0% of
+    /// them`.
+    pairings: Vec<String>,
+    /// True when some metric has an FDR-adjusted p-value (the table gets a `q (FDR)`
+    /// column).
+    adjusted: bool,
 }
 
 #[derive(Serialize)]
@@ -373,6 +406,8 @@ struct ComparisonRow {
     change: String,
     interval: String,
     p_value: String,
+    /// The FDR-adjusted p-value, `–` when the metric has none.
+    p_adjusted: String,
     verdict: String,
     class: String,
     gated: bool,
@@ -606,6 +641,20 @@ impl ScenarioPage {
 
         let comparison = input.comparison.map(|c| ComparisonView {
             baseline: c.baseline.clone(),
+            paired: c.is_paired(),
+            pairings: c
+                .metrics
+                .iter()
+                .filter_map(|m| {
+                    let p = m.paired.as_ref()?;
+                    Some(format!(
+                        "{}: {}",
+                        m.metric.label(),
+                        pairing_text(m.metric, p)
+                    ))
+                })
+                .collect(),
+            adjusted: c.metrics.iter().any(|m| m.p_adjusted.is_some()),
             rows: c
                 .metrics
                 .iter()
@@ -621,6 +670,7 @@ impl ScenarioPage {
                         .map(|(lo, hi)| format!("{} … {}", format_percent(lo), format_percent(hi)))
                         .unwrap_or_else(|| "–".into()),
                     p_value: format_p(m.p_value),
+                    p_adjusted: m.p_adjusted.map_or_else(|| "–".into(), format_p),
                     verdict: m.verdict.clone(),
                     class: m.status.css_class().into(),
                     gated: m.gated,

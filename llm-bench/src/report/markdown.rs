@@ -14,7 +14,10 @@ use super::sweeps::{
     has_objectives, is_knee, knee_text, report_sweeps, search_answer, store_root_of, title,
     ReportSweep,
 };
-use super::{headline, scenario_verdict, ChangeStatus, ReportInput, ReportSet, Result};
+use super::{
+    adjusted_count, headline, p_text, pairing_text, scenario_verdict, ChangeStatus, MetricChange,
+    ReportInput, ReportSet, Result,
+};
 use crate::format::{format_ms, format_num, format_percent, format_share, format_unix_ms};
 use crate::metrics::Metric;
 use crate::store::write_atomic;
@@ -103,6 +106,10 @@ pub(crate) fn render_with_sweeps(report: &ReportSet<'_>, sweeps: &[ReportSweep])
             "\n{left_out} more scenarios are left out to fit a PR comment; see the HTML report.\n"
         ));
     }
+    push_within(&mut out, &fdr_note(inputs));
+    push_within(&mut out, &change_charts(inputs));
+    let paired = paired_section(inputs, MAX_BYTES.saturating_sub(out.len() + 400));
+    push_within(&mut out, &paired);
     push_within(&mut out, &load_section(inputs));
     for s in sweeps.iter().filter(|s| !s.not_run) {
         push_within(&mut out, &sweep_section(&s.sweep));
@@ -143,10 +150,7 @@ fn table_row(input: &ReportInput<'_>) -> String {
     let change = input
         .comparison
         .map(|c| {
-            let parts: Vec<String> = c
-                .deciding()
-                .map(|m| format!("{} {}", m.metric.label(), format_percent(m.median_change)))
-                .collect();
+            let parts: Vec<String> = c.deciding().map(change_text).collect();
             if parts.is_empty() {
                 "–".to_string()
             } else {
@@ -173,6 +177,203 @@ fn table_row(input: &ReportInput<'_>) -> String {
         emoji(verdict.status),
         cell(&verdict.text),
     )
+}
+
+/// A deciding metric's change in the table: `TTFT +12.0%`, then, when measured in pairs or
+/// adjusted for the false discovery rate, `(paired, p 0.004, q 0.031)`.
+fn change_text(m: &MetricChange) -> String {
+    let mut text = format!("{} {}", m.metric.label(), format_percent(m.median_change));
+    let mut notes = Vec::new();
+    if m.paired.is_some() {
+        notes.push("paired".to_string());
+    }
+    if let Some(q) = m.p_adjusted {
+        notes.push(format!("p {}", p_text(m.p_value)));
+        notes.push(format!("q {}", p_text(q)));
+    }
+    if !notes.is_empty() {
+        text.push_str(&format!(" ({})", notes.join(", ")));
+    }
+    text
+}
+
+/// The footnote of the table's `q`, when a comparison of this run has one.
+fn fdr_note(inputs: &[ReportInput<'_>]) -> String {
+    let n = adjusted_count(inputs);
+    if n == 0 {
+        return String::new();
+    }
+    let s = if n == 1 { "" } else { "s" };
+    format!(
+        "\nq: the p-value adjusted for the false discovery rate (Benjamini-Hochberg over the \
+         {n} gated comparison{s} of this run); a gated metric is called regressed only when \
+         its q is below the significance level.\n"
+    )
+}
+
+/// The scenarios of this run measured in pairs: one item per scenario, naming the build it
+/// was paired with and, per deciding metric, the pairs and the share where the new build
+/// was slower, within `budget` bytes (the items past it counted); empty when none was.
+fn paired_section(inputs: &[ReportInput<'_>], budget: usize) -> String {
+    let head = "\nMeasured in pairs (both builds' requests interleaved against the same \
+                endpoint): the change is the median of per-pair ratios, the p-value a \
+                Wilcoxon signed-rank test's.\n\n";
+    let mut out = String::new();
+    let mut left_out = 0usize;
+    for input in inputs {
+        let Some(c) = input.comparison.filter(|c| c.is_paired()) else {
+            continue;
+        };
+        let mut metrics: Vec<String> = c
+            .deciding()
+            .filter_map(|m| {
+                let p = m.paired.as_ref()?;
+                Some(format!(
+                    "{} {}",
+                    m.metric.label(),
+                    pairing_text(m.metric, p)
+                ))
+            })
+            .collect();
+        if metrics.is_empty() {
+            metrics.push("no deciding metric was paired".into());
+        }
+        let item = format!(
+            "- **{}**: paired with build {}: {}\n",
+            cell(&input.run.scenario.id),
+            cell(&c.baseline),
+            cell(&metrics.join("; "))
+        );
+        // Room for the head, this item and a line counting what is left out.
+        if head.len() + out.len() + item.len() + 80 > budget {
+            left_out += 1;
+        } else {
+            out.push_str(&item);
+        }
+    }
+    if out.is_empty() && left_out == 0 {
+        return String::new();
+    }
+    if left_out > 0 {
+        let s = if left_out == 1 { "" } else { "s" };
+        out.push_str(&format!(
+            "- … and {left_out} more paired scenario{s}; see the HTML report.\n"
+        ));
+    }
+    format!("{head}{out}")
+}
+
+/// Scenarios per chart: more make the labels unreadable.
+const MAX_CHART_SCENARIOS: usize = 20;
+/// Charts in the summary, one per deciding metric, in [`Metric::ALL`] order.
+const MAX_CHARTS: usize = 4;
+/// Longest scenario label on a chart, in characters.
+const MAX_LABEL_CHARS: usize = 40;
+
+/// Under the table, a Mermaid `xychart-beta` bar chart per deciding (gated) metric: the
+/// median change of each scenario of this run compared on it, in percent, a line at zero.
+/// GitHub renders it in a PR comment and a step summary by itself. Two bar series
+/// (baseline and this run) would be drawn over each other and without a legend, so the
+/// chart shows the change. Empty when no scenario was compared.
+fn change_charts(inputs: &[ReportInput<'_>]) -> String {
+    let compared: Vec<(&str, &super::ReportComparison)> = inputs
+        .iter()
+        .filter_map(|i| i.comparison.map(|c| (i.run.scenario.id.as_str(), c)))
+        .collect();
+    let metrics: Vec<Metric> = Metric::ALL
+        .into_iter()
+        .filter(|&m| {
+            compared
+                .iter()
+                .any(|(_, c)| c.deciding().any(|x| x.metric == m))
+        })
+        .collect();
+    let mut charts = String::new();
+    for &metric in metrics.iter().take(MAX_CHARTS) {
+        let points: Vec<(&str, f64)> = compared
+            .iter()
+            .filter_map(|(id, c)| {
+                let m = c.deciding().find(|x| x.metric == metric)?;
+                let pct = m.median_change * 100.0;
+                pct.is_finite().then_some((*id, pct))
+            })
+            .collect();
+        if !points.is_empty() {
+            charts.push_str(&mermaid_chart(metric, &points));
+        }
+    }
+    if charts.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\n### Change against the baseline\n\nMedian change of each gated metric per scenario, in \
+         percent: a bar above the line at 0 is larger than the baseline (slower, for a \
+         latency). Bars rise from the bottom of the axis.\n{charts}"
+    );
+    if metrics.len() > MAX_CHARTS {
+        let more = metrics.len() - MAX_CHARTS;
+        let s = if more == 1 { "" } else { "s" };
+        out.push_str(&format!(
+            "\n{more} more gated metric{s} not charted; see the table above.\n"
+        ));
+    }
+    out
+}
+
+/// One metric's chart of [`change_charts`]: at most [`MAX_CHART_SCENARIOS`] scenarios
+/// (`points`: id and change in percent), the rest counted below it.
+fn mermaid_chart(metric: Metric, points: &[(&str, f64)]) -> String {
+    let shown = &points[..points.len().min(MAX_CHART_SCENARIOS)];
+    let labels: Vec<String> = shown
+        .iter()
+        .map(|(id, _)| format!("\"{}\"", chart_label(id)))
+        .collect();
+    let values: Vec<String> = shown.iter().map(|(_, pct)| format_num(*pct)).collect();
+    let zeros = vec!["0"; shown.len()];
+    let top = shown.iter().fold(0.0f64, |a, (_, pct)| a.max(pct.abs()));
+    // A symmetric axis, in steps of 5 points, so the zero line sits in the middle.
+    let bound = ((top / 5.0).ceil() * 5.0).max(5.0);
+    let mut out = format!(
+        "\n```mermaid\nxychart-beta\n    title \"{}: median change against the baseline (%)\"\n    \
+         x-axis [{}]\n    y-axis \"change (%)\" {} --> {}\n    bar [{}]\n    line [{}]\n```\n",
+        chart_label(metric.label()),
+        labels.join(", "),
+        format_num(-bound),
+        format_num(bound),
+        values.join(", "),
+        zeros.join(", "),
+    );
+    let more = points.len() - shown.len();
+    if more > 0 {
+        let s = if more == 1 { "" } else { "s" };
+        out.push_str(&format!(
+            "\n{more} more scenario{s} left out of the {} chart; see the table above.\n",
+            metric.label()
+        ));
+    }
+    out
+}
+
+/// Text safe inside a quoted Mermaid label, and inside the fenced block: Mermaid has no
+/// escape for `"`, so quotes and backticks become `'`, angle brackets `‹ ›`, line breaks
+/// spaces; cut to [`MAX_LABEL_CHARS`].
+fn chart_label(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| match c {
+            '"' | '`' => '\'',
+            '<' => '‹',
+            '>' => '›',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .take(MAX_LABEL_CHARS)
+        .collect();
+    if text.chars().count() > MAX_LABEL_CHARS {
+        out.pop();
+        out.push('…');
+    }
+    out
 }
 
 /// The scenarios not run this time, collapsed: one line each (id, bench target, when it

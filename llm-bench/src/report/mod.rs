@@ -42,17 +42,17 @@ mod markdown;
 mod sweep_page;
 mod sweeps;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::Metric;
-use crate::stats::{Comparison, Verdict};
+use crate::stats::{Comparison, Pairing, Verdict};
 use crate::store::{StoredRun, ThresholdOutcome};
 
-use crate::format::format_unix_ms;
+use crate::format::{format_share, format_unix_ms};
 #[cfg(not(feature = "html-report"))]
 pub(crate) use cleanup::remove_all_pages;
 #[cfg(feature = "html-report")]
@@ -301,8 +301,18 @@ pub struct MetricChange {
     pub median_change: f64,
     /// Confidence interval of [`MetricChange::median_change`], when one was computed.
     pub median_change_interval: Option<(f64, f64)>,
-    /// Two-sided p-value of the rank test.
+    /// Two-sided p-value of the rank test (a Wilcoxon signed-rank test's when
+    /// [`MetricChange::paired`] is set).
     pub p_value: f64,
+    /// The p-value adjusted for the false discovery rate (Benjamini-Hochberg over every
+    /// gated comparison of the run), when the run computed one: the verdict of a gated
+    /// metric was then decided on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_adjusted: Option<f64>,
+    /// How the pairs were measured, when the two builds were measured in pairs
+    /// (`--compare-with`): the change is then the median of per-pair ratios.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired: Option<Pairing>,
     /// The verdict's class.
     pub status: ChangeStatus,
     /// The verdict as text (with the reason when inconclusive).
@@ -322,6 +332,8 @@ impl MetricChange {
                 .interval
                 .map(|i| (i.lower, i.upper)),
             p_value: comparison.p_value,
+            p_adjusted: comparison.p_adjusted,
+            paired: comparison.paired,
             status: ChangeStatus::of(&comparison.verdict),
             verdict: comparison.verdict.to_string(),
             gated,
@@ -369,6 +381,11 @@ impl ReportComparison {
         self.metrics.iter().filter(move |m| m.gated || !any_gated)
     }
 
+    /// True when some metric was measured in pairs (`--compare-with`).
+    pub fn is_paired(&self) -> bool {
+        self.metrics.iter().any(|m| m.paired.is_some())
+    }
+
     /// The scenario's verdict: regressed if the stored flag says so or a deciding metric
     /// regressed; else inconclusive if one is inconclusive (or none was compared); else
     /// improved if one improved; else no change.
@@ -382,6 +399,52 @@ impl ReportComparison {
             ChangeStatus::Improved
         } else {
             ChangeStatus::NoChange
+        }
+    }
+}
+
+/// What a paired comparison of `metric` rests on, in words: `100 pairs, the new build slower
+/// in 63.0% of them` (`higher` for a metric that is not a duration).
+pub(crate) fn pairing_text(metric: Metric, pairing: &Pairing) -> String {
+    let s = if pairing.pairs == 1 { "" } else { "s" };
+    let larger = if metric.is_duration() {
+        "slower"
+    } else {
+        "higher"
+    };
+    format!(
+        "{} pair{s}, the new build {larger} in {} of them",
+        pairing.pairs,
+        format_share(pairing.share_new_larger)
+    )
+}
+
+/// How many comparisons of `inputs` carry an FDR-adjusted p-value: the gated comparisons
+/// the run's Benjamini-Hochberg pass adjusted, as the reports count them.
+pub(crate) fn adjusted_count(inputs: &[ReportInput<'_>]) -> usize {
+    inputs
+        .iter()
+        .filter_map(|i| i.comparison)
+        .flat_map(|c| &c.metrics)
+        .filter(|m| m.p_adjusted.is_some())
+        .count()
+}
+
+/// A p-value as the reports print it: `< 0.001` or three decimals, `–` when not finite
+/// ([`crate::format::format_p`], which only the HTML report's build has).
+pub(crate) fn p_text(p: f64) -> String {
+    #[cfg(feature = "html-report")]
+    {
+        crate::format::format_p(p)
+    }
+    #[cfg(not(feature = "html-report"))]
+    {
+        if !p.is_finite() {
+            "–".to_string()
+        } else if p < 0.001 {
+            "< 0.001".to_string()
+        } else {
+            format!("{p:.3}")
         }
     }
 }

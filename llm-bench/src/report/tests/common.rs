@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use crate::metrics::{Metric, MetricHistogram, RequestError, RequestSample, Summary, TokenSource};
 use crate::report::{ChangeStatus, MetricChange, ReportComparison};
-use crate::stats::{Estimate, Estimates, Interval};
+use crate::stats::{Comparison, Estimate, Estimates, Interval, PValueMethod, Pairing, Verdict};
 use crate::store::{
     ClientBound, EndpointInfo, LoadReport, OpenLoopSettings, RunOrigin, RunSettings, ScenarioInfo,
-    SloReport, SloResult, StopReason, StoredRun, StoredSweep, SweepStep, ThresholdOutcome,
-    ThresholdResult, Throughput, RUN_SCHEMA, RUN_SCHEMA_VERSION, SWEEP_SCHEMA,
+    SloReport, SloResult, StopReason, StoredComparison, StoredRun, StoredSweep, SweepStep,
+    ThresholdOutcome, ThresholdResult, Throughput, RUN_SCHEMA, RUN_SCHEMA_VERSION, SWEEP_SCHEMA,
 };
 use crate::ErrorClass;
 
@@ -19,7 +19,7 @@ pub(super) const EVIL: &str = "<script>alert('x')</script>";
 /// A synthetic run of `n` requests for `id`: TTFT around `ttft_ms`, `tokens` output events
 /// 10 ms apart (plus a little per-request spread), the requests whose index is in `failed`
 /// failing (timeout, then HTTP status with an HTML body), arrivals kept for the first 3.
-pub(super) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
+pub(crate) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
     let tokens = 20u64;
     let mut samples = Vec::new();
     let mut itl = MetricHistogram::new(Metric::Itl);
@@ -224,6 +224,8 @@ pub(super) fn regressed_comparison(baseline: &str) -> ReportComparison {
                 median_change: 0.12,
                 median_change_interval: Some((0.08, 0.16)),
                 p_value: 0.0004,
+                p_adjusted: None,
+                paired: None,
                 status: ChangeStatus::Regressed,
                 verdict: "regressed".into(),
                 gated: true,
@@ -233,6 +235,8 @@ pub(super) fn regressed_comparison(baseline: &str) -> ReportComparison {
                 median_change: 0.004,
                 median_change_interval: Some((-0.01, 0.02)),
                 p_value: 0.41,
+                p_adjusted: None,
+                paired: None,
                 status: ChangeStatus::NoChange,
                 verdict: "no change (within noise)".into(),
                 gated: true,
@@ -242,6 +246,8 @@ pub(super) fn regressed_comparison(baseline: &str) -> ReportComparison {
                 median_change: -0.02,
                 median_change_interval: None,
                 p_value: 0.2,
+                p_adjusted: None,
+                paired: None,
                 status: ChangeStatus::Inconclusive,
                 verdict: "inconclusive: only 3 samples in the baseline (need 10)".into(),
                 gated: false,
@@ -249,6 +255,65 @@ pub(super) fn regressed_comparison(baseline: &str) -> ReportComparison {
         ],
         regressed: true,
     }
+}
+
+/// The stored comparison of `scenario` with build `baseline`, measured in pairs and adjusted
+/// for the false discovery rate: TTFT (gated) regressed by 12% in 100 pairs, the new build
+/// slower in 63% of them, p 0.004 adjusted to 0.031; E2E (gated) no change, p 0.2 adjusted
+/// to 0.41; tokens/s (not gated) paired but not adjusted.
+pub(crate) fn paired_stored_comparison(scenario: &str, baseline: &str) -> StoredComparison {
+    let cmp = |change: f64, p: f64, q: Option<f64>, share: f64, verdict| Comparison {
+        median_change: Estimate {
+            point: change,
+            interval: Some(Interval {
+                lower: change - 0.03,
+                upper: change + 0.03,
+            }),
+        },
+        p90_change: Estimate {
+            point: change,
+            interval: None,
+        },
+        p_value: p,
+        p_value_method: PValueMethod::NormalApproximation,
+        verdict,
+        n_base: 100,
+        n_new: 100,
+        paired: Some(Pairing::new(100, share, 1)),
+        p_adjusted: q,
+    };
+    StoredComparison {
+        schema: "llm-bench/run/comparison".into(),
+        schema_version: RUN_SCHEMA_VERSION,
+        scenario: scenario.into(),
+        baseline: baseline.into(),
+        metrics: BTreeMap::from([
+            (
+                Metric::Ttft,
+                cmp(0.12, 0.004, Some(0.031), 0.63, Verdict::Regressed),
+            ),
+            (
+                Metric::E2e,
+                cmp(-0.031, 0.2, Some(0.41), 0.45, Verdict::NoChange),
+            ),
+            (
+                Metric::TokensPerSecond,
+                cmp(0.01, 0.5, None, 0.52, Verdict::NoChange),
+            ),
+        ]),
+        gated: vec![Metric::Ttft, Metric::E2e],
+        regressed: true,
+    }
+}
+
+/// The report's view of a stored comparison, as the harness builds it.
+pub(super) fn view_of(stored: &StoredComparison) -> ReportComparison {
+    ReportComparison::from_parts(
+        &stored.baseline,
+        stored.metrics.iter().map(|(m, c)| (*m, c)),
+        &stored.gated,
+        stored.regressed,
+    )
 }
 
 /// Report options with fixed values.
@@ -300,6 +365,8 @@ pub(super) fn inconclusive_comparison(baseline: &str) -> ReportComparison {
             median_change: 0.03,
             median_change_interval: None,
             p_value: 0.5,
+            p_adjusted: None,
+            paired: None,
             status: ChangeStatus::Inconclusive,
             verdict: "inconclusive: only 3 samples in the baseline (need 10)".into(),
             gated: true,

@@ -3,7 +3,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::common::{options, regressed_comparison, run, stored_by, threshold, EVIL};
+use super::common::{
+    options, paired_stored_comparison, regressed_comparison, run, stored_by, threshold, view_of,
+    EVIL,
+};
 use crate::report::{write_html, ReportFiles, ReportInput, ReportSet};
 use crate::store::ThresholdOutcome;
 
@@ -436,4 +439,59 @@ fn older_results_have_a_table_of_their_own() {
         "{page}"
     );
     assert!(page.contains("latency (invocation inv-1)"), "{page}");
+}
+
+#[test]
+fn a_paired_adjusted_comparison_shows_its_pairs_and_q() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = run("chat/short turn", 24, 100, &[5]);
+    let a_base = run("chat/short turn", 24, 90, &[]);
+    let cmp = view_of(&paired_stored_comparison(
+        "chat/short turn",
+        "../main-build",
+    ));
+    let inputs = [ReportInput {
+        run: &a,
+        baseline: Some(&a_base),
+        comparison: Some(&cmp),
+    }];
+    let files = write_html(dir.path(), &ReportSet::new(&inputs), &options(false)).unwrap();
+    let page = fs::read_to_string(&files.pages[0])
+        .unwrap()
+        .replace("&#x2F;", "/");
+    for needle in [
+        "Change against build ../main-build, measured in pairs</h2>",
+        "<th class=\"num\">p-value</th><th class=\"num\">q (FDR)</th>",
+        "<td class=\"num\">0.004</td><td class=\"num\">0.031</td>",
+        "<td class=\"num\">0.200</td><td class=\"num\">0.410</td>",
+        // tokens/s is not gated: no adjusted p-value.
+        "<td class=\"num\">0.500</td><td class=\"num\">–</td>",
+        "Paired with build ../main-build: TTFT: 100 pairs, the new build slower in 63.0% of \
+         them; E2E: 100 pairs, the new build slower in 45.0% of them; tokens/s: 100 pairs, \
+         the new build higher in 52.0% of them. The change is the median of per-pair ratios.",
+        "reports the median of per-pair ratios as its change",
+        "q (FDR) is the p-value adjusted by Benjamini-Hochberg over the 2 gated comparisons of \
+         this run",
+        "a gated metric is called regressed only when its adjusted p-value is below the \
+         significance level",
+    ] {
+        assert!(page.contains(needle), "page lacks {needle:?}:\n{page}");
+    }
+    assert_eq!(
+        page.matches("Benjamini-Hochberg").count(),
+        1,
+        "explained once"
+    );
+    let index = fs::read_to_string(&files.index).unwrap();
+    assert!(index.contains("over the 2 gated comparisons of this run"));
+}
+
+#[test]
+fn an_unpaired_comparison_has_no_pairs_and_no_q() {
+    let (_dir, files) = write_report(false);
+    let page = fs::read_to_string(&files.pages[0]).unwrap();
+    assert!(page.contains("Change against baseline main</h2>"));
+    for absent in ["q (FDR)", "Benjamini", "pairs", "id=\"paired\""] {
+        assert!(!page.contains(absent), "page has {absent:?}");
+    }
 }

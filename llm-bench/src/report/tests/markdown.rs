@@ -3,7 +3,8 @@
 use std::fs;
 
 use super::common::{
-    inconclusive_comparison, regressed_comparison, run, stored_by, threshold, EVIL,
+    inconclusive_comparison, paired_stored_comparison, regressed_comparison, run, stored_by,
+    threshold, view_of, EVIL,
 };
 use crate::report::{
     append_github_step_summary, render_markdown, write_markdown, ReportInput, ReportSet,
@@ -193,4 +194,225 @@ fn a_bench_targets_section_is_headed_by_its_name() {
         "{empty}"
     );
     assert!(!empty.contains("| scenario |"), "{empty}");
+}
+
+/// The Mermaid blocks of a summary, each without its fences.
+fn mermaid_blocks(md: &str) -> Vec<&str> {
+    md.split("```mermaid\n")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("\n```").expect("a closed mermaid block")])
+        .collect()
+}
+
+/// The items of `[a, b, c]` at the end of `line` after `prefix`.
+fn bracketed<'a>(line: &'a str, prefix: &str) -> Vec<&'a str> {
+    let inner = line
+        .trim()
+        .strip_prefix(prefix)
+        .and_then(|l| l.strip_prefix('['))
+        .and_then(|l| l.strip_suffix(']'))
+        .unwrap_or_else(|| panic!("not `{prefix}[...]`: {line}"));
+    inner.split(", ").collect()
+}
+
+/// Checks a block is an `xychart-beta` bar chart of `names`, one number per name and a
+/// zero line, and returns the bars.
+fn check_chart(block: &str, names: &[&str]) -> Vec<f64> {
+    let lines: Vec<&str> = block.lines().collect();
+    assert_eq!(lines[0], "xychart-beta", "{block}");
+    let find = |prefix: &str| {
+        lines
+            .iter()
+            .find(|l| l.trim().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in {block}"))
+    };
+    assert!(find("title \"").trim().ends_with('"'), "{block}");
+    let labels = bracketed(find("x-axis "), "x-axis ");
+    let expected: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    assert_eq!(labels, expected, "{block}");
+    assert!(
+        labels.iter().all(|l| l.matches('"').count() == 2),
+        "{labels:?}"
+    );
+    let bars: Vec<f64> = bracketed(find("bar "), "bar ")
+        .iter()
+        .map(|v| v.parse().unwrap_or_else(|_| panic!("{v} in {block}")))
+        .collect();
+    assert_eq!(bars.len(), names.len(), "{block}");
+    let zeros = bracketed(find("line "), "line ");
+    assert_eq!(zeros, vec!["0"; names.len()], "{block}");
+    let axis = find("y-axis ");
+    assert!(axis.contains(" --> "), "{axis}");
+    bars
+}
+
+#[test]
+fn paired_and_adjusted_comparisons_are_shown_with_a_chart() {
+    let a = run("chat/short turn", 24, 100, &[5]);
+    let b = run("embeddings \"v2\"", 12, 20, &[]);
+    let c = run("no baseline", 4, 20, &[]);
+    let paired = view_of(&paired_stored_comparison(
+        "chat/short turn",
+        "../main-build",
+    ));
+    let unpaired = regressed_comparison("main");
+    let inputs = [
+        ReportInput {
+            run: &a,
+            baseline: None,
+            comparison: Some(&paired),
+        },
+        ReportInput {
+            run: &b,
+            baseline: None,
+            comparison: Some(&unpaired),
+        },
+        ReportInput::new(&c),
+    ];
+    let md = render_markdown(&ReportSet::new(&inputs));
+    println!("{md}");
+    let rows = rows(&md);
+    assert!(
+        rows[0].contains(
+            "| TTFT +12.0% (paired, p 0.004, q 0.031), E2E −3.1% (paired, p 0.200, q 0.410) |"
+        ),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains("| TTFT +12.0%, E2E +0.4% |"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        md.contains(
+            "\nq: the p-value adjusted for the false discovery rate (Benjamini-Hochberg over \
+             the 2 gated comparisons of this run); a gated metric is called regressed only \
+             when its q is below the significance level.\n"
+        ),
+        "{md}"
+    );
+    assert_eq!(md.matches("Benjamini-Hochberg").count(), 1, "one footnote");
+    assert!(
+        md.contains(
+            "- **chat/short turn**: paired with build ../main-build: TTFT 100 pairs, the new \
+             build slower in 63.0% of them; E2E 100 pairs, the new build slower in 45.0% of \
+             them\n"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("the change is the median of per-pair ratios"));
+    // The table's cells are unchanged in number.
+    for row in md.lines().filter(|l| l.starts_with("| ")) {
+        assert_eq!(row.replace("\\|", "").matches('|').count(), 8, "{row}");
+    }
+
+    // One chart per gated metric (TTFT, E2E), of the two compared scenarios, after the
+    // table and the notes.
+    let blocks = mermaid_blocks(&md);
+    assert_eq!(blocks.len(), 2, "{md}");
+    assert!(md.find("```mermaid").unwrap() > md.find("| no baseline |").unwrap());
+    let names = ["chat/short turn", "embeddings 'v2'"];
+    assert_eq!(check_chart(blocks[0], &names), vec![12.0, 12.0]);
+    assert!(blocks[0].contains("title \"TTFT: median change against the baseline (%)\""));
+    assert!(blocks[0].contains("y-axis \"change (%)\" -15.0 --> 15.0"));
+    assert_eq!(check_chart(blocks[1], &names), vec![-3.1, 0.4]);
+    assert!(blocks[1].contains("y-axis \"change (%)\" -5.00 --> 5.00"));
+    assert!(
+        !md.contains("not charted") && !md.contains("left out"),
+        "{md}"
+    );
+}
+
+#[test]
+fn no_chart_and_no_notes_without_a_comparison() {
+    let a = run("chat/short turn", 24, 100, &[5]);
+    let md = render_markdown(&ReportSet::new(&[ReportInput::new(&a)]));
+    assert!(
+        !md.contains("```mermaid") && !md.contains("xychart"),
+        "{md}"
+    );
+    assert!(!md.contains("q:") && !md.contains("paired"), "{md}");
+    // Compared, but neither paired nor adjusted: a chart, no notes.
+    let cmp = regressed_comparison("main");
+    let md = render_markdown(&ReportSet::new(&[ReportInput {
+        run: &a,
+        baseline: None,
+        comparison: Some(&cmp),
+    }]));
+    assert_eq!(mermaid_blocks(&md).len(), 2, "{md}");
+    assert!(!md.contains("q:") && !md.contains("paired"), "{md}");
+}
+
+#[test]
+fn a_chart_holds_twenty_scenarios_and_counts_the_rest() {
+    let runs: Vec<_> = (0..23)
+        .map(|i| run(&format!("s{i:02} `x` <b>{}", "y".repeat(60)), 1, 10, &[]))
+        .collect();
+    let cmp = inconclusive_comparison("main");
+    let inputs: Vec<_> = runs
+        .iter()
+        .map(|r| ReportInput {
+            run: r,
+            baseline: None,
+            comparison: Some(&cmp),
+        })
+        .collect();
+    let md = render_markdown(&ReportSet::new(&inputs));
+    let blocks = mermaid_blocks(&md);
+    assert_eq!(blocks.len(), 1, "{md}");
+    let names: Vec<String> = (0..20)
+        .map(|i| format!("s{i:02} 'x' ‹b›{}…", "y".repeat(28)))
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    assert_eq!(check_chart(blocks[0], &names), vec![3.0; 20]);
+    assert!(
+        md.contains("\n3 more scenarios left out of the TTFT chart; see the table above.\n"),
+        "{md}"
+    );
+    assert!(!md.contains("<b>"), "{md}");
+}
+
+#[test]
+fn the_chart_stays_within_the_summary_budget() {
+    let long = "x".repeat(200);
+    let runs: Vec<_> = (0..300)
+        .map(|i| run(&format!("scenario {i:04} {long}"), 1, 10, &[]))
+        .collect();
+    let cmp = view_of(&paired_stored_comparison("any", "main"));
+    let inputs: Vec<_> = runs
+        .iter()
+        .map(|r| ReportInput {
+            run: r,
+            baseline: None,
+            comparison: Some(&cmp),
+        })
+        .collect();
+    let md = render_markdown(&ReportSet::new(&inputs));
+    assert!(md.len() <= 60_000, "{}", md.len());
+    assert!(md.contains("more scenarios are left out to fit a PR comment"));
+    // The rows took the room: no chart, rather than half of one.
+    assert!(
+        !md.contains("```mermaid") && !md.contains("xychart"),
+        "no room for it"
+    );
+
+    // However much room the rows leave, the chart is whole or left out and named.
+    let mut left_out_named = false;
+    for n in (100..=160).step_by(4) {
+        let inputs = &inputs[..n];
+        let md = render_markdown(&ReportSet::new(inputs));
+        assert!(md.len() <= 60_000, "{n}: {}", md.len());
+        let blocks = mermaid_blocks(&md);
+        let names: Vec<String> = (0..20)
+            .map(|i| format!("scenario {i:04} {}…", "x".repeat(25)))
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        for block in &blocks {
+            check_chart(block, &names);
+        }
+        left_out_named |=
+            blocks.is_empty() && md.contains("Change against the baseline is left out");
+    }
+    assert!(left_out_named);
 }
