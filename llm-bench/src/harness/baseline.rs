@@ -84,6 +84,48 @@ pub(crate) fn compare_runs(
     gated: &[Metric],
     cfg: &StatsConfig,
 ) -> StoredComparison {
+    let unpaired = |metric: Metric, errors: ErrorCounts| {
+        let (b, n) = (values(metric, &base.samples), values(metric, &new.samples));
+        (!b.is_empty() || !n.is_empty())
+            .then(|| stats::compare(&b, &n, errors, Direction::of(metric), cfg))
+    };
+    comparison_of(new, base, baseline_name, gated, unpaired)
+}
+
+/// Compares a run with the other build's measured in pairs with it (`--compare-with`):
+/// sample `i` of each is pair `i`; a pair where either side has no value for a metric is
+/// left out of that metric's comparison ([`stats::compare_paired`]).
+pub(crate) fn compare_paired_runs(
+    new: &StoredRun,
+    base: &StoredRun,
+    baseline_name: &str,
+    gated: &[Metric],
+    cfg: &StatsConfig,
+) -> StoredComparison {
+    let paired = |metric: Metric, errors: ErrorCounts| {
+        let (mut b, mut n) = (Vec::new(), Vec::new());
+        for (x, y) in base.samples.iter().zip(&new.samples) {
+            b.push(metric.of(x).unwrap_or(f64::NAN));
+            n.push(metric.of(y).unwrap_or(f64::NAN));
+        }
+        b.iter()
+            .zip(&n)
+            .any(|(x, y)| x.is_finite() || y.is_finite())
+            .then(|| stats::compare_paired(&b, &n, errors, Direction::of(metric), cfg))
+    };
+    comparison_of(new, base, baseline_name, gated, paired)
+}
+
+/// The stored comparison of every metric either side reports, each compared by `compare`
+/// (given the failed requests of both sides); `regressed` is set when a gated metric's
+/// verdict is a regression.
+fn comparison_of(
+    new: &StoredRun,
+    base: &StoredRun,
+    baseline_name: &str,
+    gated: &[Metric],
+    compare: impl Fn(Metric, ErrorCounts) -> Option<stats::Comparison>,
+) -> StoredComparison {
     let failed = |r: &StoredRun| r.samples.iter().filter(|s| !s.is_ok()).count();
     let errors = ErrorCounts {
         base_failed: failed(base),
@@ -98,12 +140,9 @@ pub(crate) fn compare_runs(
         if !reported_new.contains(&metric) && !reported_base.contains(&metric) {
             continue;
         }
-        let (b, n) = (values(metric, &base.samples), values(metric, &new.samples));
-        if b.is_empty() && n.is_empty() {
-            continue;
+        if let Some(comparison) = compare(metric, errors) {
+            metrics.insert(metric, comparison);
         }
-        let comparison = stats::compare(&b, &n, errors, Direction::of(metric), cfg);
-        metrics.insert(metric, comparison);
     }
     let regressed = gated.iter().any(|m| {
         metrics

@@ -34,6 +34,9 @@ pub(crate) enum BaselineChoice {
     Nothing { note: Option<String> },
     /// The stored baseline to compare with.
     Compare { name: String, run: Box<StoredRun> },
+    /// The other build's run, measured in pairs with this one (`--compare-with`): sample
+    /// `i` of each run is pair `i`.
+    Paired { name: String, run: Box<StoredRun> },
 }
 
 /// A scenario ready to run: its settings, endpoint and baseline, all checked.
@@ -354,6 +357,21 @@ impl One<'_> {
         {
             eprintln!("{warning}");
         }
+        self.conclude(id, plan, started, outcome, baseline, status)
+    }
+
+    /// Judges, stores and prints what measuring `plan` as `id` gave (started at
+    /// `started`), compared as `baseline` says.
+    pub(crate) fn conclude(
+        &self,
+        id: &str,
+        plan: &Plan,
+        started: SystemTime,
+        outcome: runner::PhaseOutcome,
+        baseline: BaselineChoice,
+        status: &mut Status,
+    ) -> Measured {
+        let (args, settings, p) = (self.args, self.settings, self.prepared);
         let config_error = outcome.config_error;
         let mut run = summarize::stored_run(
             p.scenario,
@@ -559,6 +577,10 @@ fn judge_and_print(
             let c = baseline::compare_runs(run, &base, &name, gate, &settings.stats);
             (Some(c), Some(base), None)
         }
+        BaselineChoice::Paired { name, run: base } => {
+            let c = baseline::compare_paired_runs(run, &base, &name, gate, &settings.stats);
+            (Some(c), Some(base), None)
+        }
         BaselineChoice::Nothing { note } => (None, None, note),
     };
     let stored = match (&comparison, &base) {
@@ -570,6 +592,9 @@ fn judge_and_print(
     if let Err(e) = stored {
         eprintln!("error: {e}");
         status.failed = true;
+    }
+    if comparison.is_some() {
+        status.compared.push(id.clone());
     }
     let judgement = Judgement::of(run, comparison.as_ref());
     status.regressed |= judgement.regressed();

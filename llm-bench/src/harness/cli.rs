@@ -223,6 +223,33 @@ pub struct Args {
     #[arg(long, value_name = "THRESHOLDS")]
     pub threshold: Option<String>,
 
+    /// Compare with another build of this bench target, measured now in pairs: start the
+    /// bench binary at PATH (e.g. the merge-base's, built into another target dir) and
+    /// interleave both builds' requests against the same endpoint. Replaces the stored
+    /// baseline comparison; scenarios only one build has are measured alone or skipped.
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with_all = ["baseline", "baseline_lenient", "load_baseline"]
+    )]
+    pub compare_with: Option<std::path::PathBuf>,
+
+    /// How --compare-with sends a pair's two requests: alternate (one after the other, in
+    /// a seeded random ABBA order; default) or simultaneous (both at once, so a slowdown
+    /// of the server hits both).
+    #[arg(long, value_name = "ORDER", value_enum, default_value_t = crate::harness::paired::PairOrder::Alternate, requires = "compare_with")]
+    pub pairing: crate::harness::paired::PairOrder,
+
+    /// Judge each gated metric on its raw p-value instead of controlling the false
+    /// discovery rate over every gated comparison of the run (Benjamini-Hochberg, the
+    /// default: with many scenarios and metrics, raw p-values flag some by chance).
+    #[arg(long)]
+    pub no_fdr: bool,
+
+    /// Run as the worker of another build's --compare-with (set by that build only).
+    #[arg(long = "llm-bench-worker", hide = true)]
+    pub worker: bool,
+
     /// Compare even when the baseline was measured against another endpoint, model or
     /// concurrency.
     #[arg(long)]
@@ -336,6 +363,13 @@ impl Args {
     /// The baseline a run is saved as, unless saving is off (`--baseline`,
     /// `--baseline-lenient`, `--load-baseline`, `--discard-baseline`).
     pub fn baseline_to_save(&self) -> Option<&str> {
+        if self.compare_with.is_some() {
+            // A paired run saves a baseline only when asked to.
+            return self
+                .save_baseline
+                .as_deref()
+                .filter(|_| !self.discard_baseline);
+        }
         if self.discard_baseline
             || self.baseline.is_some()
             || self.baseline_lenient.is_some()
@@ -352,6 +386,10 @@ impl Args {
 
     /// The baseline to compare with, and whether a missing one is an error.
     pub fn baseline_to_compare(&self) -> Option<(&str, bool)> {
+        if self.compare_with.is_some() {
+            // Compared with the other build instead.
+            return None;
+        }
         if let Some(name) = &self.baseline {
             return Some((name, true));
         }

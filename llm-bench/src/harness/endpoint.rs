@@ -13,7 +13,9 @@
 //! one also gets a warning on stderr, on every run.
 
 #[cfg(feature = "simulated")]
-use super::simulated::{announce_simulated, simulated_endpoint, start_simulated, SimulatedNote};
+use super::simulated::{
+    announce_simulated, simulated_endpoint, start_simulated, SimulatedNote, WORKER_SIMULATED_ENV,
+};
 use crate::error::{Error, Result};
 use crate::providers::env::{endpoint_for_provider, endpoint_from_env, insecure_warning};
 use crate::providers::{Client, Provider};
@@ -109,13 +111,22 @@ impl Endpoints {
                 }
                 #[cfg(feature = "simulated")]
                 None => {
-                    if simulated.is_none() {
-                        simulated = Some(start_simulated().await?);
-                    }
-                    let server = simulated
-                        .as_ref()
-                        .ok_or_else(|| Error::Config("the simulated endpoint is gone".into()))?;
-                    let (endpoint, note) = simulated_endpoint(server, &env)?;
+                    // A worker of another build measures its leader's simulated endpoint.
+                    let root = match std::env::var(WORKER_SIMULATED_ENV) {
+                        Ok(root) if !root.is_empty() => root,
+                        _ => {
+                            if simulated.is_none() {
+                                simulated = Some(start_simulated().await?);
+                            }
+                            simulated
+                                .as_ref()
+                                .ok_or_else(|| {
+                                    Error::Config("the simulated endpoint is gone".into())
+                                })?
+                                .root_url()
+                        }
+                    };
+                    let (endpoint, note) = simulated_endpoint(&root, &env)?;
                     notes.push(note);
                     endpoint
                 }
@@ -139,6 +150,15 @@ impl Endpoints {
             by_provider,
             simulated,
         })
+    }
+
+    /// The root URL of the simulated endpoint this run started, if it started one: what a
+    /// worker of another build is pointed at (`--compare-with`).
+    pub fn simulated_root(&self) -> Option<String> {
+        #[cfg(feature = "simulated")]
+        return self.simulated.as_ref().map(Simulated::root_url);
+        #[cfg(not(feature = "simulated"))]
+        return self.simulated.as_ref().map(|never| match *never {});
     }
 
     /// Requests the simulated endpoint received so far, when this run started one.

@@ -8,11 +8,13 @@ mod console;
 pub(crate) mod endpoint;
 #[cfg(all(test, feature = "simulated"))]
 mod fault_matrix;
+mod fdr;
 mod gate;
 pub(crate) mod interrupt;
 #[cfg(all(test, feature = "simulated"))]
 mod load_tests;
 mod open_loop;
+pub(crate) mod paired;
 pub(crate) mod plan;
 mod problem;
 mod progress;
@@ -25,6 +27,8 @@ pub(crate) mod simulated;
 mod slo;
 mod steps;
 mod stopping;
+#[cfg(all(test, feature = "simulated"))]
+mod study;
 pub(crate) mod summarize;
 #[cfg(all(test, feature = "simulated"))]
 mod testing;
@@ -91,8 +95,9 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    match Args::try_parse_from(args) {
-        Ok(args) => run_parsed(args),
+    let raw: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    match Args::try_parse_from(&raw) {
+        Ok(args) => run_parsed(args, &raw),
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
             let _ = e.print();
@@ -101,8 +106,9 @@ where
     }
 }
 
-/// Runs with already parsed arguments. Returns the exit status.
-fn run_parsed(args: Args) -> i32 {
+/// Runs with already parsed arguments (`raw` as given: a worker of `--compare-with` gets
+/// them too). Returns the exit status.
+fn run_parsed(args: Args, raw: &[std::ffi::OsString]) -> i32 {
     let all = scenario::registered();
     if let Err(e) = scenario::check_unique(&all) {
         eprintln!("error: {e}");
@@ -139,11 +145,15 @@ fn run_parsed(args: Args) -> i32 {
             return EXIT_FAILED;
         }
     };
-    runtime.block_on(run_selected(&args, &selected, &all))
+    if args.worker {
+        return runtime.block_on(paired::worker::serve(&args, &selected));
+    }
+    runtime.block_on(run_selected(&args, raw, &selected, &all))
 }
 
 async fn run_selected(
     args: &Args,
+    raw: &[std::ffi::OsString],
     selected: &[&'static Scenario],
     registered: &[&'static Scenario],
 ) -> i32 {
@@ -216,15 +226,32 @@ async fn run_selected(
         eprintln!("error: {e}");
         return EXIT_FAILED;
     }
-    let mut status = bench::bench_all(
-        args,
-        &settings,
-        prepared,
-        &endpoints,
-        &origin,
-        stop_rx.clone(),
-    )
-    .await;
+    let mut status = match &args.compare_with {
+        Some(path) => {
+            paired::bench_paired(
+                args,
+                raw,
+                &settings,
+                prepared,
+                &endpoints,
+                &origin,
+                stop_rx.clone(),
+                path,
+            )
+            .await
+        }
+        None => {
+            bench::bench_all(
+                args,
+                &settings,
+                prepared,
+                &endpoints,
+                &origin,
+                stop_rx.clone(),
+            )
+            .await
+        }
+    };
     status.signal = stop_rx.borrow().signal();
     finish_bench(args, &settings, status)
 }
@@ -251,8 +278,11 @@ fn prune(settings: &Settings, registered: &[&'static Scenario]) -> crate::Result
 }
 
 /// How a bench run went, over all scenarios.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Status {
+    /// The scenarios (and steps) of this run compared with a baseline or another build, in
+    /// order: the false-discovery control runs over their gated comparisons.
+    pub compared: Vec<String>,
     pub failed: bool,
     pub usage: bool,
     /// A gated metric regressed.
@@ -309,6 +339,9 @@ impl Status {
 /// Writes the report, exports the saved baseline if asked, then turns the status into an
 /// exit code.
 fn finish_bench(args: &Args, settings: &Settings, mut status: Status) -> i32 {
+    if !args.no_fdr {
+        fdr::control_false_discoveries(settings, &mut status);
+    }
     let origin = store::current_origin();
     match reporting::write_all(&settings.root, !args.noplot, &settings.exporters, &origin) {
         Ok(w) => {

@@ -123,6 +123,11 @@ impl Live {
             .clone()
     }
     /// A request is starting.
+    /// Sets the requests the phase will run.
+    pub(super) fn set_total(&self, total: u32) {
+        self.total.store(total, Ordering::Relaxed);
+    }
+
     pub(super) fn request_started(&self) {
         let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         self.peak_in_flight.fetch_max(now, Ordering::Relaxed);
@@ -439,7 +444,7 @@ impl Phase<'_> {
 }
 
 /// Calls the scenario's setup once, untimed, under the invocation time limit.
-async fn run_setup(
+pub(super) async fn run_setup(
     setup: ScenarioFn,
     env: Arc<ScenarioEnv>,
     timeout: Duration,
@@ -682,6 +687,24 @@ impl ItlHistograms {
         }
         self.per_event.merge(&other.per_event);
     }
+}
+
+/// One invocation of `scenario` outside a phase (a paired run's arm): its sample, indexed
+/// `index` and timed from `run_start`, with every gap between its output events handed to
+/// `gaps`.
+pub(super) async fn one_invocation(
+    scenario: &'static Scenario,
+    env: Arc<ScenarioEnv>,
+    index: u32,
+    warmup: bool,
+    timeout: Duration,
+    run_start: Instant,
+    gaps: impl FnMut(u64, u32),
+) -> RequestSample {
+    let keep_arrivals = !warmup && (index < TIMELINES_KEPT || env.all_timelines);
+    let mut ctx = Ctx::new(env, index, warmup, keep_arrivals);
+    invoke(scenario, &mut ctx, timeout).await;
+    ctx.into_recorder().finish(index, run_start, gaps)
 }
 
 /// Calls the scenario once, under the time limit; every way it can fail ends in the

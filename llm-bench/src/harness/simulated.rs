@@ -87,10 +87,16 @@ pub(crate) fn announce_simulated(notes: &[SimulatedNote], url: &str) -> String {
     line
 }
 
-/// A client of `env.provider` for the simulated endpoint (OpenAI Chat for a provider the
-/// simulated endpoint does not speak), with what the announcement says of it.
+/// The variable through which a bench binary running as the worker of another build
+/// (`--compare-with`) is given the root URL of the leader's simulated endpoint, so both
+/// builds measure the same server. Set by the leader only; not a user setting.
+pub(crate) const WORKER_SIMULATED_ENV: &str = "LLM_BENCH_WORKER_SIMULATED_ROOT";
+
+/// A client of `env.provider` for the simulated endpoint at `root` (e.g.
+/// `http://127.0.0.1:41234`; OpenAI Chat for a provider the simulated endpoint does not
+/// speak), with what the announcement says of it.
 pub(crate) fn simulated_endpoint(
-    server: &MockServer,
+    root: &str,
     env: &EnvEndpoint,
 ) -> Result<(Endpoint, SimulatedNote)> {
     let model = std::env::var("LLM_BENCH_MODEL")
@@ -101,10 +107,14 @@ pub(crate) fn simulated_endpoint(
     let (provider, base_url, speaks) = match dialect_of(&env.provider) {
         Some(dialect) => (
             env.provider.clone(),
-            server.base_url_for_dialect(dialect),
+            format!("{root}{}", dialect.base_path()),
             true,
         ),
-        None => (Provider::OpenAiChat, server.base_url(), false),
+        None => (
+            Provider::OpenAiChat,
+            format!("{root}{}", Dialect::OpenAi.base_path()),
+            false,
+        ),
     };
     let mut builder = Client::builder()
         .provider(provider.clone())
