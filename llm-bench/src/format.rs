@@ -123,7 +123,6 @@ pub(crate) fn format_percent(rel: f64) -> String {
     }
 }
 
-#[cfg(feature = "html-report")]
 /// A p-value: `< 0.001` or three decimals.
 pub(crate) fn format_p(p: f64) -> String {
     if !p.is_finite() {

@@ -431,22 +431,9 @@ pub(crate) fn adjusted_count(inputs: &[ReportInput<'_>]) -> usize {
 }
 
 /// A p-value as the reports print it: `< 0.001` or three decimals, `–` when not finite
-/// ([`crate::format::format_p`], which only the HTML report's build has).
+/// ([`crate::format::format_p`]).
 pub(crate) fn p_text(p: f64) -> String {
-    #[cfg(feature = "html-report")]
-    {
-        crate::format::format_p(p)
-    }
-    #[cfg(not(feature = "html-report"))]
-    {
-        if !p.is_finite() {
-            "–".to_string()
-        } else if p < 0.001 {
-            "< 0.001".to_string()
-        } else {
-            format!("{p:.3}")
-        }
-    }
+    crate::format::format_p(p)
 }
 
 /// A scenario's verdict as the index and the summary show it.
