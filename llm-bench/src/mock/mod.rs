@@ -442,12 +442,49 @@
 //! bounded amount of memory (about 150 bytes plus 8 bytes per token each);
 //! [`MockServerBuilder::truth_capacity`] changes it.
 //!
+//! # Drift and noise
+//!
+//! A hosted API's latency changes with the time of day and the load of its other users.
+//! [`Variation`] (keys `drift`, `drift_period`, `drift_shape`, `burst_every`, `burst_for`,
+//! `burst_scale`, `shared_noise`, `shared_noise_window`, `noise`; builders
+//! [`LatencyProfile::drift`], [`LatencyProfile::bursts`], [`LatencyProfile::shared_noise`],
+//! [`LatencyProfile::noise`]) makes the endpoint do the same. Each request gets one factor,
+//! decided when it arrives, on its whole latency: its TTFT, its prefill and every gap between
+//! its tokens (not its wait for a slot, a stall, nor `retry_after`). The factor is the
+//! product of
+//!
+//! - the slow drift, within `[1 − drift, 1 + drift]`: `sine`, `1 + drift · sin(2π t /
+//!   drift_period)` (1 at the start, the peak a quarter period in, the trough at three
+//!   quarters), or `walk`, `1 + w(t)` with `w` a seeded random walk that starts at 0, moves
+//!   at knots every `drift_period / 8` by a normal step of σ = `drift / √8` (about the
+//!   amplitude per period), is reflected at `±drift` and is linear between knots;
+//! - bursts: time is cut into windows of `burst_every`, each holding one burst of
+//!   `burst_for` at a seeded, uniformly random moment in it (bursts never overlap and cover
+//!   `burst_for / burst_every` of the time); a request arriving in a burst gets
+//!   `burst_scale`;
+//! - shared noise: `exp(shared_noise · z)`, `z` standard normal drawn for each window of
+//!   `shared_noise_window`; the requests arriving in one window share it;
+//! - the request's own noise: `exp(noise · z)`, `z` drawn from its
+//!   [`LatencyProfile::request_seed`] on a stream of its own.
+//!
+//! `t` is the time since the server started ([`MockServer::start`]) on its monotonic clock,
+//! not reset by [`MockServer::set_profile`]; the time parts are drawn from the profile's
+//! seed alone, so whoever sends a request at a given moment meets the same endpoint: two
+//! builds measured at different times see different latencies, while their requests sent
+//! alternately or together to the same server see the same drift. With none of the keys set
+//! the factor is exactly 1 and no draw changes; the keys never change the gaps' draws, the
+//! `error_rate` picks nor the faults (the factor multiplies the same draws).
+//! [`LatencyProfile::token_offsets`] and [`LatencyProfile::capacity_rps`] leave the factor
+//! out (it depends on the arrival time). Example:
+//! `ttft=200ms,itl=20ms,noise=0.1,drift=20%,drift_period=60s,drift_shape=walk`.
+//!
 //! # `LLM_BENCH_MOCK_PROFILE`
 //!
 //! [`LatencyProfile::from_env`] reads a comma-separated list of `key=value` items (spaces
 //! around items, keys and values are ignored; each key at most once; keys not given keep
 //! their defaults). Example: `ttft=50ms,itl=10ms,tokens=64,reasoning=8,seed=7,scale=1.3,jitter=lognormal:0.3,error_rate=0.1`;
-//! a loaded server with faults: `slots=8,prefill=0.2ms,batch_slowdown=0.5,max_queue=32,rate_limited=0.05,stall=0.01,stall_for=2s`.
+//! a loaded server with faults: `slots=8,prefill=0.2ms,batch_slowdown=0.5,max_queue=32,rate_limited=0.05,stall=0.01,stall_for=2s`;
+//! a drifting, noisy hosted API: `ttft=200ms,itl=20ms,noise=0.1,drift=20%,drift_period=60s,drift_shape=walk`.
 //!
 //! | key | value | default | meaning |
 //! |---|---|---|---|
@@ -470,6 +507,15 @@
 //! | `stall_mid` | number in \[0, 1\] | `0` | share that stops for `stall_for` halfway through its tokens |
 //! | `stall_for` | duration | `2s` | how long a stall lasts |
 //! | `disconnect` | number in \[0, 1\] | `0` | share whose connection is cut halfway through the answer |
+//! | `drift` | percent (`20%`) or fraction (`0.2`) in \[0, 1) | `0` (none) | amplitude `a` of the slow drift of the whole latency (TTFT, prefill, gaps) with the time since the server started: the factor stays within `[1 − a, 1 + a]` (see [Drift and noise](#drift-and-noise)) |
+//! | `drift_period` | duration ≥ 1 ms | `60s` | the sine's period, or the walk's time scale (knots every eighth of it); needs `drift` |
+//! | `drift_shape` | `sine`, `walk` | `sine` | `sine`: `1 + a · sin(2π t / period)`; `walk`: a seeded random walk reflected within `±a`; needs `drift` |
+//! | `burst_every` | duration > 0 | none (no bursts) | mean spacing of bursts: one burst per window of this length, at a seeded random moment in it |
+//! | `burst_for` | duration ≤ `burst_every` | `1s` | how long a burst lasts; needs `burst_every` |
+//! | `burst_scale` | number > 0 | `3` | the latency factor during a burst; needs `burst_every` |
+//! | `shared_noise` | number ≥ 0 | `0` (none) | σ of a log-normal factor (median 1) shared by the requests arriving in the same window |
+//! | `shared_noise_window` | duration > 0 | `200ms` | how long one value of the shared noise lasts; needs `shared_noise` |
+//! | `noise` | number ≥ 0 | `0` (none) | σ of a log-normal factor (median 1) drawn once per request, on its TTFT and all its gaps (`jitter` draws each gap anew) |
 //!
 //! A duration is a decimal number and a unit, one of `ns`, `us` (or `µs`), `ms`, `s`:
 //! `50ms`, `1.5ms`, `0.2s`; at most one hour. An unset or blank variable means no profile
