@@ -3,6 +3,11 @@
 //! stored results read back through `llm_bench::stored`.
 //!
 //! One test function: the harness reads its settings from the process environment.
+//!
+//! It is timing-sensitive (a 20 ms budget over a 2 ms token gap), so it is ignored in the
+//! debug `cargo test --workspace`, where a busy 2-core runner made a debug-build client miss
+//! the budget below the capacity; `.ci/run` runs it in a release build:
+//! `cargo test --release -p llm-bench --test load -- --ignored`.
 
 use llm_bench::prelude::*;
 use llm_bench::stored::Store;
@@ -27,8 +32,10 @@ async fn swept(ctx: &mut Ctx) -> llm_bench::Result<()> {
     Ok(())
 }
 
-/// The highest rate whose first tokens all come within 40 ms: above the capacity the queue
-/// grows by the excess every second, so it is the capacity, give or take a few percent.
+/// The highest rate whose first tokens all come within 50 ms: above the capacity the queue
+/// grows by the excess every second (at 1.05 times the capacity the last request waits
+/// 47 ms more), so it is the capacity, give or take a few percent; below it a request waits
+/// only for the client's and the endpoint's jitter, which the 30 ms of slack absorbs.
 #[llm_bench(
     group = "load",
     name = "search",
@@ -36,7 +43,7 @@ async fn swept(ctx: &mut Ctx) -> llm_bench::Result<()> {
     arrival = "constant",
     duration = "1s",
     warmup = 0,
-    slo = "p99 ttft <= 40ms",
+    slo = "p99 ttft <= 50ms",
     search = "rate 20..200"
 )]
 async fn searched(ctx: &mut Ctx) -> llm_bench::Result<()> {
@@ -50,6 +57,7 @@ fn run(args: &[&str]) -> i32 {
 }
 
 #[test]
+#[ignore = "timing-sensitive: .ci/run runs it in a release build"]
 fn the_knee_and_the_searched_rate_are_where_the_capacity_says() {
     let home = tempfile::tempdir().unwrap();
     let root = home.path();
@@ -98,5 +106,5 @@ fn the_knee_and_the_searched_rate_are_where_the_capacity_says() {
         (best / CAPACITY - 1.0).abs() <= 0.10,
         "found {best}/s, the capacity is {CAPACITY:.1}/s"
     );
-    assert_eq!(search.objectives, ["p99 ttft <= 40ms"]);
+    assert_eq!(search.objectives, ["p99 ttft <= 50ms"]);
 }
