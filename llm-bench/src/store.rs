@@ -60,11 +60,15 @@ use crate::error::{Error, ErrorClass, Result};
 use crate::metrics::{Metric, RequestSample, Summary};
 use crate::stats::{Comparison, Estimates};
 
+mod head_to_head;
 mod manifest;
 mod origin;
 mod prune;
 mod selection;
 
+pub use head_to_head::{
+    load_head_to_head, save_head_to_head, StoredHeadToHead, HEAD_TO_HEAD_FILE, HEAD_TO_HEAD_SCHEMA,
+};
 pub(crate) use manifest::record_target;
 pub(crate) use origin::current_origin;
 pub(crate) use prune::prune;

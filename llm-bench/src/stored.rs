@@ -41,9 +41,9 @@ pub use crate::stats::{
 };
 pub use crate::store::{
     BaselineBundle, ClientBound, EndpointInfo, LoadReport, OpenLoopSettings, RunOrigin,
-    RunSettings, ScenarioInfo, SloReport, SloResult, StopReason, StoredComparison, StoredRun,
-    StoredSweep, SweepStep, ThresholdOutcome, ThresholdResult, Throughput, BUNDLE_SCHEMA,
-    BUNDLE_SCHEMA_VERSION, RUN_SCHEMA, RUN_SCHEMA_VERSION,
+    RunSettings, ScenarioInfo, SloReport, SloResult, StopReason, StoredComparison,
+    StoredHeadToHead, StoredRun, StoredSweep, SweepStep, ThresholdOutcome, ThresholdResult,
+    Throughput, BUNDLE_SCHEMA, BUNDLE_SCHEMA_VERSION, RUN_SCHEMA, RUN_SCHEMA_VERSION,
 };
 
 /// The stored runs under one root: read-only access to what `cargo bench` wrote.
@@ -80,6 +80,12 @@ impl Store {
     /// [`latest`](Self::latest) of the step's own id ([`SweepStep::id`]).
     pub fn sweep(&self, id: &str) -> Result<Option<StoredSweep>> {
         crate::store::load_sweep(&self.root, id)
+    }
+
+    /// The head-to-head record whose reference (first) scenario is `id`
+    /// (`<id>/new/head_to_head.json`, written by `--interleave`), or `None`.
+    pub fn head_to_head(&self, id: &str) -> Result<Option<StoredHeadToHead>> {
+        crate::store::load_head_to_head(&self.root, id)
     }
 
     /// The baseline `name` of scenario `id`, or `None` when it was never saved.
