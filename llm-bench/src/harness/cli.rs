@@ -23,7 +23,8 @@ use clap::Parser;
                   4 the gate could not tell (--fail-on-regression without --allow-inconclusive); \
                   130 interrupted.",
     version,
-    disable_help_subcommand = true
+    disable_help_subcommand = true,
+    group = clap::ArgGroup::new("in_pairs").args(["compare_with", "interleave"]).multiple(false)
 )]
 pub struct Args {
     /// Run only scenarios whose id contains this text (with --exact: equals it).
@@ -234,10 +235,18 @@ pub struct Args {
     )]
     pub compare_with: Option<std::path::PathBuf>,
 
-    /// How --compare-with sends a pair's two requests: alternate (one after the other, in
-    /// a seeded random ABBA order; default) or simultaneous (both at once, so a slowdown
-    /// of the server hits both).
-    #[arg(long, value_name = "ORDER", value_enum, default_value_t = crate::harness::paired::PairOrder::Alternate, requires = "compare_with")]
+    /// Run the selected closed-loop scenarios head to head: their requests interleaved in
+    /// rounds (one request of each per round), each compared in pairs with the first, so
+    /// two models, prompts or providers meet the same conditions. Each scenario is still
+    /// stored, and compared with its baseline, as usual.
+    #[arg(long, conflicts_with = "compare_with")]
+    pub interleave: bool,
+
+    /// How --compare-with and --interleave send the requests of a pair (a round):
+    /// alternate (one after the other, in a seeded random order, reversed every other
+    /// round: ABBA; default) or simultaneous (all at once, so a slowdown of the server hits
+    /// every one).
+    #[arg(long, value_name = "ORDER", value_enum, default_value_t = crate::harness::paired::PairOrder::Alternate, requires = "in_pairs")]
     pub pairing: crate::harness::paired::PairOrder,
 
     /// Judge each gated metric on its raw p-value instead of controlling the false

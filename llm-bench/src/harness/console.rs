@@ -6,7 +6,7 @@ use crate::error::shorten;
 use crate::format::{format_console_num, format_duration_ns, format_share};
 use crate::metrics::{Metric, Summary, TokenAccounting};
 use crate::stats::{Estimate, StatsConfig, Verdict};
-use crate::store::{StopReason, StoredComparison, StoredRun, ThresholdOutcome};
+use crate::store::{StopReason, StoredComparison, StoredHeadToHead, StoredRun, ThresholdOutcome};
 
 fn format_value(metric: Metric, v: f64) -> String {
     if metric.is_duration() {
@@ -268,6 +268,69 @@ fn estimate_lines(
         );
     }
     out
+}
+
+/// The head-to-head block of `--interleave`: for each scenario after the reference, per
+/// metric, the reference's median beside its own and the paired change with its interval,
+/// p-value and verdict. `runs` are the interleaved scenarios' runs.
+pub(crate) fn head_to_head_block(record: &StoredHeadToHead, runs: &[StoredRun]) -> String {
+    let mut out = String::new();
+    let reference = record.reference();
+    let run_of = |id: &str| runs.iter().find(|r| r.scenario.id == id);
+    let median = |run: Option<&StoredRun>, metric: Metric| {
+        run.and_then(|r| r.estimates.get(&metric))
+            .map_or_else(|| "–".to_string(), |e| format_value(metric, e.median.point))
+    };
+    let _ = writeln!(
+        out,
+        "head to head over {} rounds: each scenario against `{reference}`, in pairs (change = median of per-round ratios):",
+        record.rounds
+    );
+    for c in &record.comparisons {
+        let _ = writeln!(out, "  `{}` vs `{reference}`:", c.scenario);
+        for (metric, change) in &c.metrics {
+            let mut line = format!(
+                "    {:<9}{:>10} vs {:>10}  change {}  p = {}  {}",
+                metric.label(),
+                median(run_of(&c.scenario), *metric),
+                median(run_of(reference), *metric),
+                change_bracket(&change.median_change),
+                p_value(change.p_value),
+                head_to_head_words(*metric, &change.verdict),
+            );
+            if let Some(pairing) = &change.paired {
+                let larger = if metric.is_duration() {
+                    "slower"
+                } else {
+                    "higher"
+                };
+                let _ = write!(
+                    line,
+                    " ({larger} in {} of {} rounds)",
+                    format_share(pairing.share_new_larger),
+                    pairing.pairs
+                );
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out
+}
+
+/// A head-to-head verdict in words: `slower`/`faster` for a duration, `lower`/`higher`
+/// for tokens per second and counts, than the reference.
+fn head_to_head_words(metric: Metric, v: &Verdict) -> String {
+    let (worse, better) = if metric.is_duration() {
+        ("slower", "faster")
+    } else {
+        ("lower", "higher")
+    };
+    match v {
+        Verdict::Regressed => worse.to_string(),
+        Verdict::Improved => better.to_string(),
+        Verdict::NoChange => "no difference beyond noise".to_string(),
+        Verdict::Inconclusive(reason) => format!("inconclusive: {reason}"),
+    }
 }
 
 /// A p-value as the console prints it: four decimals, as criterion does.

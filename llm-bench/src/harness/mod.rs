@@ -10,6 +10,7 @@ pub(crate) mod endpoint;
 mod fault_matrix;
 mod fdr;
 mod gate;
+mod interleave;
 pub(crate) mod interrupt;
 #[cfg(all(test, feature = "simulated"))]
 mod load_tests;
@@ -240,6 +241,17 @@ async fn run_selected(
             )
             .await
         }
+        None if args.interleave => {
+            interleave::bench_interleaved(
+                args,
+                &settings,
+                prepared,
+                &endpoints,
+                &origin,
+                stop_rx.clone(),
+            )
+            .await
+        }
         None => {
             bench::bench_all(
                 args,
@@ -298,6 +310,19 @@ pub(crate) struct Status {
 }
 
 impl Status {
+    /// Adds what a later part of the same run found.
+    fn absorb(&mut self, later: Status) {
+        self.compared.extend(later.compared);
+        self.failed |= later.failed;
+        self.usage |= later.usage;
+        self.regressed |= later.regressed;
+        self.breached |= later.breached;
+        self.inconclusive |= later.inconclusive;
+        self.interrupted |= later.interrupted;
+        self.signal = self.signal.or(later.signal);
+        self.budget_exhausted |= later.budget_exhausted;
+    }
+
     /// The exit status, with the line that explains it when it is a gate's.
     fn exit_code(&self, args: &Args) -> (i32, Option<String>) {
         if self.interrupted {

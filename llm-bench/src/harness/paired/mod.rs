@@ -14,32 +14,27 @@
 
 mod leader;
 mod protocol;
+pub(crate) mod rounds;
 pub(crate) mod worker;
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
-
-use quanta::Instant;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use leader::Worker;
+use rounds::{Arm, Rounds};
 
-use crate::context::ScenarioEnv;
 use crate::harness::bench::{scenario_env, BaselineChoice, One, Prepared};
 use crate::harness::cli::Args;
 use crate::harness::endpoint::Endpoints;
 use crate::harness::interrupt::StopWatch;
 use crate::harness::plan::Load;
 use crate::harness::progress::{Mode, Progress};
-use crate::harness::runner::{one_invocation, run_setup, ItlHistograms, Live, PhaseOutcome};
+use crate::harness::runner::{run_setup, Live};
 use crate::harness::settings::Settings;
 use crate::harness::{summarize, Status};
-use crate::metrics::RequestSample;
-use crate::rng::splitmix64;
-use crate::scenario::Scenario;
-use crate::store::{RunOrigin, StopReason};
+use crate::store::RunOrigin;
 
 /// How the two requests of a pair are sent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -51,33 +46,8 @@ pub enum PairOrder {
     Simultaneous,
 }
 
-/// Which request of a pair goes first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum First {
-    ThisBuild,
-    OtherBuild,
-    Together,
-}
-
-impl PairOrder {
-    /// The order of pair `index`: pairs come in blocks of two whose first pair's order is
-    /// drawn from `seed`, the second pair's the reverse (`AB BA` or `BA AB`).
-    fn of_pair(self, seed: u64, index: u32) -> First {
-        if self == PairOrder::Simultaneous {
-            return First::Together;
-        }
-        let block = u64::from(index / 2);
-        let coin = splitmix64(seed ^ splitmix64(block)) & 1 == 1;
-        if coin == index.is_multiple_of(2) {
-            First::ThisBuild
-        } else {
-            First::OtherBuild
-        }
-    }
-}
-
 /// The seed of the pair order when `--seed` is not given.
-const DEFAULT_ORDER_SEED: u64 = 0xabba_0000_5eed;
+pub(crate) const DEFAULT_ORDER_SEED: u64 = 0xabba_0000_5eed;
 
 /// The arguments the worker is started with: this binary's own (without the program name,
 /// `--compare-with` and `--pairing`, which only the leader reads).
@@ -291,14 +261,20 @@ pub(crate) async fn bench_paired(
                 continue;
             }
         }
-        let run = PairRun {
-            scenario: p.scenario,
-            id: id.clone(),
-            env: env.clone(),
-            worker: worker.clone(),
+        let rounds = Rounds {
+            arms: vec![
+                Arm::Here {
+                    scenario: p.scenario,
+                    env: env.clone(),
+                    timeout: plan.timeout,
+                },
+                Arm::Worker {
+                    worker: worker.clone(),
+                    id: id.clone(),
+                },
+            ],
             order: args.pairing,
             seed: args.seed.unwrap_or(DEFAULT_ORDER_SEED),
-            timeout: plan.timeout,
             concurrency,
         };
         let warmup = plan.warmup.max(1);
@@ -309,8 +285,8 @@ pub(crate) async fn bench_paired(
                 plan.samples
             );
         }
-        let warm = run
-            .pairs(
+        let warm = rounds
+            .run(
                 warmup,
                 true,
                 stop.clone(),
@@ -332,8 +308,8 @@ pub(crate) async fn bench_paired(
         }
         let started = SystemTime::now();
         let (progress, live) = Progress::start(&id, plan, Mode::detect(args.quiet));
-        let measured = run
-            .pairs(
+        let measured = rounds
+            .run(
                 plan.samples,
                 false,
                 stop.clone(),
@@ -351,7 +327,12 @@ pub(crate) async fn bench_paired(
             }
         };
         let tokenizer = env.tokenizer.name();
-        let (new, base) = measured.into_outcomes(tokenizer, concurrency, args.pairing);
+        let mut outcomes = measured
+            .into_outcomes(&[tokenizer, tokenizer], concurrency, args.pairing)
+            .into_iter();
+        let (Some(new), Some(base)) = (outcomes.next(), outcomes.next()) else {
+            unreachable!("two arms, two outcomes")
+        };
         let mut base_info = theirs.unwrap_or_else(|| p.info.clone());
         base_info.model = base_info.model.or_else(|| p.info.model.clone());
         let mut base_run = summarize::stored_run(
@@ -386,238 +367,9 @@ fn list<T: AsRef<str>>(items: &[T]) -> String {
         .join(", ")
 }
 
-/// One scenario measured in pairs.
-struct PairRun {
-    scenario: &'static Scenario,
-    id: String,
-    env: Arc<ScenarioEnv>,
-    worker: Arc<Worker>,
-    order: PairOrder,
-    seed: u64,
-    timeout: Duration,
-    /// Pairs in flight at once (the scenario's concurrency).
-    concurrency: u32,
-}
-
-/// What the pairs of one phase gave.
-struct Pairs {
-    /// This build's samples, in index order.
-    new: Vec<RequestSample>,
-    /// The other build's, in the same order (sample `i` of each is pair `i`).
-    base: Vec<RequestSample>,
-    new_itl: ItlHistograms,
-    base_itl: ItlHistograms,
-    interrupted: bool,
-    wall_time_ns: u64,
-}
-
-/// What one pair-sending task ends with.
-#[derive(Default)]
-struct TaskEnd {
-    pairs: Vec<(RequestSample, RequestSample)>,
-    new_itl: ItlHistograms,
-    base_itl: ItlHistograms,
-    interrupted: bool,
-}
-
-impl PairRun {
-    /// Sends `count` pairs, `concurrency` at a time; an error when the worker fails.
-    async fn pairs(
-        &self,
-        count: u32,
-        warmup: bool,
-        stop: StopWatch,
-        live: Arc<Live>,
-        on_sample: Arc<dyn Fn(&Live) + Send + Sync>,
-    ) -> Result<Pairs, String> {
-        live.set_total(count);
-        let next = Arc::new(AtomicU32::new(0));
-        let broken = Arc::new(AtomicBool::new(false));
-        let why: Arc<Mutex<Option<String>>> = Default::default();
-        let run_start = Instant::now();
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..self.concurrency.clamp(1, count.max(1)) {
-            let (scenario, id, env, worker) = (
-                self.scenario,
-                self.id.clone(),
-                self.env.clone(),
-                self.worker.clone(),
-            );
-            let (order, seed, timeout) = (self.order, self.seed, self.timeout);
-            let (next, broken, why, mut stop, live, on_sample) = (
-                next.clone(),
-                broken.clone(),
-                why.clone(),
-                stop.clone(),
-                live.clone(),
-                on_sample.clone(),
-            );
-            tasks.spawn(async move {
-                let mut end = TaskEnd::default();
-                loop {
-                    if stop.borrow().starts_nothing() {
-                        end.interrupted = true;
-                        break;
-                    }
-                    if broken.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= count {
-                        break;
-                    }
-                    let mut gaps = Vec::new();
-                    live.request_started();
-                    let pair = async {
-                        let ours = one_invocation(
-                            scenario,
-                            env.clone(),
-                            index,
-                            warmup,
-                            timeout,
-                            run_start,
-                            |g, t| gaps.push((g, t)),
-                        );
-                        let theirs = worker.invoke(&id, index, warmup);
-                        match order.of_pair(seed, index) {
-                            First::ThisBuild => {
-                                let a = ours.await;
-                                (a, theirs.await)
-                            }
-                            First::OtherBuild => {
-                                let b = theirs.await;
-                                (ours.await, b)
-                            }
-                            First::Together => tokio::join!(ours, theirs),
-                        }
-                    };
-                    let finished = tokio::select! {
-                        biased;
-                        Ok(_) = stop.wait_for(|s| s.cuts_in_flight()) => None,
-                        pair = pair => Some(pair),
-                    };
-                    live.request_ended();
-                    let Some((ours, theirs)) = finished else {
-                        end.interrupted = true;
-                        break;
-                    };
-                    let theirs = match theirs {
-                        Ok(t) => t,
-                        Err(e) => {
-                            broken.store(true, Ordering::Relaxed);
-                            why.lock()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .get_or_insert(e);
-                            break;
-                        }
-                    };
-                    for (g, t) in gaps {
-                        end.new_itl.record(g, t);
-                    }
-                    for &(g, t) in &theirs.gaps {
-                        end.base_itl.record(g, t);
-                    }
-                    live.finished(&ours);
-                    on_sample(&live);
-                    end.pairs.push((ours, theirs.sample));
-                }
-                end
-            });
-        }
-        let mut all = Vec::with_capacity(count as usize);
-        let (mut new_itl, mut base_itl) = (ItlHistograms::default(), ItlHistograms::default());
-        let mut interrupted = false;
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok(end) => {
-                    all.extend(end.pairs);
-                    new_itl.merge(end.new_itl);
-                    base_itl.merge(end.base_itl);
-                    interrupted |= end.interrupted;
-                }
-                Err(_) => interrupted = true,
-            }
-        }
-        if let Some(e) = why.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            return Err(e);
-        }
-        all.sort_by_key(|(ours, _)| ours.index);
-        let (new, base) = all.into_iter().unzip();
-        Ok(Pairs {
-            new,
-            base,
-            new_itl,
-            base_itl,
-            interrupted,
-            wall_time_ns: run_start.elapsed().as_nanos() as u64,
-        })
-    }
-}
-
-impl Pairs {
-    /// The phase outcomes of this build and of the other one.
-    fn into_outcomes(
-        self,
-        tokenizer: &'static str,
-        concurrency: u32,
-        order: PairOrder,
-    ) -> (PhaseOutcome, PhaseOutcome) {
-        let in_flight = match order {
-            PairOrder::Alternate => concurrency,
-            PairOrder::Simultaneous => concurrency.saturating_mul(2),
-        };
-        let outcome = |samples: Vec<RequestSample>, itl: ItlHistograms| PhaseOutcome {
-            samples,
-            itl: itl.per_event,
-            itl_per_token: itl.per_token,
-            wall_time_ns: self.wall_time_ns,
-            interrupted: self.interrupted,
-            budget_exhausted: false,
-            stopped_early: None,
-            config_error: false,
-            tokenizer,
-            stop_reason: if self.interrupted {
-                StopReason::Interrupted
-            } else {
-                StopReason::Samples
-            },
-            peak_in_flight: in_flight,
-            runtime_delays_ns: Vec::new(),
-        };
-        (
-            outcome(self.new, self.new_itl),
-            outcome(self.base, self.base_itl),
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn alternate_pairs_come_in_abba_blocks_and_the_seed_decides_which() {
-        let orders: Vec<First> = (0..64)
-            .map(|i| PairOrder::Alternate.of_pair(7, i))
-            .collect();
-        for block in orders.chunks(2) {
-            assert_ne!(block[0], block[1], "a block is AB BA or BA AB");
-        }
-        let firsts = orders
-            .iter()
-            .step_by(2)
-            .filter(|&&f| f == First::ThisBuild)
-            .count();
-        assert!(
-            (8..=24).contains(&firsts),
-            "the coin is fair-ish: {firsts} of 32"
-        );
-        let other: Vec<First> = (0..64)
-            .map(|i| PairOrder::Alternate.of_pair(8, i))
-            .collect();
-        assert_ne!(orders, other, "another seed, another order");
-        assert_eq!(PairOrder::Simultaneous.of_pair(7, 3), First::Together);
-    }
 
     #[test]
     fn the_worker_gets_every_argument_but_the_leaders_own() {
