@@ -131,6 +131,37 @@ fn interleaved_scenarios_are_compared_in_pairs_with_the_first() {
         "the first tokens come as soon: {:?}",
         ttft.median_change
     );
+    // `--duration` stops the rounds, not one scenario: both keep the same number.
+    assert_eq!(
+        run(&[
+            "--bench",
+            "--quiet",
+            "--interleave",
+            "--noplot",
+            "--nresamples",
+            "0",
+            "--samples",
+            "10000",
+            "--duration",
+            "300ms",
+            "h2h"
+        ]),
+        0
+    );
+    let (short, long) = (
+        store.latest("h2h/a_short").unwrap(),
+        store.latest("h2h/b_long").unwrap(),
+    );
+    assert!(
+        short.samples.len() < 100,
+        "{} rounds in 300 ms",
+        short.samples.len()
+    );
+    assert_eq!(short.samples.len(), long.samples.len());
+    assert_eq!(
+        short.stop_reason,
+        Some(llm_bench::stored::StopReason::Duration)
+    );
     // The open-loop scenario ran too, alone.
     assert!(!store.latest("h2h/c_open").unwrap().samples.is_empty());
     assert!(store.head_to_head("h2h/b_long").unwrap().is_none());

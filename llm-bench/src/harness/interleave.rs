@@ -20,11 +20,11 @@ use crate::harness::bench::{self, scenario_env, BaselineChoice, One, Prepared};
 use crate::harness::cli::Args;
 use crate::harness::endpoint::Endpoints;
 use crate::harness::interrupt::StopWatch;
-use crate::harness::paired::rounds::{Arm, Rounds};
+use crate::harness::paired::rounds::{rules_not_followed, Arm, Rounds};
 use crate::harness::paired::{PairOrder, DEFAULT_ORDER_SEED};
 use crate::harness::plan::Load;
 use crate::harness::progress::{Mode, Progress};
-use crate::harness::runner::{run_setup, Live};
+use crate::harness::runner::{run_setup, Costing, Live};
 use crate::harness::settings::Settings;
 use crate::harness::{console, Status};
 use crate::store::{self, RunOrigin, StoredHeadToHead, StoredRun, HEAD_TO_HEAD_SCHEMA};
@@ -96,6 +96,9 @@ pub(crate) async fn bench_interleaved(
         plan.samples,
         concurrency,
     );
+    if let Some(note) = rules_not_followed(&plan) {
+        println!("llm-bench: --interleave: {note}");
+    }
     for (p, env) in together.iter().zip(&envs) {
         if let Some(setup) = p.scenario.setup {
             if let Err(e) = run_setup(setup, env.clone(), p.settings.plan.timeout).await {
@@ -120,6 +123,14 @@ pub(crate) async fn bench_interleaved(
                 timeout: p.settings.plan.timeout,
             })
             .collect(),
+        costing: together
+            .iter()
+            .map(|p| Costing {
+                price: p.price,
+                budget: settings.budget.clone(),
+            })
+            .collect(),
+        duration: plan.stop.duration,
         order: args.pairing,
         seed: args.seed.unwrap_or(DEFAULT_ORDER_SEED),
         concurrency,
@@ -140,6 +151,13 @@ pub(crate) async fn bench_interleaved(
     };
     if warm.interrupted {
         status.interrupted = true;
+        return status;
+    }
+    if warm.budget_exhausted {
+        eprintln!(
+            "error: --interleave: --max-cost was spent during the warm-up; nothing is stored"
+        );
+        status.budget_exhausted = true;
         return status;
     }
     let started = SystemTime::now();

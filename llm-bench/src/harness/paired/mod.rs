@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use leader::Worker;
-use rounds::{Arm, Rounds};
+use rounds::{rules_not_followed, Arm, Rounds};
 
 use crate::harness::bench::{scenario_env, BaselineChoice, One, Prepared};
 use crate::harness::cli::Args;
@@ -31,7 +31,7 @@ use crate::harness::endpoint::Endpoints;
 use crate::harness::interrupt::StopWatch;
 use crate::harness::plan::Load;
 use crate::harness::progress::{Mode, Progress};
-use crate::harness::runner::{run_setup, Live};
+use crate::harness::runner::{run_setup, Costing, Live};
 use crate::harness::settings::Settings;
 use crate::harness::{summarize, Status};
 use crate::store::RunOrigin;
@@ -273,11 +273,23 @@ pub(crate) async fn bench_paired(
                     id: id.clone(),
                 },
             ],
+            // The other build's requests cost what this build's do: the same model.
+            costing: vec![
+                Costing {
+                    price: p.price,
+                    budget: settings.budget.clone(),
+                };
+                2
+            ],
+            duration: plan.stop.duration,
             order: args.pairing,
             seed: args.seed.unwrap_or(DEFAULT_ORDER_SEED),
             concurrency,
         };
         let warmup = plan.warmup.max(1);
+        if let Some(note) = rules_not_followed(plan) {
+            println!("  `{id}`: {note}");
+        }
         if !args.quiet {
             println!(
                 "  `{id}`: {warmup} warm-up request{} per build first (a prompt cache then holds both builds' prompts), then {} pairs",
@@ -304,6 +316,11 @@ pub(crate) async fn bench_paired(
         };
         if warm.interrupted {
             status.interrupted = true;
+            break;
+        }
+        if warm.budget_exhausted {
+            eprintln!("error: `{id}`: --max-cost was spent during the warm-up; nothing of `{id}` is stored");
+            status.budget_exhausted = true;
             break;
         }
         let started = SystemTime::now();

@@ -16,7 +16,8 @@ use super::leader::Worker;
 use super::PairOrder;
 use crate::context::ScenarioEnv;
 use crate::harness::interrupt::StopWatch;
-use crate::harness::runner::{one_invocation, ItlHistograms, Live, PhaseOutcome};
+use crate::harness::plan::Plan;
+use crate::harness::runner::{one_invocation, Costing, ItlHistograms, Live, PhaseOutcome};
 use crate::metrics::RequestSample;
 use crate::rng::splitmix64;
 use crate::scenario::Scenario;
@@ -99,9 +100,34 @@ impl PairOrder {
 /// Rounds of one request per arm, `concurrency` rounds in flight at once.
 pub(crate) struct Rounds {
     pub arms: Vec<Arm>,
+    /// Each arm's price and the run's `--max-cost` budget: no round starts once it is spent.
+    pub costing: Vec<Costing>,
+    /// No round starts after this much time (`duration`, `--duration`).
+    pub duration: Option<Duration>,
     pub order: PairOrder,
     pub seed: u64,
     pub concurrency: u32,
+}
+
+/// The note a paired or interleaved run prints for the stopping rules of `plan` that rounds
+/// do not follow (an output-token budget, `until`), or `None`. Rounds do follow
+/// `duration`, `--max-cost` and interruptions.
+pub(crate) fn rules_not_followed(plan: &Plan) -> Option<String> {
+    let mut rules = Vec::new();
+    if plan.stop.output_tokens.is_some() {
+        rules.push("the output-token budget");
+    }
+    if plan.stop.precision.is_some() {
+        rules.push("`until` (a precision target)");
+    }
+    (!rules.is_empty()).then(|| {
+        format!(
+            "{} do{} not apply to rounds of interleaved requests: all {} rounds run (or until the duration, --max-cost or an interruption stops them)",
+            rules.join(" and "),
+            if rules.len() == 1 { "es" } else { "" },
+            plan.samples
+        )
+    })
 }
 
 /// What the rounds of one phase gave.
@@ -110,6 +136,10 @@ pub(crate) struct Measured {
     pub samples: Vec<Vec<RequestSample>>,
     itl: Vec<ItlHistograms>,
     pub interrupted: bool,
+    /// `--max-cost` was spent before every round ran.
+    pub budget_exhausted: bool,
+    /// The duration elapsed before every round ran.
+    duration_reached: bool,
     wall_time_ns: u64,
 }
 
@@ -118,6 +148,8 @@ struct TaskEnd {
     rounds: Vec<Vec<RequestSample>>,
     itl: Vec<ItlHistograms>,
     interrupted: bool,
+    budget_exhausted: bool,
+    duration_reached: bool,
 }
 
 impl Rounds {
@@ -139,7 +171,8 @@ impl Rounds {
         let run_start = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..self.concurrency.clamp(1, count.max(1)) {
-            let (order, seed) = (self.order, self.seed);
+            let (order, seed, duration) = (self.order, self.seed, self.duration);
+            let costing = self.costing.clone();
             let (arms, next, broken, why, mut stop, live, on_sample) = (
                 arms.clone(),
                 next.clone(),
@@ -154,6 +187,8 @@ impl Rounds {
                     rounds: Vec::new(),
                     itl: arms.iter().map(|_| ItlHistograms::default()).collect(),
                     interrupted: false,
+                    budget_exhausted: false,
+                    duration_reached: false,
                 };
                 loop {
                     if stop.borrow().starts_nothing() {
@@ -161,6 +196,14 @@ impl Rounds {
                         break;
                     }
                     if broken.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    if costing.iter().any(Costing::exhausted) {
+                        end.budget_exhausted = next.load(Ordering::Relaxed) < count;
+                        break;
+                    }
+                    if !warmup && duration.is_some_and(|d| run_start.elapsed() >= d) {
+                        end.duration_reached = next.load(Ordering::Relaxed) < count;
                         break;
                     }
                     let index = next.fetch_add(1, Ordering::Relaxed);
@@ -199,7 +242,10 @@ impl Rounds {
                     let mut failed = None;
                     for (arm, invoked) in round.into_iter().enumerate() {
                         match invoked {
-                            Ok((sample, gaps)) => {
+                            Ok((mut sample, gaps)) => {
+                                if let Some(costing) = costing.get(arm) {
+                                    costing.charge(&mut sample);
+                                }
                                 for (g, t) in gaps {
                                     end.itl[arm].record(g, t);
                                 }
@@ -225,7 +271,7 @@ impl Rounds {
         let mut rounds = Vec::with_capacity(count as usize);
         let mut itl: Vec<ItlHistograms> =
             self.arms.iter().map(|_| ItlHistograms::default()).collect();
-        let mut interrupted = false;
+        let (mut interrupted, mut budget_exhausted, mut duration_reached) = (false, false, false);
         while let Some(joined) = tasks.join_next().await {
             match joined {
                 Ok(end) => {
@@ -234,6 +280,8 @@ impl Rounds {
                         mine.merge(theirs);
                     }
                     interrupted |= end.interrupted;
+                    budget_exhausted |= end.budget_exhausted;
+                    duration_reached |= end.duration_reached;
                 }
                 Err(_) => interrupted = true,
             }
@@ -256,6 +304,8 @@ impl Rounds {
             samples,
             itl,
             interrupted,
+            budget_exhausted,
+            duration_reached,
             wall_time_ns: run_start.elapsed().as_nanos() as u64,
         })
     }
@@ -274,7 +324,17 @@ impl Measured {
             PairOrder::Alternate => concurrency,
             PairOrder::Simultaneous => concurrency.saturating_mul(arms),
         };
-        let (wall_time_ns, interrupted) = (self.wall_time_ns, self.interrupted);
+        let (wall_time_ns, interrupted, budget_exhausted) =
+            (self.wall_time_ns, self.interrupted, self.budget_exhausted);
+        let stop_reason = if interrupted {
+            StopReason::Interrupted
+        } else if budget_exhausted {
+            StopReason::Cost
+        } else if self.duration_reached {
+            StopReason::Duration
+        } else {
+            StopReason::Samples
+        };
         self.samples
             .into_iter()
             .zip(self.itl)
@@ -285,15 +345,11 @@ impl Measured {
                 itl_per_token: itl.per_token,
                 wall_time_ns,
                 interrupted,
-                budget_exhausted: false,
+                budget_exhausted,
                 stopped_early: None,
                 config_error: false,
                 tokenizer,
-                stop_reason: if interrupted {
-                    StopReason::Interrupted
-                } else {
-                    StopReason::Samples
-                },
+                stop_reason,
                 peak_in_flight: in_flight,
                 runtime_delays_ns: Vec::new(),
             })
