@@ -67,7 +67,7 @@ mod prune;
 mod selection;
 
 pub use head_to_head::{
-    load_head_to_head, save_head_to_head, StoredHeadToHead, HEAD_TO_HEAD_SCHEMA,
+    load_head_to_head, save_head_to_head, StoredHeadToHead, HEAD_TO_HEAD_FILE, HEAD_TO_HEAD_SCHEMA,
 };
 pub(crate) use manifest::record_target;
 pub(crate) use origin::current_origin;

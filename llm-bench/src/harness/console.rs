@@ -328,7 +328,7 @@ fn head_to_head_words(metric: Metric, v: &Verdict) -> String {
     match v {
         Verdict::Regressed => worse.to_string(),
         Verdict::Improved => better.to_string(),
-        Verdict::NoChange => "no difference beyond noise".to_string(),
+        Verdict::NoChange => "no change".to_string(),
         Verdict::Inconclusive(reason) => format!("inconclusive: {reason}"),
     }
 }

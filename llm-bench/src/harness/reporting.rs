@@ -82,6 +82,8 @@ fn write_report(
         not_run: &not_run_inputs,
         bench_target: None,
     };
+    // The reports show a damaged head-to-head record's name; the console warns of it too.
+    left_out.extend(report::report_head_to_heads(root, &whole).left_out);
 
     let dir = root.join(REPORT_DIR);
     #[cfg(feature = "html-report")]
@@ -361,6 +363,70 @@ mod tests {
                 .collect()
         };
         assert_eq!(rows(&step), rows(&summary));
+    }
+
+    /// A head-to-head (`--interleave`) of one invocation, then the same scenarios run again
+    /// by another invocation without it, then its record damaged.
+    #[test]
+    fn a_head_to_head_shows_with_its_own_invocation_only_and_a_damaged_one_is_named() {
+        use crate::report::tests::common::{head_to_head, head_to_head_runs};
+        let home = tempfile::tempdir().unwrap();
+        let root = home.path();
+        let step = root.join("step_summary.md");
+        let heading = "### Head to head: `models/small` vs `models/large`, `models/tiny`";
+        let ttft = "| TTFT | 105 ms | 117 ms · +12.0% [+9.0%, +15.0%] slower | 85.0 ms · \
+                    −19.0% [−22.0%, −16.0%] faster |";
+        let run_all = |invocation: &str| {
+            let from = origin(invocation, "models");
+            let runs = head_to_head_runs(invocation);
+            let ids: Vec<String> = runs.iter().map(|r| r.scenario.id.clone()).collect();
+            store::record_target(root, &from, &ids).unwrap();
+            for run in &runs {
+                store::save_new(root, run).unwrap();
+            }
+            from
+        };
+
+        let first = run_all("cargo-1-100");
+        let record = store::save_head_to_head(root, &head_to_head(Some(first.clone()))).unwrap();
+        let w = write_report(root, &[], &first, &opts(), Some(&step)).unwrap();
+        assert!(w.left_out.is_empty(), "{:#?}", w.left_out);
+        let summary = fs::read_to_string(&w.summary).unwrap();
+        assert!(
+            summary.contains(heading) && summary.contains(ttft),
+            "{summary}"
+        );
+        let step_summary = fs::read_to_string(&step).unwrap();
+        assert!(step_summary.starts_with("## llm-bench results: models\n"));
+        assert!(step_summary.contains(heading) && step_summary.contains(ttft));
+        #[cfg(feature = "html-report")]
+        {
+            let index = fs::read_to_string(w.index.as_ref().unwrap()).unwrap();
+            assert!(index.contains("<table class=\"head-to-head\">"), "{index}");
+        }
+
+        // The next invocation runs the same scenarios one by one: the record left beside
+        // the reference's run is an earlier invocation's.
+        let second = run_all("cargo-2-200");
+        let w = write_report(root, &[], &second, &opts(), None).unwrap();
+        let summary = fs::read_to_string(&w.summary).unwrap();
+        assert!(!summary.contains("Head to head"), "{summary}");
+        assert!(summary.contains("| models/small |"), "{summary}");
+
+        fs::write(&record, "{ \"schema\": ").unwrap();
+        let w = write_report(root, &[], &second, &opts(), None).unwrap();
+        assert_eq!(w.left_out.len(), 1, "{:#?}", w.left_out);
+        assert!(
+            w.left_out[0].contains(&record.display().to_string())
+                && w.left_out[0].contains("is a damaged head-to-head record"),
+            "{:#?}",
+            w.left_out
+        );
+        let summary = fs::read_to_string(&w.summary).unwrap();
+        assert!(
+            summary.contains("A head-to-head record is left out: "),
+            "{summary}"
+        );
     }
 
     #[test]

@@ -7,6 +7,10 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::charts::{scenario_charts, Chart};
+use super::head_to_head::{
+    change_with_interval, order_text, pairings, report_head_to_heads, rounds_text, standing_text,
+    value_text, HeadToHeads, ReportHeadToHead,
+};
 use super::load::{
     client_bound, client_bound_text, goodput_text, met_word, observed_text, rate_text,
     retries_text, stop_words,
@@ -66,14 +70,15 @@ pub fn page_dir_name(scenario_id: &str) -> String {
 }
 
 /// Writes the HTML report into `dir`: `dir/index.html` (the headline and a table of this
-/// run's scenarios, the sweeps, then a table of those not run this time), and for each
-/// scenario of either list `dir/<page_dir_name>/index.html` plus its charts as `.svg`
-/// files beside it (unless `opts.plots` is false). Two ids with the same page name get
-/// `-2`, `-3`, … suffixes.
+/// run's scenarios, the sweeps, a table per head-to-head record, then a table of those not
+/// run this time), and for each scenario of either list `dir/<page_dir_name>/index.html`
+/// plus its charts as `.svg` files beside it (unless `opts.plots` is false). Two ids with
+/// the same page name get `-2`, `-3`, … suffixes.
 ///
 /// `dir` is the store's `report` directory (`<root>/report`): each swept or searched
 /// scenario whose steps are among the report's runs gets a page too,
-/// `dir/sweep-<page_dir_name>/index.html`, from `<root>/<id>/new/sweep.json`.
+/// `dir/sweep-<page_dir_name>/index.html`, from `<root>/<id>/new/sweep.json`; the
+/// head-to-head records are read from `<root>/<reference id>/new/head_to_head.json`.
 pub fn write_html(dir: &Path, report: &ReportSet<'_>, opts: &ReportOptions) -> Result<ReportFiles> {
     let tera = templates()?;
     let mut files = ReportFiles::default();
@@ -123,9 +128,12 @@ pub fn write_html(dir: &Path, report: &ReportSet<'_>, opts: &ReportOptions) -> R
             rows.push(row);
         }
     }
-    let sweeps = match store_root_of(dir) {
-        Some(root) => report_sweeps(root, report)?,
-        None => Vec::new(),
+    let (sweeps, head_to_heads) = match store_root_of(dir) {
+        Some(root) => (
+            report_sweeps(root, report)?,
+            report_head_to_heads(root, report),
+        ),
+        None => (Vec::new(), HeadToHeads::default()),
     };
     let pages = SweepPages {
         dir,
@@ -138,6 +146,13 @@ pub fn write_html(dir: &Path, report: &ReportSet<'_>, opts: &ReportOptions) -> R
     ctx.insert("method", &notes);
     ctx.insert("title", "llm-bench report");
     ctx.insert("sweeps", &sweep_rows);
+    let head_to_head_views: Vec<HeadToHeadView> = head_to_heads
+        .shown
+        .iter()
+        .map(|h| HeadToHeadView::of(h, &hrefs))
+        .collect();
+    ctx.insert("head_to_heads", &head_to_head_views);
+    ctx.insert("head_to_heads_left_out", &head_to_heads.left_out);
     ctx.insert("headline", &headline(report.this_run));
     ctx.insert("rows", &rows);
     ctx.insert("stale_rows", &stale_rows);
@@ -171,6 +186,107 @@ impl MethodNotes {
             paired: this_run
                 .iter()
                 .any(|i| i.comparison.is_some_and(|c| c.is_paired())),
+        }
+    }
+}
+
+/// A head-to-head record on the index: its scenarios, how its rounds ran, one row per
+/// compared metric and what each contender's pairs say.
+#[derive(Serialize)]
+struct HeadToHeadView {
+    /// The reference scenario.
+    reference: ScenarioLink,
+    /// The scenarios compared with it, in the record's order.
+    contenders: Vec<ScenarioLink>,
+    /// `20 rounds`.
+    rounds: String,
+    /// How a round's requests were sent, in words.
+    order: String,
+    /// One row per compared metric.
+    rows: Vec<HeadToHeadRowView>,
+    /// Per contender measured in pairs: `b: TTFT 100 pairs, b slower in 63.0% of them; …`.
+    pairs: Vec<String>,
+}
+
+/// A scenario named on the index, linked to its page.
+#[derive(Serialize)]
+struct ScenarioLink {
+    /// The scenario id.
+    id: String,
+    /// Its page, relative to the index, when the report has one.
+    href: Option<String>,
+}
+
+/// One metric of a head-to-head table.
+#[derive(Serialize)]
+struct HeadToHeadRowView {
+    /// The metric's label.
+    metric: String,
+    /// The reference's p50.
+    reference: String,
+    /// One cell per contender.
+    cells: Vec<HeadToHeadCellView>,
+}
+
+/// One contender's figures on one metric.
+#[derive(Serialize)]
+struct HeadToHeadCellView {
+    /// Its p50.
+    median: String,
+    /// Its change against the reference with the interval, empty when not compared.
+    change: String,
+    /// The verdict read against the reference: `slower`, `faster`, `no change`, ….
+    standing: String,
+    /// CSS class of the verdict.
+    class: String,
+}
+
+impl HeadToHeadView {
+    /// The view of `h`, linking each scenario to its page among `hrefs`.
+    fn of(h: &ReportHeadToHead, hrefs: &HashMap<String, String>) -> Self {
+        let link = |id: &str| ScenarioLink {
+            id: id.to_string(),
+            href: hrefs.get(id).map(|slug| format!("{slug}/index.html")),
+        };
+        HeadToHeadView {
+            reference: link(h.reference()),
+            contenders: h.contenders.iter().map(|c| link(&c.id)).collect(),
+            rounds: rounds_text(h.record.rounds),
+            order: order_text(&h.record.order),
+            rows: h
+                .rows
+                .iter()
+                .map(|r| HeadToHeadRowView {
+                    metric: r.metric.label().into(),
+                    reference: value_text(r.metric, r.reference),
+                    cells: r
+                        .cells
+                        .iter()
+                        .map(|c| HeadToHeadCellView {
+                            median: value_text(r.metric, c.median),
+                            change: c
+                                .change
+                                .as_ref()
+                                .map(change_with_interval)
+                                .unwrap_or_default(),
+                            standing: c.change.as_ref().map(standing_text).unwrap_or_default(),
+                            class: c
+                                .change
+                                .as_ref()
+                                .map_or("nobaseline", |m| m.status.css_class())
+                                .into(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            pairs: h
+                .contenders
+                .iter()
+                .filter_map(|c| {
+                    let pairs = pairings(c, &c.id);
+                    (!pairs.is_empty()).then(|| format!("{}: {}", c.id, pairs.join("; ")))
+                })
+                .collect(),
         }
     }
 }

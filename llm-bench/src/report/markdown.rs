@@ -1,11 +1,16 @@
 //! The Markdown summary: a headline, one table row per scenario of this run, the load and
-//! objectives of the runs that have them, a table per sweep, and a collapsed list of the
-//! scenarios not run this time, sized for a PR comment and for `$GITHUB_STEP_SUMMARY`.
+//! objectives of the runs that have them, a table per sweep, a table per head-to-head
+//! record, and a collapsed list of the scenarios not run this time, sized for a PR comment
+//! and for `$GITHUB_STEP_SUMMARY`.
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::head_to_head::{
+    change_with_interval, order_text, pairings, report_head_to_heads, rounds_text, standing_text,
+    value_text, HeadToHeads, ReportHeadToHead,
+};
 use super::load::{
     client_bound, client_bound_text, goodput_text, has_load_facts, load_line, met_word,
     objective_text, retries_text, stop_words,
@@ -72,14 +77,20 @@ fn emoji(status: Option<ChangeStatus>) -> &'static str {
 /// to one), the headline counts of this run, one table row per scenario of this run (TTFT,
 /// TPOT and E2E p50, change of the gated metrics, verdict), the load and objectives of the
 /// runs that have them, a collapsed list of the scenarios not run this time, and a line
-/// naming the baselines. No sweep tables: [`write_markdown`] reads those from the store.
+/// naming the baselines. No sweep or head-to-head tables: [`write_markdown`] reads those
+/// from the store.
 pub fn render_markdown(report: &ReportSet<'_>) -> String {
-    render_with_sweeps(report, &[])
+    render_with_records(report, &[], &HeadToHeads::default())
 }
 
 /// [`render_markdown`] with a table per sweep of `sweeps` run this time, after the load
-/// part.
-pub(crate) fn render_with_sweeps(report: &ReportSet<'_>, sweeps: &[ReportSweep]) -> String {
+/// part, then a table per head-to-head record of `head_to_heads` (and a line naming each
+/// record it could not read).
+pub(crate) fn render_with_records(
+    report: &ReportSet<'_>,
+    sweeps: &[ReportSweep],
+    head_to_heads: &HeadToHeads,
+) -> String {
     let inputs = report.this_run;
     let mut out = match report.bench_target {
         Some(target) => format!("## llm-bench results: {}\n\n", cell(target)),
@@ -113,6 +124,15 @@ pub(crate) fn render_with_sweeps(report: &ReportSet<'_>, sweeps: &[ReportSweep])
     push_within(&mut out, &load_section(inputs));
     for s in sweeps.iter().filter(|s| !s.not_run) {
         push_within(&mut out, &sweep_section(&s.sweep));
+    }
+    for h in &head_to_heads.shown {
+        push_within(&mut out, &head_to_head_section(h));
+    }
+    for why in &head_to_heads.left_out {
+        push_within(
+            &mut out,
+            &format!("\nA head-to-head record is left out: {}\n", cell(why)),
+        );
     }
     if !report.not_run.is_empty() {
         out.push('\n');
@@ -524,6 +544,71 @@ fn sweep_section(sweep: &crate::store::StoredSweep) -> String {
     out
 }
 
+/// A scenario id as inline code (`` `models/small` ``); escaped as a table cell instead
+/// when it holds a character a code span cannot (a backtick, `|`, a control character).
+fn code(id: &str) -> String {
+    if id.is_empty() || id.chars().any(|c| c == '`' || c == '|' || c.is_control()) {
+        cell(id)
+    } else {
+        format!("`{id}`")
+    }
+}
+
+/// A head-to-head record's section: a heading naming its scenarios, how its rounds ran,
+/// one table row per compared metric (the reference's p50, then each other scenario's p50
+/// with its paired change against the reference, the interval and the verdict read as
+/// slower or faster), and per scenario what its pairs say.
+fn head_to_head_section(h: &ReportHeadToHead) -> String {
+    let reference = code(h.reference());
+    let others: Vec<String> = h.contenders.iter().map(|c| code(&c.id)).collect();
+    let mut out = format!(
+        "\n### Head to head: {reference} vs {}\n\n{}, requests interleaved ({}); each \
+         scenario compared in pairs with {reference}.\n\n| metric | {reference} p50 |",
+        others.join(", "),
+        rounds_text(h.record.rounds),
+        cell(&order_text(&h.record.order)),
+    );
+    for other in &others {
+        out.push_str(&format!(" {other} p50 · vs {reference} |"));
+    }
+    out.push_str("\n|---|--:|");
+    out.push_str(&"---|".repeat(others.len()));
+    out.push('\n');
+    for row in &h.rows {
+        out.push_str(&format!(
+            "| {} | {} |",
+            row.metric.label(),
+            value_text(row.metric, row.reference)
+        ));
+        for c in &row.cells {
+            let median = value_text(row.metric, c.median);
+            match &c.change {
+                Some(m) => out.push_str(&format!(
+                    " {median} · {} {} |",
+                    change_with_interval(m),
+                    cell(&standing_text(m))
+                )),
+                None => out.push_str(&format!(" {median} |")),
+            }
+        }
+        out.push('\n');
+    }
+    let mut notes = String::new();
+    for (contender, name) in h.contenders.iter().zip(&others) {
+        let pairs = pairings(contender, name);
+        if !pairs.is_empty() {
+            notes.push_str(&format!("- {name}: {}\n", pairs.join("; ")));
+        } else if contender.comparison.is_none() {
+            notes.push_str(&format!("- {name}: not compared\n"));
+        }
+    }
+    if !notes.is_empty() {
+        out.push('\n');
+        out.push_str(&notes);
+    }
+    out
+}
+
 /// `text` with its first letter upper case.
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
@@ -533,15 +618,18 @@ fn capitalized(text: &str) -> String {
     }
 }
 
-/// Writes the summary to `path` (normally `<store root>/report/summary.md`: the sweeps of
-/// its runs are read from that root, see [`report_sweeps`]) and returns it, to pass on to
-/// [`append_github_step_summary`].
+/// Writes the summary to `path` (normally `<store root>/report/summary.md`: the sweeps and
+/// the head-to-head records of its runs are read from that root, see [`report_sweeps`] and
+/// [`report_head_to_heads`]) and returns it, to pass on to [`append_github_step_summary`].
 pub fn write_markdown(path: &Path, report: &ReportSet<'_>) -> Result<String> {
-    let sweeps = match path.parent().and_then(store_root_of) {
-        Some(root) => report_sweeps(root, report)?,
-        None => Vec::new(),
+    let (sweeps, head_to_heads) = match path.parent().and_then(store_root_of) {
+        Some(root) => (
+            report_sweeps(root, report)?,
+            report_head_to_heads(root, report),
+        ),
+        None => (Vec::new(), HeadToHeads::default()),
     };
-    let md = render_with_sweeps(report, &sweeps);
+    let md = render_with_records(report, &sweeps, &head_to_heads);
     write_atomic(path, md.as_bytes())?;
     Ok(md)
 }

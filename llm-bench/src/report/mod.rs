@@ -16,7 +16,9 @@
 //! its page and in the summary where it recorded them (the sentences are in `load`); a swept
 //! or searched scenario gets a page with its latency–throughput charts (`load_charts`) and a
 //! table in the summary, read from `<root>/<id>/new/sweep.json` beside the report directory
-//! (`sweeps`, `sweep_page`).
+//! (`sweeps`, `sweep_page`). Scenarios measured head to head (`--interleave`) get a
+//! side-by-side table in the summary and on the index, read from
+//! `<root>/<reference id>/new/head_to_head.json` (`head_to_head`).
 //!
 //! A report is a [`ReportSet`]: the scenarios of this run, which the headline counts and the
 //! main tables list, and older results of scenarios not run this time, listed apart and
@@ -32,6 +34,7 @@
 pub mod charts;
 mod cleanup;
 pub(crate) mod connections;
+mod head_to_head;
 #[cfg(feature = "html-report")]
 mod html;
 mod load;
@@ -57,6 +60,7 @@ use crate::format::{format_share, format_unix_ms};
 pub(crate) use cleanup::remove_all_pages;
 #[cfg(feature = "html-report")]
 pub(crate) use cleanup::remove_stale_pages;
+pub(crate) use head_to_head::report_head_to_heads;
 #[cfg(feature = "html-report")]
 pub use html::write_html;
 pub use markdown::{
@@ -65,14 +69,19 @@ pub use markdown::{
 };
 pub(crate) use sweeps::store_root_of;
 
-/// The Markdown of `report` with the sweeps of its runs found under the store `root` (the
-/// `$GITHUB_STEP_SUMMARY` section of one bench target).
+/// The Markdown of `report` with the sweeps and the head-to-head records of its runs found
+/// under the store `root` (the `$GITHUB_STEP_SUMMARY` section of one bench target).
 pub(crate) fn render_markdown_in(
     root: &std::path::Path,
     report: &ReportSet<'_>,
 ) -> crate::error::Result<String> {
     let sweeps = sweeps::report_sweeps(root, report)?;
-    Ok(markdown::render_with_sweeps(report, &sweeps))
+    let head_to_heads = head_to_head::report_head_to_heads(root, report);
+    Ok(markdown::render_with_records(
+        report,
+        &sweeps,
+        &head_to_heads,
+    ))
 }
 
 #[cfg(feature = "html-report")]
@@ -406,6 +415,12 @@ impl ReportComparison {
 /// What a paired comparison of `metric` rests on, in words: `100 pairs, the new build slower
 /// in 63.0% of them` (`higher` for a metric that is not a duration).
 pub(crate) fn pairing_text(metric: Metric, pairing: &Pairing) -> String {
+    pairs_text(metric, pairing, "the new build")
+}
+
+/// [`pairing_text`] with the new side named `new` (a head-to-head's contender): `100
+/// pairs, <new> slower in 63.0% of them`.
+pub(crate) fn pairs_text(metric: Metric, pairing: &Pairing, new: &str) -> String {
     let s = if pairing.pairs == 1 { "" } else { "s" };
     let larger = if metric.is_duration() {
         "slower"
@@ -413,7 +428,7 @@ pub(crate) fn pairing_text(metric: Metric, pairing: &Pairing) -> String {
         "higher"
     };
     format!(
-        "{} pair{s}, the new build {larger} in {} of them",
+        "{} pair{s}, {new} {larger} in {} of them",
         pairing.pairs,
         format_share(pairing.share_new_larger)
     )

@@ -5,11 +5,15 @@ use std::collections::BTreeMap;
 
 use crate::metrics::{Metric, MetricHistogram, RequestError, RequestSample, Summary, TokenSource};
 use crate::report::{ChangeStatus, MetricChange, ReportComparison};
-use crate::stats::{Comparison, Estimate, Estimates, Interval, PValueMethod, Pairing, Verdict};
+use crate::stats::{
+    Comparison, Estimate, Estimates, InconclusiveReason, Interval, PValueMethod, Pairing, Side,
+    Verdict,
+};
 use crate::store::{
     ClientBound, EndpointInfo, LoadReport, OpenLoopSettings, RunOrigin, RunSettings, ScenarioInfo,
-    SloReport, SloResult, StopReason, StoredComparison, StoredRun, StoredSweep, SweepStep,
-    ThresholdOutcome, ThresholdResult, Throughput, RUN_SCHEMA, RUN_SCHEMA_VERSION, SWEEP_SCHEMA,
+    SloReport, SloResult, StopReason, StoredComparison, StoredHeadToHead, StoredRun, StoredSweep,
+    SweepStep, ThresholdOutcome, ThresholdResult, Throughput, HEAD_TO_HEAD_SCHEMA, RUN_SCHEMA,
+    RUN_SCHEMA_VERSION, SWEEP_SCHEMA,
 };
 use crate::ErrorClass;
 
@@ -497,5 +501,98 @@ pub(super) fn search(id: &str) -> StoredSweep {
         knee: None,
         best: Some(22.4),
         ..sweep(id)
+    }
+}
+
+/// The runs of a head-to-head of three models, each of 24 requests stored by bench target
+/// `models` of `invocation`: `models/small` (the reference; TTFT p50 105 ms, E2E p50
+/// 305 ms), `models/large` (12 ms slower: 117 ms, 317 ms) and `models/tiny` (20 ms faster:
+/// 85.0 ms, 285 ms).
+pub(crate) fn head_to_head_runs(invocation: &str) -> Vec<StoredRun> {
+    [
+        ("models/small", 100),
+        ("models/large", 112),
+        ("models/tiny", 80),
+    ]
+    .iter()
+    .map(|&(id, ttft)| stored_by(run(id, 24, ttft, &[]), invocation, "models", 0))
+    .collect()
+}
+
+/// The head-to-head record of [`head_to_head_runs`], 24 rounds in alternate order, with
+/// `origin`: in 24 pairs each, `models/large` against `models/small` TTFT +12.0% [+9.0%,
+/// +15.0%] regressed (larger in 63% of the pairs), E2E +0.4% [−1.0%, +1.8%] no change (50%),
+/// tokens/s −8.0% [−11.0%, −5.0%] regressed (30%); `models/tiny` TTFT −19.0% [−22.0%,
+/// −16.0%] improved (10%), E2E inconclusive (only 3 samples in the baseline), tokens/s
+/// +15.0% [+12.0%, +18.0%] improved (85%).
+pub(crate) fn head_to_head(origin: Option<RunOrigin>) -> StoredHeadToHead {
+    let cmp = |change: f64, spread: f64, share: f64, verdict| Comparison {
+        median_change: Estimate {
+            point: change,
+            interval: Some(Interval {
+                lower: change - spread,
+                upper: change + spread,
+            }),
+        },
+        p90_change: Estimate {
+            point: change,
+            interval: None,
+        },
+        p_value: 0.01,
+        p_value_method: PValueMethod::SignedRankExact,
+        verdict,
+        n_base: 24,
+        n_new: 24,
+        paired: Some(Pairing::new(24, share, 1)),
+        p_adjusted: None,
+    };
+    let against = |scenario: &str, metrics: [(Metric, Comparison); 3]| StoredComparison {
+        schema: "llm-bench/run/comparison".into(),
+        schema_version: RUN_SCHEMA_VERSION,
+        scenario: scenario.into(),
+        baseline: "models/small".into(),
+        metrics: BTreeMap::from(metrics),
+        gated: vec![],
+        regressed: false,
+    };
+    let too_few = Verdict::Inconclusive(InconclusiveReason::TooFewSamples {
+        side: Side::Base,
+        n: 3,
+        min: 10,
+    });
+    StoredHeadToHead {
+        schema: HEAD_TO_HEAD_SCHEMA.into(),
+        scenarios: vec![
+            "models/small".into(),
+            "models/large".into(),
+            "models/tiny".into(),
+        ],
+        order: "alternate".into(),
+        rounds: 24,
+        comparisons: vec![
+            against(
+                "models/large",
+                [
+                    (Metric::Ttft, cmp(0.12, 0.03, 0.63, Verdict::Regressed)),
+                    (Metric::E2e, cmp(0.004, 0.014, 0.5, Verdict::NoChange)),
+                    (
+                        Metric::TokensPerSecond,
+                        cmp(-0.08, 0.03, 0.3, Verdict::Regressed),
+                    ),
+                ],
+            ),
+            against(
+                "models/tiny",
+                [
+                    (Metric::Ttft, cmp(-0.19, 0.03, 0.1, Verdict::Improved)),
+                    (Metric::E2e, cmp(-0.06, 0.05, 0.2, too_few)),
+                    (
+                        Metric::TokensPerSecond,
+                        cmp(0.15, 0.03, 0.85, Verdict::Improved),
+                    ),
+                ],
+            ),
+        ],
+        origin,
     }
 }
