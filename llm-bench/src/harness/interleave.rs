@@ -12,8 +12,6 @@
 //! interleave.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
-use std::time::SystemTime;
 
 use crate::harness::baseline::compare_paired_runs;
 use crate::harness::bench::{self, scenario_env, BaselineChoice, One, Prepared};
@@ -23,8 +21,7 @@ use crate::harness::interrupt::StopWatch;
 use crate::harness::paired::rounds::{rules_not_followed, Arm, Rounds};
 use crate::harness::paired::{PairOrder, DEFAULT_ORDER_SEED};
 use crate::harness::plan::Load;
-use crate::harness::progress::{Mode, Progress};
-use crate::harness::runner::{run_setup, Costing, Live};
+use crate::harness::runner::{run_setup, Costing};
 use crate::harness::settings::Settings;
 use crate::harness::{console, Status};
 use crate::store::{self, RunOrigin, StoredHeadToHead, StoredRun, HEAD_TO_HEAD_SCHEMA};
@@ -135,16 +132,7 @@ pub(crate) async fn bench_interleaved(
         seed: args.seed.unwrap_or(DEFAULT_ORDER_SEED),
         concurrency,
     };
-    let no_progress = Arc::new(|_: &Live| {});
-    let warm = rounds
-        .run(
-            warmup,
-            true,
-            stop.clone(),
-            Arc::new(Live::default()),
-            no_progress,
-        )
-        .await;
+    let warm = rounds.warm_up(warmup, stop.clone()).await;
     // Only a worker can fail a round; these arms are all here.
     let Ok(warm) = warm else {
         unreachable!("rounds of this build's scenarios do not fail")
@@ -160,18 +148,9 @@ pub(crate) async fn bench_interleaved(
         status.budget_exhausted = true;
         return status;
     }
-    let started = SystemTime::now();
-    let (progress, live) = Progress::start(&ids[0], &plan, Mode::detect(args.quiet));
-    let measured = rounds
-        .run(
-            plan.samples,
-            false,
-            stop.clone(),
-            live,
-            Arc::new(progress.on_sample()),
-        )
+    let (started, measured) = rounds
+        .measure(&ids[0], &plan, args.quiet, stop.clone())
         .await;
-    drop(progress);
     let Ok(measured) = measured else {
         unreachable!("rounds of this build's scenarios do not fail")
     };

@@ -20,7 +20,6 @@ pub(crate) mod worker;
 use std::ffi::OsString;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use leader::Worker;
 use rounds::{rules_not_followed, Arm, Rounds};
@@ -30,8 +29,7 @@ use crate::harness::cli::Args;
 use crate::harness::endpoint::Endpoints;
 use crate::harness::interrupt::StopWatch;
 use crate::harness::plan::Load;
-use crate::harness::progress::{Mode, Progress};
-use crate::harness::runner::{run_setup, Costing, Live};
+use crate::harness::runner::{run_setup, Costing};
 use crate::harness::settings::Settings;
 use crate::harness::{summarize, Status};
 use crate::store::RunOrigin;
@@ -297,15 +295,7 @@ pub(crate) async fn bench_paired(
                 plan.samples
             );
         }
-        let warm = rounds
-            .run(
-                warmup,
-                true,
-                stop.clone(),
-                Arc::new(Live::default()),
-                Arc::new(|_: &Live| {}),
-            )
-            .await;
+        let warm = rounds.warm_up(warmup, stop.clone()).await;
         let warm = match warm {
             Ok(w) => w,
             Err(e) => {
@@ -323,18 +313,7 @@ pub(crate) async fn bench_paired(
             status.budget_exhausted = true;
             break;
         }
-        let started = SystemTime::now();
-        let (progress, live) = Progress::start(&id, plan, Mode::detect(args.quiet));
-        let measured = rounds
-            .run(
-                plan.samples,
-                false,
-                stop.clone(),
-                live,
-                Arc::new(progress.on_sample()),
-            )
-            .await;
-        drop(progress);
+        let (started, measured) = rounds.measure(&id, plan, args.quiet, stop.clone()).await;
         let measured = match measured {
             Ok(m) => m,
             Err(e) => {

@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use quanta::Instant;
 
@@ -17,6 +17,7 @@ use super::PairOrder;
 use crate::context::ScenarioEnv;
 use crate::harness::interrupt::StopWatch;
 use crate::harness::plan::Plan;
+use crate::harness::progress::{Mode, Progress};
 use crate::harness::runner::{one_invocation, Costing, ItlHistograms, Live, PhaseOutcome};
 use crate::metrics::RequestSample;
 use crate::rng::splitmix64;
@@ -308,6 +309,38 @@ impl Rounds {
             duration_reached,
             wall_time_ns: run_start.elapsed().as_nanos() as u64,
         })
+    }
+}
+
+impl Rounds {
+    /// `count` warm-up rounds, without a progress line.
+    pub(crate) async fn warm_up(&self, count: u32, stop: StopWatch) -> Result<Measured, String> {
+        let no_progress = Arc::new(|_: &Live| {});
+        self.run(count, true, stop, Arc::new(Live::default()), no_progress)
+            .await
+    }
+
+    /// The measured rounds of `plan` (one per sample) under the progress line of `id`;
+    /// returns when they started, with what they gave.
+    pub(crate) async fn measure(
+        &self,
+        id: &str,
+        plan: &Plan,
+        quiet: bool,
+        stop: StopWatch,
+    ) -> (SystemTime, Result<Measured, String>) {
+        let started = SystemTime::now();
+        let (progress, live) = Progress::start(id, plan, Mode::detect(quiet));
+        let measured = self
+            .run(
+                plan.samples,
+                false,
+                stop,
+                live,
+                Arc::new(progress.on_sample()),
+            )
+            .await;
+        (started, measured)
     }
 }
 
