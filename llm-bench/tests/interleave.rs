@@ -123,7 +123,9 @@ fn interleaved_scenarios_are_compared_in_pairs_with_the_first() {
     );
     let pairing = e2e.paired.as_ref().expect("a paired comparison");
     assert_eq!(pairing.pairs, 30);
-    assert!(pairing.share_new_larger > 0.9, "{pairing:?}");
+    // 60 ms apart in every round on a quiet machine; a stall of the client or the
+    // endpoint on a busy one can swap a few rounds, not the median.
+    assert!(pairing.share_new_larger >= 0.75, "{pairing:?}");
     assert!(e2e.median_change.point > 0.5, "{:?}", e2e.median_change);
     let ttft = &versus.metrics[&Metric::Ttft];
     assert!(
