@@ -14,6 +14,7 @@ use crate::rules::slo::parse_slos;
 use crate::rules::stop::{parse_search_range, parse_sweep, parse_until};
 use crate::rules::suggest::closest;
 use crate::rules::threshold::parse_thresholds;
+use crate::rules::together::conflicts;
 use crate::signature::RESERVED_PREFIX;
 
 /// Every option the attribute accepts, in the order the docs list them.
@@ -182,42 +183,10 @@ impl Options {
                 .find(|(k, _)| k == key)
                 .map_or_else(proc_macro2::Span::call_site, |(_, span)| *span)
         };
-        let mut errors = Vec::new();
-        if self.trace.is_some() && (self.rate.is_some() || self.concurrency.is_some()) {
-            errors.push(syn::Error::new(
-                span_of("trace"),
-                "a replayed trace sets when each request starts: leave out `rate` and `concurrency`",
-            ));
-        }
-        if self.rate.is_some() && self.concurrency.is_some() {
-            errors.push(syn::Error::new(
-                span_of("rate"),
-                "give `rate` (open loop: requests start on a schedule) or `concurrency` (closed loop: a fixed number in flight), not both",
-            ));
-        }
-        if self.rate.is_none() {
-            for key in ["arrival", "ramp_up"] {
-                if spans.iter().any(|(k, _)| k == key) {
-                    errors.push(syn::Error::new(
-                        span_of(key),
-                        format!("`{key}` shapes an open-loop schedule: give `rate = \"...\"` too, e.g. `rate = \"20/s\"`"),
-                    ));
-                }
-            }
-        }
-        if self.sweep.is_some() && self.search.is_some() {
-            errors.push(syn::Error::new(
-                span_of("search"),
-                "give `sweep` (every step) or `search` (the highest load meeting `slo`), not both",
-            ));
-        }
-        if self.search.is_some() && self.slo.is_none() {
-            errors.push(syn::Error::new(
-                span_of("search"),
-                "a search looks for the highest load that meets the objectives: give them too, e.g. `slo = \"p99 ttft <= 500ms\"`",
-            ));
-        }
-        errors
+        conflicts(|key| spans.iter().any(|(k, _)| k == key))
+            .into_iter()
+            .map(|(key, message)| syn::Error::new(span_of(key), message))
+            .collect()
     }
 
     /// Checks `value` for the option `key` (one of [`OPTION_NAMES`]) and stores it.

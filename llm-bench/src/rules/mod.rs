@@ -15,3 +15,4 @@ pub(crate) mod slo;
 pub(crate) mod stop;
 pub(crate) mod suggest;
 pub(crate) mod threshold;
+pub(crate) mod together;
