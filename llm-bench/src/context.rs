@@ -41,6 +41,9 @@ pub(crate) struct ScenarioEnv {
     /// Every measured request keeps its events' arrivals, not only the first few (the
     /// accuracy benchmark compares each with the server's writes).
     pub all_timelines: bool,
+    /// The id of the scenario these requests belong to ([`Ctx::scenario_id`]); empty in
+    /// the harness's own tests.
+    pub scenario_id: Arc<str>,
 }
 
 impl ScenarioEnv {
@@ -56,6 +59,15 @@ impl ScenarioEnv {
             tracked: Default::default(),
             trace: None,
             all_timelines: false,
+            scenario_id: Arc::from(""),
+        }
+    }
+
+    /// The same environment for the scenario `id`.
+    pub(crate) fn with_scenario_id(self, id: &str) -> Self {
+        ScenarioEnv {
+            scenario_id: Arc::from(id),
+            ..self
         }
     }
 
@@ -152,6 +164,24 @@ impl Ctx {
         let trace = self.env.trace.as_ref()?;
         let entry = trace.get(self.index as usize % trace.len().max(1))?;
         Some(TraceRequest::new(entry))
+    }
+
+    /// The id of the scenario this request belongs to (`group/name`, with `/arg` for a
+    /// parameterised one), as `--list` prints it and the results directory is named.
+    ///
+    /// ```no_run
+    /// use llm_bench::prelude::*;
+    ///
+    /// #[llm_bench(group = "chat", args = ["short", "long"])]
+    /// async fn turn(ctx: &mut Ctx, length: &str) -> llm_bench::Result<()> {
+    ///     // `chat/turn/short`, then `chat/turn/long`
+    ///     let prompt = format!("{}: answer in a {length} paragraph", ctx.scenario_id());
+    ///     ctx.stream(ChatRequest::new(prompt)).await?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn scenario_id(&self) -> &str {
+        &self.env.scenario_id
     }
 
     /// True during warm-up requests, whose figures are discarded.

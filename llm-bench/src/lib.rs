@@ -116,6 +116,15 @@ pub mod __private {
     pub use inventory;
 }
 
+/// What the `llm-bench` command (crate `llm-bench-cli`) builds its config-file scenarios
+/// with: the same runner, store and report as `#[llm_bench]` scenarios. Not a public API:
+/// it may change in any release.
+#[doc(hidden)]
+pub mod __cli {
+    pub use crate::harness::run_scenarios_with_args;
+    pub use crate::scenario::{Scenario, ScenarioConfig, ScenarioFn, ScenarioFuture};
+}
+
 /// Expands to the `main` function of a bench target: runs every `#[llm_bench]` scenario
 /// linked into it. Put it at the end of a bench file whose `[[bench]]` entry has
 /// `harness = false`.

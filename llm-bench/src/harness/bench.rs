@@ -233,6 +233,7 @@ pub(crate) fn scenario_env(
         _ => None,
     };
     let env = ScenarioEnv::new(client, scenario.config.model.map(str::to_string))
+        .with_scenario_id(&scenario.id())
         .with_limits(settings.limits)
         .with_trace(trace);
     Ok(Arc::new(env))

@@ -96,9 +96,21 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    run_scenarios_with_args(scenario::registered(), args)
+}
+
+/// [`run_with_args`] for scenarios made at run time rather than registered by
+/// `#[llm_bench]`: the `llm-bench run` command's scenarios from a config file (leaked, as
+/// the registered ones are `'static`). The same runner, store and report.
+#[doc(hidden)]
+pub fn run_scenarios_with_args<I, T>(all: Vec<&'static Scenario>, args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     let raw: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
     match Args::try_parse_from(&raw) {
-        Ok(args) => run_parsed(args, &raw),
+        Ok(args) => run_parsed(args, &raw, all),
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
             let _ = e.print();
@@ -107,10 +119,9 @@ where
     }
 }
 
-/// Runs with already parsed arguments (`raw` as given: a worker of `--compare-with` gets
-/// them too). Returns the exit status.
-fn run_parsed(args: Args, raw: &[std::ffi::OsString]) -> i32 {
-    let all = scenario::registered();
+/// Runs the scenarios `all` with already parsed arguments (`raw` as given: a worker of
+/// `--compare-with` gets them too). Returns the exit status.
+fn run_parsed(args: Args, raw: &[std::ffi::OsString], all: Vec<&'static Scenario>) -> i32 {
     if let Err(e) = scenario::check_unique(&all) {
         eprintln!("error: {e}");
         return EXIT_USAGE;
