@@ -1,15 +1,25 @@
 //! The `llm-bench` command, for people who do not write Rust scenarios.
 //!
-//! `llm-bench mock` serves the built-in simulated endpoint on a port, paced by a profile in
-//! `LLM_BENCH_MOCK_PROFILE`'s grammar (latency, capacity model, faults, drift), for other
-//! tools and for CI. The other subcommands of the plan (`run`, `compare`, `report`,
-//! `baseline`, `merge`) are not built yet.
+//! * `llm-bench run [CONFIG]` runs the scenarios of a TOML or YAML config file with the
+//!   harness `cargo bench` uses (without a file, a built-in quick check against the
+//!   simulated endpoint).
+//! * `llm-bench mock` serves the built-in simulated endpoint on a port, paced by a profile
+//!   in `LLM_BENCH_MOCK_PROFILE`'s grammar (latency, capacity model, faults, drift), for
+//!   other tools and for CI.
+//! * `llm-bench completions SHELL` prints a shell's completion script.
+//!
+//! The other subcommands of the plan (`compare`, `report`, `baseline`, `merge`) are not
+//! built yet.
 
+mod config;
 mod mock;
+mod rules;
+mod run;
+mod scenarios;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Benchmark the latency of streaming LLM APIs.
 #[derive(Debug, Parser)]
@@ -19,13 +29,14 @@ use clap::{Parser, Subcommand};
     about = "Benchmark the latency of streaming LLM APIs.",
     long_about = "Benchmark the latency of streaming LLM APIs.\n\n\
                   Scenarios written in Rust run under `cargo bench` (see the README of \
-                  llm-bench). This command serves the rest: `llm-bench mock` starts the \
-                  simulated endpoint those scenarios use when no endpoint is configured, as \
-                  a server other tools can measure.",
+                  llm-bench). This command serves the rest: `llm-bench run` runs the \
+                  scenarios of a config file with the same harness, and `llm-bench mock` \
+                  starts the simulated endpoint as a server other tools can measure.",
     after_help = "Examples:\n  \
-                  llm-bench mock                                   # serve on a free port of 127.0.0.1\n  \
+                  llm-bench run                                    # a quick check against the simulated endpoint\n  \
+                  llm-bench run bench.toml -- --save-baseline main\n  \
                   llm-bench mock --addr 127.0.0.1:8080 --profile 'ttft=200ms,itl=20ms,slots=8'\n  \
-                  LLM_BENCH_MOCK_PROFILE='error_rate=0.05' llm-bench mock"
+                  llm-bench completions bash > ~/.local/share/bash-completion/completions/llm-bench"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -34,12 +45,32 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Run(run::RunArgs),
     Mock(mock::MockArgs),
+    Completions(CompletionsArgs),
+}
+
+/// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
+#[derive(Debug, clap::Args)]
+struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run(args) => run::run(args),
         Command::Mock(args) => mock::run(args),
+        Command::Completions(args) => {
+            clap_complete::generate(
+                args.shell,
+                &mut Cli::command(),
+                "llm-bench",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
     }
 }
