@@ -6,11 +6,14 @@
 //! * `llm-bench mock` serves the built-in simulated endpoint on a port, paced by a profile
 //!   in `LLM_BENCH_MOCK_PROFILE`'s grammar (latency, capacity model, faults, drift), for
 //!   other tools and for CI.
+//! * `llm-bench compare A B` judges two stored sets of runs with the harness's statistics.
+//! * `llm-bench baseline list|export|import|delete` manages the named baselines.
 //! * `llm-bench completions SHELL` prints a shell's completion script.
 //!
-//! The other subcommands of the plan (`compare`, `report`, `baseline`, `merge`) are not
-//! built yet.
+//! The other subcommands of the plan (`report`, `merge`) are not built yet.
 
+mod baseline;
+mod compare;
 mod config;
 mod mock;
 mod rules;
@@ -35,6 +38,7 @@ use clap::{CommandFactory, Parser, Subcommand};
     after_help = "Examples:\n  \
                   llm-bench run                                    # a quick check against the simulated endpoint\n  \
                   llm-bench run bench.toml -- --save-baseline main\n  \
+                  llm-bench compare main feature                   # two stored baselines, judged\n  \
                   llm-bench mock --addr 127.0.0.1:8080 --profile 'ttft=200ms,itl=20ms,slots=8'\n  \
                   llm-bench completions bash > ~/.local/share/bash-completion/completions/llm-bench"
 )]
@@ -46,6 +50,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Run(run::RunArgs),
+    Compare(compare::CompareArgs),
+    Baseline(baseline::BaselineArgs),
     Mock(mock::MockArgs),
     Completions(CompletionsArgs),
 }
@@ -62,6 +68,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Baseline(args) => baseline::run(args),
         Command::Mock(args) => mock::run(args),
         Command::Completions(args) => {
             clap_complete::generate(

@@ -269,3 +269,148 @@ fn a_config_run_measures_a_mock_server_in_another_process() {
     // Five measured requests and one warm-up.
     assert!(said.contains("stopped after 6 requests"), "{said}");
 }
+
+/// Two baselines saved by `llm-bench run`, then carried, compared and deleted by the
+/// `baseline` and `compare` subcommands.
+#[test]
+fn baselines_are_listed_exported_imported_compared_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bench.toml");
+    std::fs::write(
+        &config,
+        "[defaults]\nsamples = 10\nwarmup = 0\nmax_tokens = 4\n\n[[scenario]]\ngroup = \"chat\"\nname = \"a\"\nprompt = \"hi\"\n\n[[scenario]]\nname = \"b\"\nprompt = \"ho\"\n",
+    )
+    .unwrap();
+    let results = dir.path().join("results");
+    for name in ["main", "feature"] {
+        llm_bench()
+            .args(["run", "--results"])
+            .arg(&results)
+            .arg(&config)
+            .args(["--", "--quiet", "--save-baseline", name])
+            .assert()
+            .success();
+    }
+    let baseline = |args: &[&str]| {
+        let mut cmd = llm_bench();
+        cmd.arg("baseline")
+            .args(args)
+            .arg("--results")
+            .arg(&results);
+        cmd
+    };
+    baseline(&["list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "main: 2 scenarios\n  b\n  chat/a\n",
+        ))
+        .stdout(predicate::str::contains("feature: 2 scenarios"));
+
+    let exported = dir.path().join("main.json");
+    baseline(&["export", "main"])
+        .arg(&exported)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "exported baseline `main` (2 scenarios)",
+        ));
+    baseline(&["import", "--as", "again"])
+        .arg(&exported)
+        .assert()
+        .success();
+    assert!(results.join("chat/a/again/run.json").is_file());
+    baseline(&["delete", "again", "chat/"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "deleted baseline `again` of 1 scenario",
+        ));
+    assert!(!results.join("chat/a/again").exists());
+    assert!(
+        results.join("b/again/run.json").is_file(),
+        "the filter kept `b`"
+    );
+    baseline(&["delete", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("has a baseline `nope`"));
+
+    // Two A/A runs of the simulated endpoint: judged "no change", exit 0.
+    let out = dir.path().join("compared");
+    llm_bench()
+        .args(["compare", "main", "feature", "--results"])
+        .arg(&results)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("change vs baseline `main`"))
+        .stdout(predicate::str::contains("verdict: no change"));
+    assert!(out.join("chat/a/new/run.json").is_file());
+    // The exported file against a baseline; a file that is neither is refused.
+    llm_bench()
+        .arg("compare")
+        .arg(&exported)
+        .args(["feature", "--results"])
+        .arg(&results)
+        .arg("--out")
+        .arg(&out)
+        .args(["--", "--quiet"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("chat/a: "));
+    llm_bench()
+        .args(["compare", "main", "missing", "--results"])
+        .arg(&results)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("holds no baseline `missing`"));
+    // An --out that compare did not make is never cleared.
+    llm_bench()
+        .args(["compare", "main", "feature", "--results"])
+        .arg(&results)
+        .arg("--out")
+        .arg(&results)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did not write"));
+    assert!(results.join("chat/a/main/run.json").is_file());
+}
+
+/// A regression between two stored runs exits 3, as the gate does.
+#[test]
+fn compare_exits_3_on_a_regression() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    for (name, profile) in [
+        ("fast", "ttft=20ms,itl=1ms,tokens=4"),
+        ("slow", "ttft=60ms,itl=1ms,tokens=4"),
+    ] {
+        let config = dir.path().join("bench.toml");
+        std::fs::write(
+            &config,
+            "[[scenario]]\nname = \"x\"\nprompt = \"hi\"\nsamples = 12\nwarmup = 0\n",
+        )
+        .unwrap();
+        llm_bench()
+            .env("LLM_BENCH_MOCK_PROFILE", profile)
+            .args(["run", "--results"])
+            .arg(&results)
+            .arg(&config)
+            .args(["--", "--quiet", "--save-baseline", name])
+            .assert()
+            .success();
+    }
+    llm_bench()
+        .args(["compare", "fast", "slow", "--results"])
+        .arg(&results)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .args(["--", "--quiet"])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("REGRESSED"));
+}

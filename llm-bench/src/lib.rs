@@ -123,6 +123,10 @@ pub mod __private {
 pub mod __cli {
     pub use crate::harness::run_scenarios_with_args;
     pub use crate::scenario::{Scenario, ScenarioConfig, ScenarioFn, ScenarioFuture};
+    pub use crate::store::{
+        baseline_runs, check_baseline_name, export_baseline, import_baseline, load_run,
+        save_baseline, scenario_dir, CHANGE_DIR, NEW_DIR, RUN_FILE,
+    };
 }
 
 /// Expands to the `main` function of a bench target: runs every `#[llm_bench]` scenario

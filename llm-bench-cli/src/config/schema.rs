@@ -198,10 +198,11 @@ pub(crate) fn check(root: &Node, path: &Path, text: &str) -> Result<Config, Vec<
             if let Some((_, first)) = first_at.iter().find(|(seen, _)| *seen == id) {
                 let (line, _) = super::node::line_col(text, *first);
                 problems.push(
-                    Problem::new(format!("two scenarios are named `{id}`"), name_at.clone())
-                        .help(format!(
+                    Problem::new(format!("two scenarios are named `{id}`"), name_at.clone()).help(
+                        format!(
                         "the first is on line {line}; give one of them another `name` or a `group`"
-                    )),
+                    ),
+                    ),
                 );
             } else {
                 first_at.push((id, name_at.start));
