@@ -8,11 +8,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use llm_bench::__cli::{
-    check_baseline_name, export_baseline, import_baseline, scenario_dir, NEW_DIR, RUN_FILE,
+    check_baseline_name, export_baseline, import_baseline, scenario_dir, stored_run_file, NEW_DIR,
 };
 
-/// Exit status for bad arguments, as the harness uses.
-const EXIT_USAGE: u8 = 2;
+use crate::results::EXIT_USAGE;
 
 /// List, export, import or delete the named baselines of a results directory.
 #[derive(Debug, Args)]
@@ -127,7 +126,7 @@ fn baselines(root: &Path) -> Result<BTreeMap<String, Vec<String>>, String> {
                 continue;
             }
             let name = entry.file_name().to_string_lossy().into_owned();
-            if path.join(RUN_FILE).is_file() {
+            if stored_run_file(&path).is_some() {
                 if name != NEW_DIR {
                     let id = dir
                         .strip_prefix(root)

@@ -14,14 +14,13 @@ use std::process::ExitCode;
 
 use clap::Args;
 use llm_bench::__cli::{
-    baseline_runs, check_baseline_name, load_run, run_scenarios_with_args, save_baseline, Scenario,
-    ScenarioConfig, ScenarioFuture,
+    baseline_runs, check_baseline_name, load_runs_file, run_scenarios_with_args, save_baseline,
+    stored_file, Scenario, ScenarioConfig, ScenarioFuture,
 };
-use llm_bench::stored::{BaselineBundle, StoredRun, BUNDLE_SCHEMA};
+use llm_bench::stored::StoredRun;
 use llm_bench::Ctx;
 
-/// Exit status for bad arguments, as the harness uses.
-const EXIT_USAGE: u8 = 2;
+use crate::results::EXIT_USAGE;
 /// The file that marks a directory `compare` made, so that it is only ever cleared then.
 const MARKER: &str = ".llm-bench-compare";
 
@@ -163,24 +162,8 @@ fn prepare(
 /// `results`.
 fn runs_of(what: &str, results: &Path) -> Result<Vec<StoredRun>, String> {
     let path = Path::new(what);
-    if path.is_file() {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("could not read {}: {e}", path.display()))?;
-        let schema = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v.get("schema").and_then(|s| s.as_str()).map(str::to_owned));
-        if schema.as_deref() == Some(BUNDLE_SCHEMA) {
-            let bundle: BaselineBundle = serde_json::from_str(&text).map_err(|e| {
-                format!(
-                    "{} is not an exported llm-bench baseline: {e}",
-                    path.display()
-                )
-            })?;
-            return Ok(bundle.runs);
-        }
-        return load_run(path)
-            .map(|run| vec![run])
-            .map_err(|e| e.to_string());
+    if stored_file(path).is_some() {
+        return load_runs_file(path).map_err(|e| e.to_string());
     }
     if check_baseline_name(what).is_err() {
         return Err(format!("`{what}` is neither a file nor a baseline name"));

@@ -8,14 +8,18 @@
 //!   other tools and for CI.
 //! * `llm-bench compare A B` judges two stored sets of runs with the harness's statistics.
 //! * `llm-bench baseline list|export|import|delete` manages the named baselines.
+//! * `llm-bench merge INPUT...` combines the runs several machines stored of the same
+//!   scenarios into one run each.
+//! * `llm-bench report` writes the report again from the stored runs.
 //! * `llm-bench completions SHELL` prints a shell's completion script.
-//!
-//! The other subcommands of the plan (`report`, `merge`) are not built yet.
 
 mod baseline;
 mod compare;
 mod config;
+mod merge;
 mod mock;
+mod report;
+mod results;
 mod rules;
 mod run;
 mod scenarios;
@@ -39,6 +43,8 @@ use clap::{CommandFactory, Parser, Subcommand};
                   llm-bench run                                    # a quick check against the simulated endpoint\n  \
                   llm-bench run bench.toml -- --save-baseline main\n  \
                   llm-bench compare main feature                   # two stored baselines, judged\n  \
+                  llm-bench merge a=results-a b=results-b          # one run from two machines' runs\n  \
+                  llm-bench report --export json,csv               # the report again, from the store\n  \
                   llm-bench mock --addr 127.0.0.1:8080 --profile 'ttft=200ms,itl=20ms,slots=8'\n  \
                   llm-bench completions bash > ~/.local/share/bash-completion/completions/llm-bench"
 )]
@@ -52,6 +58,8 @@ enum Command {
     Run(run::RunArgs),
     Compare(compare::CompareArgs),
     Baseline(baseline::BaselineArgs),
+    Merge(merge::MergeArgs),
+    Report(report::ReportArgs),
     Mock(mock::MockArgs),
     Completions(CompletionsArgs),
 }
@@ -70,6 +78,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Baseline(args) => baseline::run(args),
+        Command::Merge(args) => merge::run(args),
+        Command::Report(args) => report::run(args),
         Command::Mock(args) => mock::run(args),
         Command::Completions(args) => {
             clap_complete::generate(

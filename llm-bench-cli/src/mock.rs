@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use llm_bench::mock::{LatencyProfile, MockServer};
 
-/// Exit status for bad arguments, as clap and `cargo bench` use.
-const EXIT_USAGE: u8 = 2;
+use crate::results::EXIT_USAGE;
 
 /// Serve the simulated endpoint until interrupted.
 ///

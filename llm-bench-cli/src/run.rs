@@ -10,8 +10,7 @@ use clap::Args;
 use crate::config::{self, Config, Target, QUICK_CHECK, QUICK_CHECK_NAME};
 use crate::scenarios;
 
-/// Exit status for bad arguments or configuration, as the harness uses.
-const EXIT_USAGE: u8 = 2;
+use crate::results::EXIT_USAGE;
 
 /// The variables that would point the quick check at a real endpoint.
 const ENDPOINT_VARIABLES: &[&str] = &[

@@ -279,6 +279,50 @@ pub fn synthetic_samples(n: u32, seed: u64, scale: f64) -> Vec<crate::metrics::R
         .collect()
 }
 
+/// The store's own writer and reader of a run (`<root>/<id>/new/run.json`, or
+/// `run.json.gz` for a big run).
+pub use crate::store::{load_run, save_new};
+
+/// [`synthetic_samples`] with everything the built-in client records besides: each
+/// request's start on the monotonic clock and in UTC, the server's request id (24 random
+/// hex digits, as OpenAI's `chatcmpl-…`), the connection it used (one of 32), and the
+/// usage the API reported. What a stored run of a real endpoint holds per request.
+pub fn client_samples(n: u32, seed: u64) -> Vec<crate::metrics::RequestSample> {
+    let mut rng = crate::rng::Rng::new(seed ^ 0x9e37_79b9);
+    let mut samples = synthetic_samples(n, seed, 1.0);
+    for s in &mut samples {
+        s.start_monotonic_ns = Some(5_000_000_000_000 + s.started_at_ns);
+        s.start_unix_ns = Some(1_764_547_200_000_000_000 + s.started_at_ns);
+        s.request_id = Some(format!(
+            "chatcmpl-{:016x}{:08x}",
+            rng.next_u64(),
+            rng.next_u64() as u32
+        ));
+        s.http = Some(crate::metrics::HttpPhases {
+            connection_id: rng.next_u64() % 32 + 1,
+            new_connection: false,
+            http2: false,
+            connect_ns: None,
+            tls_ns: None,
+            request_written_ns: Some(20_000 + rng.next_u64() % 80_000),
+        });
+        if s.is_ok() {
+            s.usage = Some(crate::Usage::new(Some(120), s.output_tokens));
+        }
+    }
+    samples
+}
+
+/// The stored run of `samples` (summaries and intervals at the default statistics, ITL
+/// from each request's median gap), as the harness builds it after a measured phase,
+/// without writing anything.
+pub fn stored_run_of(
+    id: &str,
+    samples: Vec<crate::metrics::RequestSample>,
+) -> crate::store::StoredRun {
+    run_of(id, samples).0
+}
+
 /// Everything the harness does with a finished run of `samples`, as `cargo bench` does it:
 /// summaries and intervals (the stored run), the comparison with `base` when given, both
 /// stored under `root`, then the HTML report (charts included) and the Markdown summary of
@@ -289,6 +333,30 @@ pub fn analyse_run(
     samples: Vec<crate::metrics::RequestSample>,
     base: Option<&crate::store::StoredRun>,
 ) -> crate::Result<crate::store::StoredRun> {
+    let (run, stats) = run_of(id, samples);
+    let origin = run
+        .origin
+        .clone()
+        .unwrap_or_else(|| crate::store::RunOrigin {
+            invocation: String::new(),
+            bench_target: String::new(),
+        });
+    crate::store::save_new(root, &run)?;
+    if let Some(base) = base {
+        let gate = crate::harness::baseline::DEFAULT_GATE;
+        let comparison = crate::harness::baseline::compare_runs(&run, base, "main", &gate, &stats);
+        crate::store::save_compared_baseline(root, id, base)?;
+        crate::store::save_comparison(root, &comparison)?;
+    }
+    crate::harness::reporting::write_all(root, true, &[], &origin)?;
+    Ok(run)
+}
+
+/// The stored run of `samples` and the statistics it was computed with.
+fn run_of(
+    id: &str,
+    samples: Vec<crate::metrics::RequestSample>,
+) -> (crate::store::StoredRun, crate::stats::StatsConfig) {
     use crate::harness::plan::Load;
     use crate::metrics::{Metric, MetricHistogram};
     let mut itl = MetricHistogram::new(Metric::Itl);
@@ -338,14 +406,6 @@ pub fn analyse_run(
         &[],
     );
     run.scenario.id = id.to_string();
-    run.origin = Some(origin.clone());
-    crate::store::save_new(root, &run)?;
-    if let Some(base) = base {
-        let gate = crate::harness::baseline::DEFAULT_GATE;
-        let comparison = crate::harness::baseline::compare_runs(&run, base, "main", &gate, &stats);
-        crate::store::save_compared_baseline(root, id, base)?;
-        crate::store::save_comparison(root, &comparison)?;
-    }
-    crate::harness::reporting::write_all(root, true, &[], &origin)?;
-    Ok(run)
+    run.origin = Some(origin);
+    (run, stats)
 }

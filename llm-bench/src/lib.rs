@@ -121,11 +121,16 @@ pub mod __private {
 /// it may change in any release.
 #[doc(hidden)]
 pub mod __cli {
+    pub use crate::harness::merge::{
+        merge_origin, merge_runs, save_merged, MachineRun, MERGE_TARGET,
+    };
+    pub use crate::harness::reporting::{rebuild_report, Written};
     pub use crate::harness::run_scenarios_with_args;
     pub use crate::scenario::{Scenario, ScenarioConfig, ScenarioFn, ScenarioFuture};
     pub use crate::store::{
         baseline_runs, check_baseline_name, export_baseline, import_baseline, load_run,
-        save_baseline, scenario_dir, CHANGE_DIR, NEW_DIR, RUN_FILE,
+        load_runs_file, readable_latest_runs, save_baseline, scenario_dir, stored_file,
+        stored_run_file, CHANGE_DIR, NEW_DIR, RUN_FILE,
     };
 }
 

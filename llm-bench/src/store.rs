@@ -60,12 +60,15 @@ use crate::error::{Error, ErrorClass, Result};
 use crate::metrics::{Metric, RequestSample, Summary};
 use crate::stats::{Comparison, Estimates};
 
+mod encoding;
 mod head_to_head;
 mod manifest;
 mod origin;
 mod prune;
 mod selection;
 
+pub(crate) use encoding::read_stored;
+pub use encoding::stored_file;
 pub use head_to_head::{
     load_head_to_head, save_head_to_head, StoredHeadToHead, HEAD_TO_HEAD_FILE, HEAD_TO_HEAD_SCHEMA,
 };
@@ -78,7 +81,8 @@ pub(crate) use selection::select_runs;
 pub const RUN_SCHEMA: &str = "llm-bench/run";
 /// The version of the run schema this build writes and reads.
 pub const RUN_SCHEMA_VERSION: u32 = 1;
-/// File name of a stored run inside its directory.
+/// File name of a stored run inside its directory; a big run is stored compressed, as
+/// `run.json.gz` (see [`stored_run_file`]).
 pub const RUN_FILE: &str = "run.json";
 /// Directory of the latest run.
 pub const NEW_DIR: &str = "new";
@@ -668,8 +672,13 @@ fn save_as(root: &Path, run: &StoredRun, dir_name: &str) -> Result<PathBuf> {
     let path = scenario_dir(root, &run.scenario.id)
         .join(dir_name)
         .join(RUN_FILE);
-    write_json(&path, run)?;
-    Ok(path)
+    encoding::write_stored(&path, run, encoding::Big::Compress)
+}
+
+/// The run file stored in a run directory (`<root>/<id>/new`, `<root>/<id>/<baseline>`):
+/// `run.json`, or `run.json.gz` for a big run; `None` when there is none.
+pub fn stored_run_file(dir: &Path) -> Option<PathBuf> {
+    stored_file(&dir.join(RUN_FILE))
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
@@ -686,11 +695,10 @@ pub fn load_new(root: &Path, scenario_id: &str) -> Result<StoredRun> {
 /// Reads the baseline `name` of a scenario; `Ok(None)` when it was never saved.
 pub fn load_baseline(root: &Path, scenario_id: &str, name: &str) -> Result<Option<StoredRun>> {
     check_baseline_name(name)?;
-    let path = scenario_dir(root, scenario_id).join(name).join(RUN_FILE);
-    if !path.exists() {
-        return Ok(None);
+    match stored_run_file(&scenario_dir(root, scenario_id).join(name)) {
+        Some(path) => load_run(&path).map(Some),
+        None => Ok(None),
     }
-    load_run(&path).map(Some)
 }
 
 /// The names of the baselines stored for a scenario, sorted.
@@ -703,7 +711,7 @@ pub fn baseline_names(root: &Path, scenario_id: &str) -> Result<Vec<String>> {
     };
     let mut names: Vec<String> = entries
         .flatten()
-        .filter(|e| e.path().join(RUN_FILE).is_file())
+        .filter(|e| stored_run_file(&e.path()).is_some())
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|name| name != NEW_DIR)
         .collect();
@@ -715,8 +723,12 @@ pub fn baseline_names(root: &Path, scenario_id: &str) -> Result<Vec<String>> {
 /// stale one is never read as current.
 pub fn remove_comparison(root: &Path, scenario_id: &str) -> Result<()> {
     let dir = scenario_dir(root, scenario_id).join(CHANGE_DIR);
-    for file in [COMPARISON_FILE, COMPARED_BASELINE_FILE] {
-        let path = dir.join(file);
+    let compared = dir.join(COMPARED_BASELINE_FILE);
+    for path in [
+        dir.join(COMPARISON_FILE),
+        encoding::compressed_path(&compared),
+        compared,
+    ] {
         match fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(Error::io(format!("could not remove {}", path.display()), e))
@@ -734,8 +746,7 @@ pub fn save_compared_baseline(root: &Path, scenario_id: &str, base: &StoredRun) 
     let path = scenario_dir(root, scenario_id)
         .join(CHANGE_DIR)
         .join(COMPARED_BASELINE_FILE);
-    write_json(&path, base)?;
-    Ok(path)
+    encoding::write_stored(&path, base, encoding::Big::Compress)
 }
 
 /// The baseline run the latest comparison of a scenario was made with: the one kept by
@@ -749,7 +760,7 @@ pub fn load_compared_baseline(
     let path = scenario_dir(root, scenario_id)
         .join(CHANGE_DIR)
         .join(COMPARED_BASELINE_FILE);
-    if path.is_file() {
+    if let Some(path) = stored_file(&path) {
         return load_run(&path).map(Some);
     }
     load_baseline(root, scenario_id, name)
@@ -779,11 +790,12 @@ pub fn load_comparison(root: &Path, scenario_id: &str) -> Result<Option<StoredCo
         .map_err(|e| Error::Config(format!("{} is a damaged comparison: {e}", path.display())))
 }
 
-/// Reads one stored run file.
+/// Reads one stored run file, plain or compressed; `.../run.json` also finds the
+/// `run.json.gz` a big run is stored as.
 pub fn load_run(path: &Path) -> Result<StoredRun> {
-    let text = fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
-    StoredRun::from_json(&text, path)
+    let path = stored_file(path).unwrap_or_else(|| path.to_path_buf());
+    let text = read_stored(&path)?;
+    StoredRun::from_json(&text, &path)
 }
 
 /// Every stored run of baseline `name` under `root`, whichever bench binary wrote it,
@@ -835,7 +847,7 @@ pub fn latest_runs(root: &Path) -> Result<Vec<StoredRun>> {
 
 /// The latest runs under `root` that can be read, and an error naming each stored run file
 /// that cannot (damaged, cut short, of another schema or a newer version).
-pub(crate) fn readable_latest_runs(root: &Path) -> Result<(Vec<StoredRun>, Vec<Error>)> {
+pub fn readable_latest_runs(root: &Path) -> Result<(Vec<StoredRun>, Vec<Error>)> {
     scan_dirs_named(root, NEW_DIR)
 }
 
@@ -868,8 +880,7 @@ fn scan_dirs_named(root: &Path, name: &str) -> Result<(Vec<StoredRun>, Vec<Error
                 continue;
             }
             if entry.file_name() == name {
-                let file = path.join(RUN_FILE);
-                if file.is_file() {
+                if let Some(file) = stored_run_file(&path) {
                     match load_run(&file) {
                         Ok(run) => runs.push(run),
                         Err(e) => damaged.push(e),
@@ -902,16 +913,31 @@ pub fn export_baseline(root: &Path, name: &str, file: &Path) -> Result<usize> {
         baseline: name.into(),
         runs,
     };
-    write_json(file, &bundle)?;
+    encoding::write_stored(file, &bundle, encoding::Big::KeepName)?;
     Ok(count)
 }
 
-/// Reads a bundle and stores each of its runs as baseline `as_name` (the bundle's own name
-/// when `None`); returns the name used and how many scenarios were written.
-pub fn import_baseline(root: &Path, file: &Path, as_name: Option<&str>) -> Result<(String, usize)> {
-    let text = fs::read_to_string(file)
-        .map_err(|e| Error::io(format!("could not read {}", file.display()), e))?;
-    let bundle: BaselineBundle = serde_json::from_str(&text).map_err(|e| {
+/// The runs a file holds: a stored run (`run.json`, or `run.json.gz` also when named
+/// `run.json`) or an exported baseline bundle (`baseline export`), plain or compressed.
+pub fn load_runs_file(path: &Path) -> Result<Vec<StoredRun>> {
+    let path = stored_file(path).unwrap_or_else(|| path.to_path_buf());
+    let text = read_stored(&path)?;
+    #[derive(Deserialize)]
+    struct Head {
+        schema: Option<String>,
+    }
+    let schema = serde_json::from_str::<Head>(&text)
+        .ok()
+        .and_then(|h| h.schema);
+    if schema.as_deref() == Some(BUNDLE_SCHEMA) {
+        return Ok(parse_bundle(&text, &path)?.runs);
+    }
+    StoredRun::from_json(&text, &path).map(|run| vec![run])
+}
+
+/// A bundle's text parsed and its schemas checked.
+fn parse_bundle(text: &str, file: &Path) -> Result<BaselineBundle> {
+    let bundle: BaselineBundle = serde_json::from_str(text).map_err(|e| {
         Error::Config(format!(
             "{} is not an exported llm-bench baseline: {e}",
             file.display()
@@ -925,8 +951,6 @@ pub fn import_baseline(root: &Path, file: &Path, as_name: Option<&str>) -> Resul
             bundle.schema_version
         )));
     }
-    let name = as_name.unwrap_or(&bundle.baseline).to_string();
-    check_baseline_name(&name)?;
     for run in &bundle.runs {
         if run.schema != RUN_SCHEMA || run.schema_version != RUN_SCHEMA_VERSION {
             return Err(Error::Config(format!(
@@ -936,6 +960,15 @@ pub fn import_baseline(root: &Path, file: &Path, as_name: Option<&str>) -> Resul
             )));
         }
     }
+    Ok(bundle)
+}
+
+/// Reads a bundle and stores each of its runs as baseline `as_name` (the bundle's own name
+/// when `None`); returns the name used and how many scenarios were written.
+pub fn import_baseline(root: &Path, file: &Path, as_name: Option<&str>) -> Result<(String, usize)> {
+    let bundle = parse_bundle(&read_stored(file)?, file)?;
+    let name = as_name.unwrap_or(&bundle.baseline).to_string();
+    check_baseline_name(&name)?;
     for run in &bundle.runs {
         save_as(root, run, &name)?;
     }
@@ -1145,6 +1178,52 @@ pub(crate) mod tests {
         assert!(
             err.to_string().contains("no stored baseline `missing`"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn compressed_runs_and_bundles_are_read_by_their_plain_names() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        let run = sample_run("g/s");
+        let dir = scenario_dir(root, "g/s").join("main");
+        let gz = dir.join("run.json.gz");
+        let written = encoding::write_stored(&gz, &run, encoding::Big::KeepName).unwrap();
+        assert_eq!(written, gz);
+        assert_eq!(stored_run_file(&dir), Some(gz.clone()));
+        assert_eq!(baseline_names(root, "g/s").unwrap(), ["main"]);
+        assert_eq!(
+            load_baseline(root, "g/s", "main").unwrap(),
+            Some(run.clone())
+        );
+        assert_eq!(
+            load_runs_file(&dir.join(RUN_FILE)).unwrap(),
+            std::slice::from_ref(&run)
+        );
+
+        let bundle = root.join("main.json.gz");
+        export_baseline(root, "main", &bundle).unwrap();
+        assert!(fs::read(&bundle).unwrap().starts_with(&[0x1f, 0x8b]));
+        assert_eq!(load_runs_file(&bundle).unwrap(), std::slice::from_ref(&run));
+        let elsewhere = tempfile::tempdir().unwrap();
+        import_baseline(elsewhere.path(), &bundle, Some("pr")).unwrap();
+        assert_eq!(
+            load_baseline(elsewhere.path(), "g/s", "pr").unwrap(),
+            Some(run.clone())
+        );
+
+        let compared = scenario_dir(root, "g/s")
+            .join(CHANGE_DIR)
+            .join("baseline.json.gz");
+        encoding::write_stored(&compared, &run, encoding::Big::KeepName).unwrap();
+        assert_eq!(
+            load_compared_baseline(root, "g/s", "none").unwrap(),
+            Some(run)
+        );
+        remove_comparison(root, "g/s").unwrap();
+        assert!(
+            !compared.exists(),
+            "a compressed compared baseline is removed too"
         );
     }
 

@@ -30,8 +30,15 @@ use crate::store::StoredRun;
 /// llm-bench kept it), the [`CSV_FAILURE_COLUMNS`] come after those: `error_phase`
 /// (`connect`, `request`, `first_token`, `stream`) and `error_after_ms` (its start to the
 /// failure), empty on the rows of successful requests.
+///
+/// In a run `llm-bench merge` combined from several machines' runs, the
+/// [`CSV_MACHINE_COLUMNS`] come last: `machine`, the name of the machine that sent the
+/// request.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Csv;
+
+/// The column added when some request was merged from another machine's run (see [`Csv`]).
+pub const CSV_MACHINE_COLUMNS: [&str; 1] = ["machine"];
 
 /// The header row.
 pub const CSV_COLUMNS: [&str; 16] = [
@@ -173,6 +180,12 @@ impl Exporter for Csv {
         if with_failures {
             header.extend(CSV_FAILURE_COLUMNS);
         }
+        let with_machines = inputs
+            .iter()
+            .any(|i| i.run.samples.iter().any(|s| s.machine.is_some()));
+        if with_machines {
+            header.extend(CSV_MACHINE_COLUMNS);
+        }
         w.write_record(&header).map_err(|e| fail(&e))?;
         for input in inputs {
             let run_cells = run_load_cells(input.run);
@@ -215,6 +228,9 @@ impl Exporter for Csv {
                 }
                 if with_failures {
                     record.extend(failure_cells(s));
+                }
+                if with_machines {
+                    record.push(s.machine.clone().unwrap_or_default());
                 }
                 w.write_record(&record).map_err(|e| fail(&e))?;
             }

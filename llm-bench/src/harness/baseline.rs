@@ -62,10 +62,7 @@ pub(crate) fn incomparable(
         )
     };
     let (a, b) = (&base.endpoint, endpoint);
-    let differs = a.kind != b.kind
-        || (!a.kind.starts_with("simulated") && a.host != b.host)
-        || a.model != b.model
-        || base.settings.load_label() != load;
+    let differs = !same_endpoint(a, b) || base.settings.load_label() != load;
     differs.then(|| {
         format!(
             "the baseline was measured against the {}, this run against the {}",
@@ -73,6 +70,12 @@ pub(crate) fn incomparable(
             describe(b, load)
         )
     })
+}
+
+/// True when two runs measured the same endpoint: kind, host and model (the simulated
+/// endpoint binds a new port each run, so only its kind and model count).
+pub(crate) fn same_endpoint(a: &EndpointInfo, b: &EndpointInfo) -> bool {
+    a.kind == b.kind && (a.kind.starts_with("simulated") || a.host == b.host) && a.model == b.model
 }
 
 /// Compares every metric present on both sides; `regressed` is set when a gated metric's

@@ -14,6 +14,7 @@ mod interleave;
 pub(crate) mod interrupt;
 #[cfg(all(test, feature = "simulated"))]
 mod load_tests;
+pub(crate) mod merge;
 mod open_loop;
 pub(crate) mod paired;
 pub(crate) mod plan;

@@ -15,10 +15,12 @@ use crate::store::{self, RunOrigin, StoredRun};
 pub(crate) const REPORT_DIR: &str = "report";
 
 /// What was written.
-pub(crate) struct Written {
+pub struct Written {
     /// `index.html`; `None` without the `html-report` feature.
     pub index: Option<PathBuf>,
+    /// `summary.md`.
     pub summary: PathBuf,
+    /// The export files.
     pub exports: Vec<PathBuf>,
     /// What the report left out because its stored file could not be read, each naming
     /// the file.
@@ -60,6 +62,47 @@ pub(crate) fn write_all(
         origin,
         &ReportOptions::detect(plots),
         report::github_step_summary_path().as_deref(),
+    )
+}
+
+/// `llm-bench report` and `merge`: writes the report again, from the store alone, for the
+/// invocation of `origin`, or when `None` for the one that stored the most recently started
+/// run under `root` (a `cargo bench`, an `llm-bench run`, a merge), with the exports of
+/// `exports` (a `--export` list). Nothing is appended to `$GITHUB_STEP_SUMMARY`: the
+/// invocation did that when it ran.
+pub fn rebuild_report(
+    root: &Path,
+    plots: bool,
+    exports: &str,
+    origin: Option<&RunOrigin>,
+) -> Result<Written> {
+    let exporters = export::parse_export_list(exports)
+        .map_err(|e| crate::Error::Config(format!("--export: {e}")))?;
+    if let Some(origin) = origin {
+        let opts = ReportOptions::detect(plots);
+        return write_report(root, &exporters, origin, &opts, None);
+    }
+    let (runs, unreadable) = store::readable_latest_runs(root)?;
+    let newest = runs
+        .iter()
+        .filter(|run| run.origin.is_some())
+        .max_by_key(|run| run.started_at_unix_ms);
+    let Some(origin) = newest.and_then(|run| run.origin.clone()) else {
+        let why = match unreadable.first() {
+            Some(e) => format!(" ({} could not be read: {e})", unreadable.len()),
+            None => String::new(),
+        };
+        return Err(crate::Error::Config(format!(
+            "{} holds no stored run to report{why}",
+            root.display()
+        )));
+    };
+    write_report(
+        root,
+        &exporters,
+        &origin,
+        &ReportOptions::detect(plots),
+        None,
     )
 }
 

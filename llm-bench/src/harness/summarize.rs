@@ -7,7 +7,7 @@ use crate::harness::baseline::{estimates_for, reported_metrics};
 use crate::harness::plan::{Load, Plan};
 use crate::harness::runner::PhaseOutcome;
 use crate::harness::{self_check, slo};
-use crate::metrics::{Metric, RequestSample, Summary};
+use crate::metrics::{Metric, MetricHistogram, RequestSample, Summary};
 use crate::rules::slo::Objective;
 use crate::scenario::Scenario;
 use crate::stats::StatsConfig;
@@ -26,40 +26,15 @@ pub(crate) fn stored_run(
     stats: &StatsConfig,
     slos: &[Objective],
 ) -> StoredRun {
-    // ITL (every gap) from its histogram; the per-request metrics from their exact values,
-    // so their percentiles are the estimates' type-7 point estimates.
-    let mut summary = BTreeMap::new();
-    for metric in reported_metrics(&outcome.samples) {
-        let s = match metric {
-            Metric::Itl => outcome.itl.summary(),
-            Metric::ItlPerToken => match &outcome.itl_per_token {
-                Some(per_token) => per_token.summary(),
-                None => continue,
-            },
-            _ => Summary::of_metric(metric, &outcome.samples),
-        };
-        if let Some(s) = s {
-            summary.insert(metric, s);
-        }
-    }
-    let spans = span_summaries(&outcome.samples);
-    let mut errors = BTreeMap::new();
-    for e in outcome.samples.iter().filter_map(|s| s.error.as_ref()) {
-        *errors.entry(e.class).or_insert(0u64) += 1;
-    }
-    let ok = outcome.samples.iter().filter(|s| s.is_ok());
-    let (ok_count, tokens) = ok.fold((0u64, 0u64), |(n, t), s| {
-        (n + 1, t + s.output_tokens.unwrap_or(0))
-    });
-    let secs = outcome.wall_time_ns as f64 / 1e9;
-    let per_sec = |v: u64| if secs > 0.0 { v as f64 / secs } else { 0.0 };
-    let estimates = estimates_for(&outcome.samples, stats);
-    let load = load_report(plan, &outcome, &summary);
-    let slo = slo::report(slos, &outcome.samples, outcome.wall_time_ns);
-    let itl_per_token_histogram = match &outcome.itl_per_token {
-        Some(per_token) if summary.contains_key(&Metric::ItlPerToken) => per_token.buckets(),
-        _ => Vec::new(),
-    };
+    let derived = Derived::of(
+        &outcome.samples,
+        &outcome.itl,
+        outcome.itl_per_token.as_ref(),
+        outcome.wall_time_ns,
+        stats,
+        slos,
+    );
+    let load = load_report(plan, &outcome, &derived.summary);
     StoredRun {
         schema: RUN_SCHEMA.into(),
         schema_version: RUN_SCHEMA_VERSION,
@@ -89,26 +64,94 @@ pub(crate) fn stored_run(
         stopped_by_budget: outcome.budget_exhausted,
         stopped_early: outcome.stopped_early.clone(),
         stop_reason: Some(outcome.stop_reason),
-        cost_usd: outcome
-            .samples
-            .iter()
-            .filter_map(|s| s.cost_usd)
-            .reduce(|a, b| a + b),
+        cost_usd: derived.cost_usd,
         itl_histogram: outcome.itl.buckets(),
-        itl_per_token_histogram,
+        itl_per_token_histogram: derived.itl_per_token_histogram,
         samples: outcome.samples,
-        summary,
-        spans,
-        estimates,
-        errors,
-        throughput: Throughput {
-            requests_per_second: per_sec(ok_count),
-            output_tokens_per_second: per_sec(tokens),
-        },
+        summary: derived.summary,
+        spans: derived.spans,
+        estimates: derived.estimates,
+        errors: derived.errors,
+        throughput: derived.throughput,
         origin: None,
         thresholds: Vec::new(),
         load: Some(load),
-        slo,
+        slo: derived.slo,
+    }
+}
+
+/// Everything a stored run computes from its requests, its ITL histograms and its wall
+/// time: one definition for a measured run and for a merge of several
+/// ([`super::merge`]).
+pub(crate) struct Derived {
+    pub(crate) summary: BTreeMap<Metric, Summary>,
+    pub(crate) spans: BTreeMap<String, Summary>,
+    pub(crate) estimates: BTreeMap<Metric, crate::stats::Estimates>,
+    pub(crate) errors: BTreeMap<crate::error::ErrorClass, u64>,
+    pub(crate) throughput: Throughput,
+    pub(crate) cost_usd: Option<f64>,
+    /// Empty unless ITL per token is reported.
+    pub(crate) itl_per_token_histogram: Vec<(u64, u64)>,
+    pub(crate) slo: Option<crate::store::SloReport>,
+}
+
+impl Derived {
+    pub(crate) fn of(
+        samples: &[RequestSample],
+        itl: &MetricHistogram,
+        itl_per_token: Option<&MetricHistogram>,
+        wall_time_ns: u64,
+        stats: &StatsConfig,
+        slos: &[Objective],
+    ) -> Derived {
+        // ITL (every gap) from its histogram; the per-request metrics from their exact
+        // values, so their percentiles are the estimates' type-7 point estimates.
+        let mut summary = BTreeMap::new();
+        for metric in reported_metrics(samples) {
+            let s = match metric {
+                Metric::Itl => itl.summary(),
+                Metric::ItlPerToken => match itl_per_token {
+                    Some(per_token) => per_token.summary(),
+                    None => continue,
+                },
+                _ => Summary::of_metric(metric, samples),
+            };
+            if let Some(s) = s {
+                summary.insert(metric, s);
+            }
+        }
+        let mut errors = BTreeMap::new();
+        for e in samples.iter().filter_map(|s| s.error.as_ref()) {
+            *errors.entry(e.class).or_insert(0u64) += 1;
+        }
+        let (ok_count, tokens) = samples
+            .iter()
+            .filter(|s| s.is_ok())
+            .fold((0u64, 0u64), |(n, t), s| {
+                (n + 1, t + s.output_tokens.unwrap_or(0))
+            });
+        let secs = wall_time_ns as f64 / 1e9;
+        let per_sec = |v: u64| if secs > 0.0 { v as f64 / secs } else { 0.0 };
+        let itl_per_token_histogram = match itl_per_token {
+            Some(per_token) if summary.contains_key(&Metric::ItlPerToken) => per_token.buckets(),
+            _ => Vec::new(),
+        };
+        Derived {
+            spans: span_summaries(samples),
+            estimates: estimates_for(samples, stats),
+            errors,
+            throughput: Throughput {
+                requests_per_second: per_sec(ok_count),
+                output_tokens_per_second: per_sec(tokens),
+            },
+            cost_usd: samples
+                .iter()
+                .filter_map(|s| s.cost_usd)
+                .reduce(|a, b| a + b),
+            itl_per_token_histogram,
+            slo: slo::report(slos, samples, wall_time_ns),
+            summary,
+        }
     }
 }
 
@@ -119,11 +162,37 @@ fn load_report(
     outcome: &PhaseOutcome,
     summary: &BTreeMap<Metric, Summary>,
 ) -> LoadReport {
-    let samples = &outcome.samples;
-    let summary_of =
-        |values: &mut dyn Iterator<Item = u64>| Summary::of_values(values.map(|v| v as f64));
-    let schedule_lag = summary_of(&mut samples.iter().filter_map(|s| s.schedule_lag_ns));
-    let runtime_delay = summary_of(&mut outcome.runtime_delays_ns.iter().copied());
+    let target_rate = match &plan.load {
+        Load::Open(open) => Some(open.rate),
+        Load::Replay(replay) => Some(replay.rate()),
+        Load::Closed { .. } => None,
+    };
+    let runtime_delay = Summary::of_values(outcome.runtime_delays_ns.iter().map(|&v| v as f64));
+    load_of(
+        &outcome.samples,
+        target_rate,
+        outcome.peak_in_flight,
+        runtime_delay,
+        summary,
+    )
+}
+
+/// The [`LoadReport`] of `samples` (started at the rate `target_rate`, when on a
+/// schedule), given what the samples do not hold: the most requests in flight at once and
+/// the runtime's delays.
+pub(crate) fn load_of(
+    samples: &[RequestSample],
+    target_rate: Option<f64>,
+    peak_in_flight: u32,
+    runtime_delay: Option<Summary>,
+    summary: &BTreeMap<Metric, Summary>,
+) -> LoadReport {
+    let schedule_lag = Summary::of_values(
+        samples
+            .iter()
+            .filter_map(|s| s.schedule_lag_ns)
+            .map(|v| v as f64),
+    );
     let last_start = samples
         .iter()
         .map(|s| s.started_at_ns + s.schedule_lag_ns.unwrap_or(0))
@@ -140,13 +209,9 @@ fn load_report(
         summary.get(&Metric::Ttft).map(|s| s.p50),
     );
     LoadReport {
-        target_rate: match &plan.load {
-            Load::Open(open) => Some(open.rate),
-            Load::Replay(replay) => Some(replay.rate()),
-            Load::Closed { .. } => None,
-        },
+        target_rate,
         achieved_rate,
-        peak_in_flight: outcome.peak_in_flight,
+        peak_in_flight,
         schedule_lag,
         runtime_delay,
         client_bound,

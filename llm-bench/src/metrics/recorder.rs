@@ -410,6 +410,7 @@ impl Recorder {
             start_unix_ns,
             request_id: self.request_id,
             http,
+            machine: None,
         }
     }
 }

@@ -223,6 +223,10 @@ pub struct RequestSample {
     /// and TLS times, request written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpPhases>,
+    /// The machine that sent the request, in a run that `llm-bench merge` combined from
+    /// several machines' runs (the name given to merge); `None` in a run of one machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -18,7 +18,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::manifest::load_manifests;
-use super::{scenario_dir, RunOrigin, COMPARED_BASELINE_FILE, COMPARISON_FILE, RUN_FILE};
+use super::{
+    read_stored, scenario_dir, stored_file, RunOrigin, COMPARED_BASELINE_FILE, COMPARISON_FILE,
+    RUN_FILE,
+};
 use crate::error::{Error, Result};
 
 /// Removes every stored result (`new/`, `change/`, every baseline) of the scenarios that
@@ -88,8 +91,10 @@ fn stored_scenarios(root: &Path) -> Result<Vec<StoredScenario>> {
             targets: BTreeSet::new(),
         };
         for run_dir in subdirectories(&dir)? {
-            let run_file = run_dir.join(RUN_FILE);
-            if let Some(head) = read_head::<RunHead>(&run_file) {
+            let run_file = stored_file(&run_dir.join(RUN_FILE));
+            if let Some((run_file, head)) =
+                run_file.and_then(|f| read_head::<RunHead>(&f).map(|h| (f, h)))
+            {
                 if scenario_dir(root, &head.scenario.id) == dir {
                     scenario.targets.extend(head.origin.map(|o| o.bench_target));
                     scenario.id = head.scenario.id;
@@ -103,8 +108,7 @@ fn stored_scenarios(root: &Path) -> Result<Vec<StoredScenario>> {
                         scenario.id = head.scenario;
                     }
                     scenario.files.push(comparison_file);
-                    let compared = run_dir.join(COMPARED_BASELINE_FILE);
-                    if compared.is_file() {
+                    if let Some(compared) = stored_file(&run_dir.join(COMPARED_BASELINE_FILE)) {
                         scenario.files.push(compared);
                     }
                 }
@@ -118,7 +122,7 @@ fn stored_scenarios(root: &Path) -> Result<Vec<StoredScenario>> {
 }
 
 fn read_head<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
-    let text = fs::read_to_string(path).ok()?;
+    let text = read_stored(path).ok()?;
     serde_json::from_str(&text).ok()
 }
 
