@@ -433,6 +433,13 @@ pub struct StoredRun {
     /// The scenario's service-level objectives and the run's goodput (`slo = "..."`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slo: Option<SloReport>,
+    /// The git commit of the code measured, when known: the first set of the environment
+    /// variables `LLM_BENCH_COMMIT`, `GITHUB_SHA`, `CI_COMMIT_SHA` and `BUILDKITE_COMMIT`,
+    /// else `git rev-parse HEAD` in the directory the bench ran in. The time-series exports
+    /// label their series with it. `None` when none of these said, and in runs stored before
+    /// llm-bench recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 /// Where a stored run came from: the `cargo bench` invocation and the bench target.
@@ -1088,6 +1095,7 @@ pub(crate) mod tests {
             stop_reason: None,
             load: None,
             slo: None,
+            commit: None,
         }
     }
 

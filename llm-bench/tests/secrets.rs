@@ -192,9 +192,20 @@ fn leaks(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// The arguments of both runs: every output on.
-const ARGS: &str = "--warmup 0 --retries 1 --max-consecutive-failures 0 \
-                    --export json,csv,bmf,github,github-bigger --export-baseline";
+/// The arguments of both runs: every output on, the time-series exports too when built.
+fn args() -> String {
+    let mut exports = vec!["json", "csv", "bmf", "github", "github-bigger"];
+    if cfg!(feature = "prometheus") {
+        exports.push("prometheus");
+    }
+    if cfg!(feature = "influxdb") {
+        exports.push("influx");
+    }
+    format!(
+        "--warmup 0 --retries 1 --max-consecutive-failures 0 --export {} --export-baseline",
+        exports.join(",")
+    )
+}
 
 fn env(echo: &Echo, provider: &str, spec: &Path) -> Vec<(&'static str, OsString)> {
     let base = format!("http://{}", echo.addr);
@@ -252,7 +263,7 @@ fn no_byte_any_run_writes_holds_the_key_or_a_piece_of_it() {
     };
     let first = Bench::start_in(
         home,
-        &format!("{ARGS} {} keys/", bundle.display()),
+        &format!("{} {} keys/", args(), bundle.display()),
         &env(&echo, "tgi", &spec),
     )
     .exit_within(Duration::from_secs(120));
@@ -264,7 +275,7 @@ fn no_byte_any_run_writes_holds_the_key_or_a_piece_of_it() {
     let Exited { home, .. } = first;
     let second = Bench::start_in(
         home,
-        &format!("{ARGS} {} keys/selected", bundle.display()),
+        &format!("{} {} keys/selected", args(), bundle.display()),
         &env(&echo, "generic", &spec),
     )
     .exit_within(Duration::from_secs(120));

@@ -7,6 +7,13 @@
 //! | `bmf` | `bencher.json` | the [Bencher Metric Format]: medians with their bootstrap intervals |
 //! | `github` | `github-action-benchmark.json` | github-action-benchmark's `customSmallerIsBetter`: latencies |
 //! | `github-bigger` | `github-action-benchmark-bigger.json` | its `customBiggerIsBetter`: tokens per second |
+//! | `prometheus` | `metrics.prom` | Prometheus text exposition format: gauges per scenario, in seconds (feature `prometheus`) |
+//! | `influx` | `llm-bench.lp` | InfluxDB line protocol: a point per scenario, in nanoseconds (feature `influxdb`) |
+//!
+//! The two time-series formats label every series (tag every point) with the scenario, the
+//! endpoint's host, the model and the git commit ([`StoredRun::commit`]), and the harness can
+//! push them after a run: `--push-gateway URL` to a Prometheus Pushgateway, `--influx-url URL`
+//! to InfluxDB (see the `push` module and `docs/report.md`).
 //!
 //! Runs that recorded their load or objectives add goodput, good fraction, achieved rate and
 //! schedule lag p99 to the CSV, BMF and github-action-benchmark exports (see each exporter).
@@ -20,14 +27,26 @@
 mod bmf;
 mod csv;
 mod github_action;
+#[cfg(feature = "influxdb")]
+mod influx;
 mod json;
+#[cfg(feature = "prometheus")]
+mod prometheus;
+#[cfg(any(feature = "prometheus", feature = "influxdb"))]
+pub(crate) mod push;
+#[cfg(any(feature = "prometheus", feature = "influxdb"))]
+mod series;
 
 use std::path::{Path, PathBuf};
 
 pub use self::bmf::Bmf;
 pub use self::csv::Csv;
 pub use self::github_action::{GithubBiggerIsBetter, GithubSmallerIsBetter};
+#[cfg(feature = "influxdb")]
+pub use self::influx::Influx;
 pub use self::json::Json;
+#[cfg(feature = "prometheus")]
+pub use self::prometheus::Prometheus;
 
 use crate::metrics::Metric;
 use crate::report::{ReportError, ReportInput};
@@ -36,7 +55,8 @@ use crate::store::{write_atomic, StoredRun};
 
 /// One export format.
 pub trait Exporter {
-    /// The name chosen with `--export` (`json`, `csv`, `bmf`, `github`, `github-bigger`).
+    /// The name chosen with `--export` (`json`, `csv`, `bmf`, `github`, `github-bigger`,
+    /// and with their features `prometheus` and `influx`).
     fn name(&self) -> &'static str;
     /// The file it is written to, inside the export directory.
     fn file_name(&self) -> &'static str;
@@ -44,8 +64,22 @@ pub trait Exporter {
     fn export(&self, inputs: &[ReportInput<'_>]) -> Result<String, ReportError>;
 }
 
-/// Every export format's name, in the order of the table above.
-pub const EXPORT_NAMES: &[&str] = &["json", "csv", "bmf", "github", "github-bigger"];
+/// Every export format's name, in the order of the table above (`prometheus` and `influx`
+/// only with their features).
+pub const EXPORT_NAMES: &[&str] = &[
+    "json",
+    "csv",
+    "bmf",
+    "github",
+    "github-bigger",
+    #[cfg(feature = "prometheus")]
+    "prometheus",
+    #[cfg(feature = "influxdb")]
+    "influx",
+];
+
+/// The export formats behind a cargo feature: format name and feature.
+const FEATURE_EXPORTS: [(&str, &str); 2] = [("prometheus", "prometheus"), ("influx", "influxdb")];
 
 /// The exporter called `name` (case-insensitive), if there is one.
 pub fn exporter(name: &str) -> Option<Box<dyn Exporter>> {
@@ -55,16 +89,35 @@ pub fn exporter(name: &str) -> Option<Box<dyn Exporter>> {
         "bmf" => Some(Box::new(Bmf)),
         "github" => Some(Box::new(GithubSmallerIsBetter)),
         "github-bigger" => Some(Box::new(GithubBiggerIsBetter)),
+        #[cfg(feature = "prometheus")]
+        "prometheus" => Some(Box::new(Prometheus)),
+        #[cfg(feature = "influxdb")]
+        "influx" => Some(Box::new(Influx)),
         _ => None,
     }
 }
 
 /// A `--export` list that names an unknown format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown export format `{name}` (the formats are {})", EXPORT_NAMES.join(", "))]
+#[error("unknown export format `{name}` (the formats are {}){}", EXPORT_NAMES.join(", "), feature_hint(.name))]
 pub struct UnknownExport {
     /// The name given.
     pub name: String,
+}
+
+/// For a format this build left out: which cargo feature of llm-bench has it.
+fn feature_hint(name: &str) -> String {
+    let name = name.trim().to_ascii_lowercase();
+    FEATURE_EXPORTS
+        .iter()
+        .find(|(format, _)| *format == name && !EXPORT_NAMES.contains(format))
+        .map(|(format, feature)| {
+            format!(
+                "; `{format}` needs llm-bench's `{feature}` cargo feature, which this build \
+                 was compiled without"
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// Parses a comma-separated list such as `json,csv,bmf,github` (spaces and case ignored,
@@ -173,5 +226,34 @@ mod tests {
         assert!(err
             .to_string()
             .contains("json, csv, bmf, github, github-bigger"));
+        assert!(!err.to_string().contains("feature"), "{err}");
+    }
+
+    /// A time-series format is there with its feature, and named with it when it is not.
+    #[test]
+    fn feature_formats_say_which_feature_has_them() {
+        for (format, feature) in FEATURE_EXPORTS {
+            let on = match feature {
+                "prometheus" => cfg!(feature = "prometheus"),
+                "influxdb" => cfg!(feature = "influxdb"),
+                other => panic!("unknown feature {other}"),
+            };
+            match parse_export_list(format) {
+                Ok(list) => {
+                    assert!(on, "{format} without {feature}");
+                    assert_eq!(list[0].name(), format);
+                }
+                Err(e) => {
+                    assert!(!on, "{format} with {feature}: {e}");
+                    assert!(
+                        e.to_string().ends_with(&format!(
+                            "; `{format}` needs llm-bench's `{feature}` cargo feature, which \
+                             this build was compiled without"
+                        )),
+                        "{e}"
+                    );
+                }
+            }
+        }
     }
 }

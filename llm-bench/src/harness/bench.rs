@@ -21,6 +21,7 @@ use crate::harness::runner::{self, Costing};
 use crate::harness::settings::{ScenarioSettings, Settings};
 use crate::harness::steps;
 use crate::harness::summarize;
+use crate::harness::summary_table::SummaryRow;
 use crate::harness::Status;
 use crate::metrics::Metric;
 use crate::providers::rate_limit::RateLimits;
@@ -295,9 +296,16 @@ pub(crate) async fn bench_all(
         };
         let go_on = match &p.settings.steps {
             None => {
-                one.measure(&id, &p.settings.plan, baseline, stop.clone(), &mut status)
-                    .await
-                    .go_on
+                one.measure(
+                    &id,
+                    &id,
+                    &p.settings.plan,
+                    baseline,
+                    stop.clone(),
+                    &mut status,
+                )
+                .await
+                .go_on
             }
             Some(steps) => steps::run(&one, &id, steps, stop.clone(), &mut status).await,
         };
@@ -325,10 +333,12 @@ pub(crate) struct Measured {
 }
 
 impl One<'_> {
-    /// Measures `plan` as scenario (or step) `id`, then judges, stores and prints it.
+    /// Measures `plan` as scenario (or step) `id`, its progress bar named `label`, then
+    /// judges, stores and prints it.
     pub(crate) async fn measure(
         &self,
         id: &str,
+        label: &str,
         plan: &Plan,
         baseline: BaselineChoice,
         stop: StopWatch,
@@ -341,7 +351,7 @@ impl One<'_> {
         };
         let requests_before = self.endpoints.simulated_requests();
         let started = SystemTime::now();
-        let (progress, live) = Progress::start(id, plan, Mode::detect(args.quiet));
+        let (progress, live) = Progress::start(id, label, plan, Mode::detect(args.quiet));
         let outcome = runner::run_scenario(
             p.scenario,
             self.env.clone(),
@@ -601,6 +611,9 @@ fn judge_and_print(
     status.regressed |= judgement.regressed();
     status.breached |= judgement.breached();
     status.inconclusive |= judgement.inconclusive();
+    status
+        .summary
+        .push(SummaryRow::of(run, comparison.as_ref()));
     if args.quiet {
         println!("{}", quiet_line(run, &judgement));
         return;

@@ -18,7 +18,8 @@ use clap::Parser;
                   measures each one, compares it with its baseline, stores the run under \
                   target/llm-bench and writes the report; without --bench (cargo test \
                   --benches) it runs each scenario once as a test.",
-    after_help = "Exit status: 0 success; 1 a scenario failed; 2 bad arguments or configuration; \
+    after_help = "Exit status: 0 success; 1 a scenario failed (or the report or a push did); \
+                  2 bad arguments or configuration; \
                   3 a gated metric regressed (--fail-on-regression) or a threshold was breached; \
                   4 the gate could not tell (--fail-on-regression without --allow-inconclusive); \
                   130 interrupted.",
@@ -308,9 +309,40 @@ pub struct Args {
     pub noplot: bool,
 
     /// Also write these exports into the report folder: a comma-separated list of json,
-    /// csv, bmf (Bencher), github and github-bigger (github-action-benchmark).
+    /// csv, bmf (Bencher), github and github-bigger (github-action-benchmark), and with
+    /// their cargo features prometheus and influx.
     #[arg(long, value_name = "FORMATS")]
     pub export: Option<String>,
+
+    /// After the run, PUT this bench target's scenarios in the Prometheus text format to
+    /// the Pushgateway at URL, as group job=llm_bench, bench_target=(this bench target) (also
+    /// LLM_BENCH_PUSHGATEWAY_URL).
+    #[cfg(feature = "prometheus")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LLM_BENCH_PUSHGATEWAY_URL",
+        hide_env_values = true
+    )]
+    pub push_gateway: Option<String>,
+
+    /// After the run, POST this bench target's scenarios in InfluxDB line protocol to
+    /// URL/write (also LLM_BENCH_INFLUXDB_URL; a token in LLM_BENCH_INFLUXDB_TOKEN is sent
+    /// as "Authorization: Token ...").
+    #[cfg(feature = "influxdb")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LLM_BENCH_INFLUXDB_URL",
+        hide_env_values = true
+    )]
+    pub influx_url: Option<String>,
+
+    /// The InfluxDB database --influx-url writes to (default llm_bench; also
+    /// LLM_BENCH_INFLUXDB_DB).
+    #[cfg(feature = "influxdb")]
+    #[arg(long, value_name = "NAME", env = "LLM_BENCH_INFLUXDB_DB")]
+    pub influx_db: Option<String>,
 
     /// Print less: one line per scenario, and no progress.
     #[arg(long, short)]
@@ -331,6 +363,40 @@ pub struct Args {
     /// Accepted for libtest compatibility.
     #[arg(long, hide = true, value_name = "WHEN")]
     pub color: Option<String>,
+}
+
+/// The flags that exist only with a cargo feature of llm-bench: flag and feature.
+pub(crate) const FEATURE_FLAGS: [(&str, &str); 3] = [
+    ("--push-gateway", "prometheus"),
+    ("--influx-url", "influxdb"),
+    ("--influx-db", "influxdb"),
+];
+
+/// For a command line clap refused because of a flag this build left out (a cargo feature
+/// of llm-bench has it), the error that says which feature: clap's "unexpected argument"
+/// error with the feature named instead. `None` for any other error.
+pub(crate) fn feature_flag_error(e: &clap::Error) -> Option<clap::Error> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(given)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let (flag, feature) = FEATURE_FLAGS.iter().find(|(flag, _)| {
+        given
+            .strip_prefix(flag)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('='))
+    })?;
+    use clap::CommandFactory;
+    Some(Args::command().error(
+        ErrorKind::UnknownArgument,
+        format!(
+            "{flag} needs llm-bench's `{feature}` cargo feature, which this build was compiled \
+             without; enable it where llm-bench is a dependency: llm-bench = {{ \
+             version = \"0.1\", features = [\"{feature}\"] }}"
+        ),
+    ))
 }
 
 /// A duration flag: a number and a unit (ms, s or m), as the attribute's timeouts.
@@ -547,6 +613,37 @@ mod tests {
     fn list_formats_are_the_ones_that_work() {
         assert!(parse(&["--list", "--format", "pretty"]).is_ok());
         assert!(parse(&["--list", "--format", "json"]).is_err());
+    }
+
+    /// The push flags parse with their features; without, the error names the feature.
+    #[test]
+    fn push_flags_exist_with_their_features_only() {
+        for (flag, feature) in FEATURE_FLAGS {
+            let on = match feature {
+                "prometheus" => cfg!(feature = "prometheus"),
+                "influxdb" => cfg!(feature = "influxdb"),
+                other => panic!("unknown feature {other}"),
+            };
+            for args in [vec![flag, "http://127.0.0.1:1"], vec![&format!("{flag}=x")]] {
+                match parse(&args) {
+                    Ok(_) => assert!(on, "{flag} parses without {feature}"),
+                    Err(e) => {
+                        assert!(!on, "{flag} with {feature}: {e}");
+                        let e = feature_flag_error(&e).expect("the feature is named");
+                        let text = e.to_string();
+                        assert!(
+                            text.starts_with(&format!(
+                                "error: {flag} needs llm-bench's `{feature}` cargo feature"
+                            )),
+                            "{text}"
+                        );
+                        assert_eq!(e.exit_code(), 2);
+                    }
+                }
+            }
+        }
+        let other = parse(&["--sampels", "3"]).unwrap_err();
+        assert!(feature_flag_error(&other).is_none());
     }
 
     #[test]

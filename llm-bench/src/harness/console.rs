@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use comfy_table::{presets, CellAlignment, ColumnConstraint, Table, Width};
+
 use crate::error::shorten;
 use crate::format::{format_console_num, format_duration_ns, format_share};
 use crate::metrics::{Metric, Summary, TokenAccounting};
@@ -49,27 +51,7 @@ pub(crate) fn scenario_block(
     if run.summary.is_empty() {
         let _ = writeln!(out, "  no successful request: nothing to summarise");
     } else {
-        let spans: Vec<(String, &Summary)> = run
-            .spans
-            .iter()
-            .map(|(name, s)| (format!("span {name}"), s))
-            .collect();
-        // Labels are 9 wide, or as wide as the longest span's.
-        let width = spans
-            .iter()
-            .map(|(l, _)| l.chars().count() + 1)
-            .fold(9, usize::max);
-        let _ = writeln!(
-            out,
-            "  {:<width$}{:>7}{:>12}{:>12}{:>12}{:>12}{:>12}",
-            "", "count", "mean", "p50", "p90", "p99", "max"
-        );
-        for (metric, s) in &run.summary {
-            let _ = writeln!(out, "{}", metric_row(metric.label(), width, *metric, s));
-        }
-        for (label, s) in &spans {
-            let _ = writeln!(out, "{}", metric_row(label, width, Metric::E2e, s));
-        }
+        out.push_str(&figures_table(run));
     }
     if let Some(line) = tokens_line(run) {
         let _ = writeln!(out, "  {line}");
@@ -377,17 +359,48 @@ fn verdict_words(v: &Verdict) -> String {
     }
 }
 
-/// One row of the figures table, its label `width` wide.
-fn metric_row(label: &str, width: usize, metric: Metric, s: &Summary) -> String {
-    format!(
-        "  {label:<width$}{:>7}{:>12}{:>12}{:>12}{:>12}{:>12}",
-        s.count,
-        format_value(metric, s.mean),
-        format_value(metric, s.p50),
-        format_value(metric, s.p90),
-        format_value(metric, s.p99),
-        format_value(metric, s.max),
-    )
+/// The figures table: per metric (and per span, timed as E2E is) count, mean, p50, p90,
+/// p99 and max, numbers right-aligned, indented as the rest of the block. The labels' column
+/// is 9 wide or one more than the longest label, the count's 7 and the others 12: wider
+/// only for a longer figure.
+fn figures_table(run: &StoredRun) -> String {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::NOTHING)
+        .set_header(["", "count", "mean", "p50", "p90", "p99", "max"]);
+    for (i, column) in table.column_iter_mut().enumerate() {
+        let (padding, width, alignment) = match i {
+            0 => ((0, 1), 9, CellAlignment::Left),
+            1 => ((0, 0), 7, CellAlignment::Right),
+            _ => ((0, 0), 12, CellAlignment::Right),
+        };
+        column
+            .set_padding(padding)
+            .set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)))
+            .set_cell_alignment(alignment);
+    }
+    let row = |label: String, metric: Metric, s: &Summary| {
+        vec![
+            label,
+            s.count.to_string(),
+            format_value(metric, s.mean),
+            format_value(metric, s.p50),
+            format_value(metric, s.p90),
+            format_value(metric, s.p99),
+            format_value(metric, s.max),
+        ]
+    };
+    for (metric, s) in &run.summary {
+        table.add_row(row(metric.label().to_string(), *metric, s));
+    }
+    for (name, s) in &run.spans {
+        table.add_row(row(format!("span {name}"), Metric::E2e, s));
+    }
+    let mut out = String::new();
+    for line in table.lines() {
+        let _ = writeln!(out, "  {}", line.trim_end());
+    }
+    out
 }
 
 fn tokens_line(run: &StoredRun) -> Option<String> {
@@ -486,5 +499,64 @@ mod tests {
         for absent in ["pairs", "paired", "FDR"] {
             assert!(!block.contains(absent), "{absent:?} in\n{block}");
         }
+    }
+
+    /// The figures table as it was aligned by hand before comfy-table drew it: the
+    /// README's and docs/report.md's layout.
+    fn by_hand(run: &crate::store::StoredRun) -> String {
+        use crate::metrics::{Metric, Summary};
+        let spans: Vec<(String, &Summary)> = run
+            .spans
+            .iter()
+            .map(|(name, s)| (format!("span {name}"), s))
+            .collect();
+        let width = spans
+            .iter()
+            .map(|(l, _)| l.chars().count() + 1)
+            .fold(9, usize::max);
+        let v = super::format_value;
+        let row = |label: &str, m: Metric, s: &Summary| {
+            format!(
+                "  {label:<width$}{:>7}{:>12}{:>12}{:>12}{:>12}{:>12}\n",
+                s.count,
+                v(m, s.mean),
+                v(m, s.p50),
+                v(m, s.p90),
+                v(m, s.p99),
+                v(m, s.max)
+            )
+        };
+        let mut out = format!(
+            "  {:<width$}{:>7}{:>12}{:>12}{:>12}{:>12}{:>12}\n",
+            "", "count", "mean", "p50", "p90", "p99", "max"
+        );
+        for (m, s) in &run.summary {
+            out.push_str(&row(m.label(), *m, s));
+        }
+        for (label, s) in &spans {
+            out.push_str(&row(label, Metric::E2e, s));
+        }
+        out
+    }
+
+    #[test]
+    fn the_figures_table_keeps_its_columns_with_and_without_spans() {
+        let mut r = run("chat/short", 20, 50, &[]);
+        let table = super::figures_table(&r);
+        println!("{table}");
+        assert_eq!(table, by_hand(&r));
+        let ttft = table.lines().find(|l| l.starts_with("  TTFT ")).unwrap();
+        assert!(ttft.starts_with("  TTFT          20 "), "{ttft}");
+
+        // A long span label widens the labels' column, every row alike.
+        let e2e = r.summary[&crate::metrics::Metric::E2e];
+        r.spans.insert("retrieval and reranking".into(), e2e);
+        let table = super::figures_table(&r);
+        println!("{table}");
+        assert_eq!(table, by_hand(&r));
+        assert!(
+            table.contains("\n  span retrieval and reranking      20 "),
+            "{table}"
+        );
     }
 }

@@ -80,6 +80,9 @@ pub(crate) fn control_false_discoveries(settings: &Settings, status: &mut Status
             .iter()
             .any(|m| c.metrics.get(m).is_some_and(|x| x.verdict.is_regression()));
         regressed |= c.regressed;
+        for row in status.summary.iter_mut().filter(|r| r.id == c.scenario) {
+            row.rejudge(c);
+        }
         if let Err(e) = store::save_comparison(&settings.root, c) {
             eprintln!("error: {e}");
             status.failed = true;

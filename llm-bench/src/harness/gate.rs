@@ -130,31 +130,19 @@ pub(crate) struct Judgement {
 impl Judgement {
     /// Judges a run from its comparison (if it was compared) and its threshold results.
     pub(crate) fn of(run: &StoredRun, comparison: Option<&StoredComparison>) -> Judgement {
-        let mut judgement = Judgement::default();
-        if let Some(c) = comparison {
-            judgement.compared = true;
-            judgement.gated = c.gated.clone();
-            for &metric in &c.gated {
-                match c.metrics.get(&metric).map(|m| &m.verdict) {
-                    Some(Verdict::Regressed) => judgement.regressed.push(metric),
-                    Some(Verdict::Improved) => judgement.improved.push(metric),
-                    Some(Verdict::NoChange) => {}
-                    Some(Verdict::Inconclusive(reason)) => judgement
-                        .undecided
-                        .push(format!("{}: {reason}; {}", metric.label(), advice(reason))),
-                    None => judgement.undecided.push(format!(
-                        "{}: not measured on both sides{}; gate metrics this scenario measures (gate = \"...\", or --gate)",
-                        metric.label(),
-                        if metric == Metric::Tpot {
-                            " (TPOT needs requests with more than one output token)"
-                        } else {
-                            ""
-                        }
-                    )),
-                }
-            }
+        let thresholds = Judgement::of_thresholds(run);
+        match comparison {
+            Some(c) => thresholds.compared_with(c),
+            None => thresholds,
         }
-        judgement.thresholds = run.thresholds.len();
+    }
+
+    /// Judges a run from its threshold results alone, as if it had not been compared.
+    pub(crate) fn of_thresholds(run: &StoredRun) -> Judgement {
+        let mut judgement = Judgement {
+            thresholds: run.thresholds.len(),
+            ..Judgement::default()
+        };
         for t in &run.thresholds {
             match t.outcome {
                 ThresholdOutcome::Breached => judgement
@@ -168,6 +156,44 @@ impl Judgement {
             }
         }
         judgement
+    }
+
+    /// This judgement of the thresholds alone ([`Judgement::of_thresholds`]) with what
+    /// comparison `c` decides added (its sentences first): the whole judgement, also after
+    /// the false-discovery control decided the comparison again.
+    pub(crate) fn compared_with(&self, c: &StoredComparison) -> Judgement {
+        let mut judgement = Judgement::default();
+        judgement.judge_comparison(c);
+        judgement.undecided.extend(self.undecided.iter().cloned());
+        judgement.breached = self.breached.clone();
+        judgement.thresholds = self.thresholds;
+        judgement
+    }
+
+    /// Adds what comparison `c` decides: its gated metrics that regressed, improved or
+    /// could not be judged.
+    fn judge_comparison(&mut self, c: &StoredComparison) {
+        self.compared = true;
+        self.gated = c.gated.clone();
+        for &metric in &c.gated {
+            match c.metrics.get(&metric).map(|m| &m.verdict) {
+                Some(Verdict::Regressed) => self.regressed.push(metric),
+                Some(Verdict::Improved) => self.improved.push(metric),
+                Some(Verdict::NoChange) => {}
+                Some(Verdict::Inconclusive(reason)) => self
+                    .undecided
+                    .push(format!("{}: {reason}; {}", metric.label(), advice(reason))),
+                None => self.undecided.push(format!(
+                    "{}: not measured on both sides{}; gate metrics this scenario measures (gate = \"...\", or --gate)",
+                    metric.label(),
+                    if metric == Metric::Tpot {
+                        " (TPOT needs requests with more than one output token)"
+                    } else {
+                        ""
+                    }
+                )),
+            }
+        }
     }
 
     /// True when the build fails whatever the flags: a breached threshold.

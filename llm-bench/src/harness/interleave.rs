@@ -148,8 +148,9 @@ pub(crate) async fn bench_interleaved(
         status.budget_exhausted = true;
         return status;
     }
+    let label = format!("{} (interleaved)", ids.join(" + "));
     let (started, measured) = rounds
-        .measure(&ids[0], &plan, args.quiet, stop.clone())
+        .measure(&ids[0], &label, &plan, args.quiet, stop.clone())
         .await;
     let Ok(measured) = measured else {
         unreachable!("rounds of this build's scenarios do not fail")

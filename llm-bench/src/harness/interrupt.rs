@@ -99,19 +99,21 @@ pub(crate) fn listen(grace: Duration) -> StopWatch {
         let Some(first) = signals.next().await else {
             return;
         };
-        eprintln!(
-            "\nllm-bench: {}: starting no new request; the requests in flight have {} to finish \
-             (--grace), then the finished samples are stored and the run is marked interrupted; \
-             signal again to stop at once",
-            first.name(),
-            crate::format::format_duration_ns(grace.as_nanos() as f64),
-        );
+        crate::harness::progress::suspend(|| {
+            eprintln!(
+                "\nllm-bench: {}: starting no new request; the requests in flight have {} to \
+                 finish (--grace), then the finished samples are stored and the run is marked \
+                 interrupted; signal again to stop at once",
+                first.name(),
+                crate::format::format_duration_ns(grace.as_nanos() as f64),
+            )
+        });
         let _ = tx.send(Stop::Draining(first));
         tokio::select! {
             () = tokio::time::sleep(grace) => {
-                eprintln!(
+                crate::harness::progress::suspend(|| eprintln!(
                     "llm-bench: the grace period is over: cutting off the requests still in flight (they are not counted)"
-                );
+                ));
                 let _ = tx.send(Stop::Cutting(first));
                 if signals.next().await.is_none() {
                     return;
@@ -121,19 +123,21 @@ pub(crate) fn listen(grace: Duration) -> StopWatch {
                 if second.is_none() {
                     return;
                 }
-                eprintln!(
+                crate::harness::progress::suspend(|| eprintln!(
                     "llm-bench: second signal: cutting off the requests in flight and storing the finished samples"
-                );
+                ));
                 let _ = tx.send(Stop::Cutting(first));
             }
         }
         // A signal after the cut, or the second one: storing must not hang the exit.
         std::thread::spawn(move || {
             std::thread::sleep(FLUSH_LIMIT);
-            eprintln!(
-                "llm-bench: storing took longer than {} after the second signal: exiting",
-                crate::format::format_duration_ns(FLUSH_LIMIT.as_nanos() as f64)
-            );
+            crate::harness::progress::suspend(|| {
+                eprintln!(
+                    "llm-bench: storing took longer than {} after the second signal: exiting",
+                    crate::format::format_duration_ns(FLUSH_LIMIT.as_nanos() as f64)
+                )
+            });
             std::process::exit(first.exit_code());
         });
     });

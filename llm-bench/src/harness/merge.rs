@@ -136,6 +136,7 @@ pub fn merge_runs(parts: &[MachineRun<'_>], origin: RunOrigin) -> Result<StoredR
         stop_reason: stop_reason(parts),
         load,
         slo: derived.slo,
+        commit: common_commit(parts),
     })
 }
 
@@ -296,6 +297,17 @@ fn merged_settings(parts: &[MachineRun<'_>]) -> RunSettings {
             .unwrap_or(first.timeout_ms),
         tokenizer: first.tokenizer.clone(),
     }
+}
+
+/// The commit every part measured, when they agree (machines of one merge should run the
+/// same build; if they do not, no single commit labels the merged run).
+fn common_commit(parts: &[MachineRun<'_>]) -> Option<String> {
+    let first = parts.first()?.run.commit.clone();
+    parts
+        .iter()
+        .all(|p| p.run.commit == first)
+        .then_some(first)
+        .flatten()
 }
 
 /// Why a part stopped early, each named with its machine.

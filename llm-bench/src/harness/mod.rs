@@ -4,6 +4,7 @@
 pub(crate) mod baseline;
 mod bench;
 mod cli;
+pub(crate) mod commit;
 mod console;
 pub(crate) mod endpoint;
 #[cfg(all(test, feature = "simulated"))]
@@ -32,6 +33,7 @@ mod stopping;
 #[cfg(all(test, feature = "simulated"))]
 mod study;
 pub(crate) mod summarize;
+mod summary_table;
 #[cfg(all(test, feature = "simulated"))]
 mod testing;
 
@@ -58,7 +60,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// Exit status when every selected scenario ran (and, in test mode, passed).
 pub const EXIT_OK: i32 = 0;
 /// Exit status when a scenario failed in test mode, its setup failed, it stopped early, or
-/// it had no successful request in a run.
+/// it had no successful request in a run; also when the report could not be written or a
+/// push (`--push-gateway`, `--influx-url`) failed, unless a gate's status (3, 4) applies.
 pub const EXIT_FAILED: i32 = 1;
 /// Exit status for unusable arguments or configuration, including a missing `--baseline`
 /// and a refused comparison (both found before any request is sent).
@@ -113,6 +116,8 @@ where
     match Args::try_parse_from(&raw) {
         Ok(args) => run_parsed(args, &raw, all),
         Err(e) => {
+            // A flag of a cargo feature this build lacks: say which feature.
+            let e = cli::feature_flag_error(&e).unwrap_or(e);
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
             let _ = e.print();
             code
@@ -206,7 +211,7 @@ async fn run_selected(
             return EXIT_FAILED;
         }
         let status = bench::analyse_stored(args, &settings, selected, &origin);
-        return finish_bench(args, &settings, status);
+        return finish_bench(args, &settings, status).await;
     }
     let endpoints = match endpoint::Endpoints::resolve(selected).await {
         Ok(e) => e,
@@ -277,7 +282,7 @@ async fn run_selected(
         }
     };
     status.signal = stop_rx.borrow().signal();
-    finish_bench(args, &settings, status)
+    finish_bench(args, &settings, status).await
 }
 
 /// The ids of `scenarios`.
@@ -319,6 +324,9 @@ pub(crate) struct Status {
     /// The signal that interrupted the run, if one did.
     pub(crate) signal: Option<interrupt::Signal>,
     pub budget_exhausted: bool,
+    /// One row per scenario (and step) judged in this run, in order, for the summary at
+    /// its end.
+    pub(crate) summary: Vec<summary_table::SummaryRow>,
 }
 
 impl Status {
@@ -333,6 +341,7 @@ impl Status {
         self.interrupted |= later.interrupted;
         self.signal = self.signal.or(later.signal);
         self.budget_exhausted |= later.budget_exhausted;
+        self.summary.extend(later.summary);
     }
 
     /// The exit status, with the line that explains it when it is a gate's.
@@ -373,11 +382,19 @@ impl Status {
     }
 }
 
-/// Writes the report, exports the saved baseline if asked, then turns the status into an
-/// exit code.
-fn finish_bench(args: &Args, settings: &Settings, mut status: Status) -> i32 {
+/// Writes the report, exports the saved baseline if asked, pushes the run if asked, then
+/// turns the status into an exit code.
+async fn finish_bench(args: &Args, settings: &Settings, mut status: Status) -> i32 {
     if !args.no_fdr {
         fdr::control_false_discoveries(settings, &mut status);
+    }
+    // With `--quiet` each run printed its one line instead of a block: no table either.
+    if !args.quiet && !status.summary.is_empty() {
+        let terminal = progress::stdout_is_interactive();
+        println!(
+            "{}",
+            summary_table::summary_table(&status.summary, terminal)
+        );
     }
     let origin = store::current_origin();
     match reporting::write_all(&settings.root, !args.noplot, &settings.exporters, &origin) {
@@ -418,6 +435,8 @@ fn finish_bench(args: &Args, settings: &Settings, mut status: Status) -> i32 {
             }
         }
     }
+    #[cfg(any(feature = "prometheus", feature = "influxdb"))]
+    push_all(args, settings, &origin, &mut status).await;
     if status.budget_exhausted {
         if let Some(budget) = &settings.budget {
             println!(
@@ -432,6 +451,39 @@ fn finish_bench(args: &Args, settings: &Settings, mut status: Status) -> i32 {
         eprintln!("{line}");
     }
     code
+}
+
+/// `--push-gateway`, `--influx-url`: pushes this bench target's stored runs, one line each
+/// (none with `--quiet`). A failed push is one error line and fails the run (exit status 1,
+/// unless a gate's status wins); what is stored and written stays.
+#[cfg(any(feature = "prometheus", feature = "influxdb"))]
+async fn push_all(
+    args: &Args,
+    settings: &Settings,
+    origin: &store::RunOrigin,
+    status: &mut Status,
+) {
+    let pushes = match reporting::prepare_pushes(&settings.root, &settings.pushes, origin) {
+        Ok(pushes) => pushes,
+        Err(e) => {
+            eprintln!("error: nothing was pushed: {e}");
+            status.failed = true;
+            return;
+        }
+    };
+    for push in pushes {
+        match push.send().await {
+            Ok(line) => {
+                if !args.quiet {
+                    println!("{line}");
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                status.failed = true;
+            }
+        }
+    }
 }
 
 /// Test mode (`cargo test --benches`): every scenario once (after its setup), nothing

@@ -178,6 +178,49 @@ fn write_report(
     })
 }
 
+/// What `--push-gateway` and `--influx-url` send, rendered from the store like the exports:
+/// the runs of this invocation that this bench target (`origin`'s) stored. Each binary of
+/// one `cargo bench` pushes its own scenarios, so a Pushgateway group (one per bench target)
+/// never holds another target's series. Nothing when there is no such run.
+#[cfg(any(feature = "prometheus", feature = "influxdb"))]
+pub(crate) fn prepare_pushes(
+    root: &Path,
+    targets: &[crate::export::push::PushTarget],
+    origin: &RunOrigin,
+) -> Result<Vec<crate::export::push::Prepared>> {
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let selection = store::select_runs(root, origin)?;
+    let ours: Vec<StoredRun> = selection
+        .this_run
+        .into_iter()
+        .filter(|run| {
+            run.origin
+                .as_ref()
+                .is_some_and(|o| o.bench_target == origin.bench_target)
+        })
+        .collect();
+    if ours.is_empty() {
+        return Ok(Vec::new());
+    }
+    let inputs: Vec<ReportInput<'_>> = ours
+        .iter()
+        .map(|run| ReportInput {
+            run,
+            baseline: None,
+            comparison: None,
+        })
+        .collect();
+    targets
+        .iter()
+        .map(|t| {
+            t.prepare(&inputs, &origin.bench_target)
+                .map_err(|e| crate::Error::Config(e.to_string()))
+        })
+        .collect()
+}
+
 /// Each run with its stored comparison and the baseline run it names.
 /// A comparison or baseline that cannot be read is left out (the run is shown without
 /// it), and `left_out` says why.

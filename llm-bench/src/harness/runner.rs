@@ -76,6 +76,8 @@ pub(crate) struct Live {
     ttft_ns: Mutex<Vec<u64>>,
     /// The metric the precision rule watches, and its values so far.
     watched: Mutex<(Option<Metric>, Vec<f64>)>,
+    /// When the measured phase began (set once, before its first request).
+    measured_since: std::sync::OnceLock<std::time::Instant>,
 }
 
 impl Live {
@@ -122,12 +124,23 @@ impl Live {
             .1
             .clone()
     }
-    /// A request is starting.
     /// Sets the requests the phase will run.
     pub(super) fn set_total(&self, total: u32) {
         self.total.store(total, Ordering::Relaxed);
     }
-
+    /// Marks the warm-up as running (or over).
+    pub(super) fn set_warming_up(&self, warming_up: bool) {
+        self.warming_up.store(warming_up, Ordering::Relaxed);
+    }
+    /// The measured phase begins now (a later call keeps the first moment).
+    pub(super) fn measuring(&self) {
+        let _ = self.measured_since.set(std::time::Instant::now());
+    }
+    /// When the measured phase began, once it has.
+    pub fn measured_since(&self) -> Option<std::time::Instant> {
+        self.measured_since.get().copied()
+    }
+    /// A request is starting.
     pub(super) fn request_started(&self) {
         let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         self.peak_in_flight.fetch_max(now, Ordering::Relaxed);
@@ -331,7 +344,7 @@ pub(crate) async fn run_scenario(
         live.watch(precision.metric);
     }
     if plan.warmup > 0 {
-        live.warming_up.store(true, Ordering::Relaxed);
+        live.set_warming_up(true);
         let warm = phase(
             scenario,
             env.clone(),
@@ -345,7 +358,7 @@ pub(crate) async fn run_scenario(
             |_| {},
         )
         .await;
-        live.warming_up.store(false, Ordering::Relaxed);
+        live.set_warming_up(false);
         if warm.interrupted || warm.budget_exhausted || warm.stopped_early.is_some() {
             return PhaseOutcome {
                 samples: Vec::new(),
@@ -354,6 +367,7 @@ pub(crate) async fn run_scenario(
         }
     }
     let probe = Probe::start();
+    live.measuring();
     let mut measured = phase(
         scenario,
         env,

@@ -44,6 +44,9 @@ pub(crate) struct Settings {
     pub budget: Option<Arc<Budget>>,
     /// `--rate-limit`, `--token-limit`: the client's limits, shared by the whole run.
     pub rate_limits: Option<Arc<RateLimits>>,
+    /// `--push-gateway`, `--influx-url`: where the run is pushed after the report.
+    #[cfg(any(feature = "prometheus", feature = "influxdb"))]
+    pub pushes: Vec<crate::export::push::PushTarget>,
 }
 
 /// The most requests a run with a duration or precision rule makes when `samples` is not
@@ -79,6 +82,43 @@ pub(crate) enum Steps {
         low: f64,
         high: f64,
     },
+}
+
+/// `--push-gateway` and `--influx-url` (with `--influx-db` and `LLM_BENCH_INFLUXDB_TOKEN`),
+/// their URLs checked; a flag given empty (as an empty environment variable) is not given.
+#[cfg(any(feature = "prometheus", feature = "influxdb"))]
+fn push_targets(args: &Args) -> Result<Vec<crate::export::push::PushTarget>, Problem> {
+    #[allow(unused_mut)] // with one of the two features
+    let mut targets = Vec::new();
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    #[cfg(feature = "prometheus")]
+    if let Some(url) = given(&args.push_gateway) {
+        let target =
+            crate::export::push::PushTarget::pushgateway(&url).map_err(|e| Problem::Flag {
+                flag: "--push-gateway",
+                message: e.to_string(),
+            })?;
+        targets.push(target);
+    }
+    #[cfg(feature = "influxdb")]
+    if let Some(url) = given(&args.influx_url) {
+        let db = given(&args.influx_db)
+            .unwrap_or_else(|| crate::export::push::DEFAULT_INFLUX_DB.to_string());
+        let token = std::env::var("LLM_BENCH_INFLUXDB_TOKEN").ok();
+        let target = crate::export::push::PushTarget::influx(&url, &db, token).map_err(|e| {
+            Problem::Flag {
+                flag: "--influx-url",
+                message: e.to_string(),
+            }
+        })?;
+        targets.push(target);
+    }
+    Ok(targets)
 }
 
 impl Settings {
@@ -153,7 +193,11 @@ impl Settings {
                 }
             })?)),
         };
+        #[cfg(any(feature = "prometheus", feature = "influxdb"))]
+        let pushes = push_targets(args)?;
         Ok(Settings {
+            #[cfg(any(feature = "prometheus", feature = "influxdb"))]
+            pushes,
             root: store::output_root(),
             rate_limits,
             stats,

@@ -67,9 +67,10 @@ pub(crate) async fn run(
     let probe = async |value: f64, sweep: &mut StoredSweep, status: &mut Status| {
         let plan = plan_at(base, dimension, value);
         let step_id = step_id(id, dimension, value);
+        let label = step_label(id, dimension, value);
         let baseline = one.step_baseline(&step_id, &plan);
         let measured = one
-            .measure(&step_id, &plan, baseline, stop.clone(), status)
+            .measure(&step_id, &label, &plan, baseline, stop.clone(), status)
             .await;
         sweep.steps.push(step_of(value, &step_id, &measured.run));
         (
@@ -197,6 +198,15 @@ fn plan_at(base: &Plan, dimension: Dimension, value: f64) -> Plan {
 fn step_id(id: &str, dimension: Dimension, value: f64) -> String {
     // `{}` of an f64 is its shortest exact form: 0.5, 8, 37.5.
     format!("{id}/{}-{value}", dimension.name())
+}
+
+/// What a step's progress bar is named: `chat/short [rate 4/s]`, `chat/short
+/// [concurrency 8]`.
+fn step_label(id: &str, dimension: Dimension, value: f64) -> String {
+    match dimension {
+        Dimension::Rate => format!("{id} [rate {value}/s]"),
+        Dimension::Concurrency => format!("{id} [concurrency {value}]"),
+    }
 }
 
 fn step_of(value: f64, id: &str, run: &StoredRun) -> SweepStep {
@@ -335,6 +345,22 @@ fn table(sweep: &StoredSweep) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_bar_says_which_step() {
+        assert_eq!(
+            step_label("chat/short", Dimension::Rate, 4.0),
+            "chat/short [rate 4/s]"
+        );
+        assert_eq!(
+            step_label("chat/short", Dimension::Concurrency, 8.0),
+            "chat/short [concurrency 8]"
+        );
+        assert_eq!(
+            step_id("chat/short", Dimension::Rate, 0.5),
+            "chat/short/rate-0.5"
+        );
+    }
 
     fn step(value: f64, throughput: f64) -> SweepStep {
         SweepStep {

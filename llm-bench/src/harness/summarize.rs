@@ -77,6 +77,7 @@ pub(crate) fn stored_run(
         thresholds: Vec::new(),
         load: Some(load),
         slo: derived.slo,
+        commit: crate::harness::commit::current_commit(),
     }
 }
 

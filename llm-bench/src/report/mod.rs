@@ -226,7 +226,7 @@ impl ReportOptions {
 }
 
 /// `git rev-parse HEAD` in the current directory, or `None`.
-fn git_head() -> Option<String> {
+pub(crate) fn git_head() -> Option<String> {
     let out = std::process::Command::new("git")
         .args(["rev-parse", "HEAD"])
         .stdin(std::process::Stdio::null())

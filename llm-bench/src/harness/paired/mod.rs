@@ -176,6 +176,7 @@ pub(crate) async fn bench_paired(
             let m = one
                 .measure(
                     &id,
+                    &id,
                     plan,
                     BaselineChoice::Nothing { note },
                     stop.clone(),
@@ -205,6 +206,7 @@ pub(crate) async fn bench_paired(
             let m = match &p.settings.steps {
                 None => {
                     one.measure(
+                        &id,
                         &id,
                         plan,
                         BaselineChoice::Nothing { note: Some(note) },
@@ -313,7 +315,15 @@ pub(crate) async fn bench_paired(
             status.budget_exhausted = true;
             break;
         }
-        let (started, measured) = rounds.measure(&id, plan, args.quiet, stop.clone()).await;
+        let (started, measured) = rounds
+            .measure(
+                &id,
+                &format!("{id} (paired)"),
+                plan,
+                args.quiet,
+                stop.clone(),
+            )
+            .await;
         let measured = match measured {
             Ok(m) => m,
             Err(e) => {

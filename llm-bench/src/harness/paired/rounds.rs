@@ -165,6 +165,9 @@ impl Rounds {
         on_sample: Arc<dyn Fn(&Live) + Send + Sync>,
     ) -> Result<Measured, String> {
         live.set_total(count);
+        if !warmup {
+            live.measuring();
+        }
         let arms = Arc::new(self.arms.clone());
         let next = Arc::new(AtomicU32::new(0));
         let broken = Arc::new(AtomicBool::new(false));
@@ -320,17 +323,19 @@ impl Rounds {
             .await
     }
 
-    /// The measured rounds of `plan` (one per sample) under the progress line of `id`;
-    /// returns when they started, with what they gave.
+    /// The measured rounds of `plan` (one per sample) under the progress lines of `id`
+    /// (on a terminal, a bar named `label`); returns when they started, with what they
+    /// gave.
     pub(crate) async fn measure(
         &self,
         id: &str,
+        label: &str,
         plan: &Plan,
         quiet: bool,
         stop: StopWatch,
     ) -> (SystemTime, Result<Measured, String>) {
         let started = SystemTime::now();
-        let (progress, live) = Progress::start(id, plan, Mode::detect(quiet));
+        let (progress, live) = Progress::start(id, label, plan, Mode::detect(quiet));
         let measured = self
             .run(
                 plan.samples,

@@ -214,6 +214,7 @@ pub(crate) fn run(id: &str, n: u32, ttft_ms: u64, failed: &[u32]) -> StoredRun {
         stop_reason: None,
         load: None,
         slo: None,
+        commit: None,
     }
 }
 
@@ -382,7 +383,7 @@ pub(super) fn inconclusive_comparison(baseline: &str) -> ReportComparison {
 /// An open-loop run of 24 requests at 4/s (request 5 failed) that fell behind its schedule:
 /// a lag per request growing to 12.5 ms, client-bound on it, two retries, stopped by its
 /// duration, and two objectives (the p99 missed, the median met) with their goodput.
-pub(super) fn open_loop_run(id: &str) -> StoredRun {
+pub(crate) fn open_loop_run(id: &str) -> StoredRun {
     let mut r = run(id, 24, 100, &[5]);
     r.settings.concurrency = 0;
     r.settings.open_loop = Some(OpenLoopSettings {

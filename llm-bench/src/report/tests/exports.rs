@@ -41,6 +41,18 @@ fn github_bigger_is_better_snapshot() {
     insta::assert_snapshot!(export("github-bigger"));
 }
 
+#[cfg(feature = "prometheus")]
+#[test]
+fn prometheus_snapshot() {
+    insta::assert_snapshot!(export("prometheus"));
+}
+
+#[cfg(feature = "influxdb")]
+#[test]
+fn influx_snapshot() {
+    insta::assert_snapshot!(export("influx"));
+}
+
 #[test]
 fn json_snapshot() {
     // Small runs: the JSON export holds every request in full.
@@ -227,10 +239,18 @@ fn export_lists_parse_and_unknown_names_list_the_choices() {
     let list = parse_export_list(" BMF , ,bmf,github-bigger").unwrap();
     let names: Vec<_> = list.iter().map(|e| e.name()).collect();
     assert_eq!(names, ["bmf", "github-bigger"]);
-    let err = parse_export_list("json,prometheus").err().unwrap();
+    let err = parse_export_list("json,xml").err().unwrap();
     assert_eq!(
         err.to_string(),
-        "unknown export format `prometheus` (the formats are json, csv, bmf, github, github-bigger)"
+        format!(
+            "unknown export format `xml` (the formats are {})",
+            EXPORT_NAMES.join(", ")
+        )
+    );
+    #[cfg(not(any(feature = "prometheus", feature = "influxdb")))]
+    assert_eq!(
+        err.to_string(),
+        "unknown export format `xml` (the formats are json, csv, bmf, github, github-bigger)"
     );
     for name in EXPORT_NAMES {
         let e = exporter(name).unwrap();
