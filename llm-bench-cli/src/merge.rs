@@ -13,7 +13,7 @@ use llm_bench::__cli::{
 };
 use llm_bench::stored::StoredRun;
 
-use crate::results::{print_written, ResultsDir, EXIT_USAGE};
+use crate::results::{ResultsDir, EXIT_USAGE};
 
 /// Merge the runs of the same scenarios from several machines into one run each.
 #[derive(Debug, Args)]
@@ -131,7 +131,7 @@ fn merge(args: &MergeArgs) -> Result<(), String> {
     }
     let written = rebuild_report(root, !args.noplot, &args.export, Some(&origin))
         .map_err(|e| format!("the merged runs are stored, but the report failed: {e}"))?;
-    print_written(&written);
+    written.print();
     Ok(())
 }
 

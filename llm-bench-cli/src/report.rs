@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use llm_bench::__cli::rebuild_report;
 
-use crate::results::{print_written, ResultsDir, EXIT_USAGE};
+use crate::results::{ResultsDir, EXIT_USAGE};
 
 /// Write the report again from the stored runs; nothing is measured.
 #[derive(Debug, Args)]
@@ -39,7 +39,7 @@ pub(crate) struct ReportArgs {
 pub(crate) fn run(args: ReportArgs) -> ExitCode {
     match rebuild_report(&args.results.path, !args.noplot, &args.export, None) {
         Ok(written) => {
-            print_written(&written);
+            written.print();
             ExitCode::SUCCESS
         }
         Err(e) => {

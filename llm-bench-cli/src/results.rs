@@ -19,20 +19,3 @@ pub(crate) struct ResultsDir {
     )]
     pub(crate) path: PathBuf,
 }
-
-/// Prints where a report went, as the harness does after a run.
-pub(crate) fn print_written(w: &llm_bench::__cli::Written) {
-    match &w.index {
-        Some(index) => println!("llm-bench: report {}", index.display()),
-        None => println!(
-            "llm-bench: no HTML report (llm-bench was built without its `html-report` feature)"
-        ),
-    }
-    println!("llm-bench: summary {}", w.summary.display());
-    for why in &w.left_out {
-        eprintln!("warning: the report leaves out a stored file it cannot read: {why}");
-    }
-    for path in &w.exports {
-        println!("llm-bench: export {}", path.display());
-    }
-}

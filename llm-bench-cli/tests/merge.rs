@@ -3,29 +3,12 @@
 //! reported, exported and compared like any other; inputs that cannot merge refused.
 
 use std::path::Path;
-use std::time::Duration;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-/// The variables that would point a run at a real endpoint or another results directory.
-const ENDPOINT_VARIABLES: &[&str] = &[
-    "LLM_BENCH_PROVIDER",
-    "LLM_BENCH_BASE_URL",
-    "LLM_BENCH_MODEL",
-    "OPENAI_BASE_URL",
-    "LLM_BENCH_HOME",
-    "LLM_BENCH_FAIL_ON_REGRESSION",
-];
-
-fn llm_bench() -> Command {
-    let mut cmd = Command::cargo_bin("llm-bench").unwrap();
-    for variable in ENDPOINT_VARIABLES {
-        cmd.env_remove(variable);
-    }
-    cmd.timeout(Duration::from_secs(120));
-    cmd
-}
+#[path = "support/command.rs"]
+mod command;
+use command::llm_bench;
 
 fn json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

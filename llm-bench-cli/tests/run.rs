@@ -7,27 +7,11 @@ use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-/// The variables that would point a run at a real endpoint, removed from every run here.
-const ENDPOINT_VARIABLES: &[&str] = &[
-    "LLM_BENCH_PROVIDER",
-    "LLM_BENCH_BASE_URL",
-    "LLM_BENCH_MODEL",
-    "OPENAI_BASE_URL",
-    "LLM_BENCH_HOME",
-    "LLM_BENCH_FAIL_ON_REGRESSION",
-];
-
-fn llm_bench() -> Command {
-    let mut cmd = Command::cargo_bin("llm-bench").unwrap();
-    for variable in ENDPOINT_VARIABLES {
-        cmd.env_remove(variable);
-    }
-    cmd.timeout(Duration::from_secs(120));
-    cmd
-}
+#[path = "support/command.rs"]
+mod command;
+use command::llm_bench;
 
 fn stored_run(results: &Path, id: &str) -> serde_json::Value {
     let path = results.join(id).join("new").join("run.json");

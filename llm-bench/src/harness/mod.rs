@@ -398,21 +398,7 @@ async fn finish_bench(args: &Args, settings: &Settings, mut status: Status) -> i
     }
     let origin = store::current_origin();
     match reporting::write_all(&settings.root, !args.noplot, &settings.exporters, &origin) {
-        Ok(w) => {
-            match &w.index {
-                Some(index) => println!("llm-bench: report {}", index.display()),
-                None => println!(
-                    "llm-bench: no HTML report (llm-bench was built without its `html-report` feature)"
-                ),
-            }
-            println!("llm-bench: summary {}", w.summary.display());
-            for why in &w.left_out {
-                eprintln!("warning: the report leaves out a stored file it cannot read: {why}");
-            }
-            for path in w.exports {
-                println!("llm-bench: export {}", path.display());
-            }
-        }
+        Ok(w) => w.print(),
         Err(e) => {
             eprintln!("error: could not write the report: {e}");
             status.failed = true;

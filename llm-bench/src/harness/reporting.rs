@@ -27,6 +27,26 @@ pub struct Written {
     pub left_out: Vec<String>,
 }
 
+impl Written {
+    /// Says where each file went (stdout), and what the report left out (stderr), as a run
+    /// ends.
+    pub fn print(&self) {
+        match &self.index {
+            Some(index) => println!("llm-bench: report {}", index.display()),
+            None => println!(
+                "llm-bench: no HTML report (llm-bench was built without its `html-report` feature)"
+            ),
+        }
+        println!("llm-bench: summary {}", self.summary.display());
+        for why in &self.left_out {
+            eprintln!("warning: the report leaves out a stored file it cannot read: {why}");
+        }
+        for path in &self.exports {
+            println!("llm-bench: export {}", path.display());
+        }
+    }
+}
+
 /// A stored run with what its report needs besides: its comparison and baseline run.
 struct Loaded {
     run: StoredRun,

@@ -101,8 +101,15 @@ fn percent(change: f64) -> String {
 pub(crate) fn summary_table(rows: &[SummaryRow], terminal: bool) -> String {
     let compared = rows.iter().any(|r| r.change.is_some());
     let mut header = vec![
-        "scenario", "requests", "errors", "TTFT p50", "TTFT p99", "ITL p50", "E2E p50", "tokens/s",
-        "req/s",
+        "scenario",
+        "requests",
+        "errors",
+        "TTFT p50",
+        "TTFT p99",
+        "ITL p50",
+        "E2E p50",
+        "run tok/s",
+        "run req/s",
     ];
     if compared {
         header.push("vs baseline");
@@ -179,12 +186,12 @@ mod tests {
         let text = summary_table(&rows, false);
         let expected = "\
 llm-bench: results of 2 runs:
-+------------------+----------+--------+----------+----------+----------+----------+----------+-------+--------------+
-| scenario         | requests | errors | TTFT p50 | TTFT p99 |  ITL p50 |  E2E p50 | tokens/s | req/s | verdict      |
-+====================================================================================================================+
-| chat/short       |       20 |      0 | 50.00 ms | 80.00 ms | 10.00 ms | 250.0 ms |     80.0 |  4.00 | not compared |
-| chat/long/rate-4 |       20 |      2 | 50.00 ms | 80.00 ms | 10.00 ms | 250.0 ms |     80.0 |  4.00 | not compared |
-+------------------+----------+--------+----------+----------+----------+----------+----------+-------+--------------+";
++------------------+----------+--------+----------+----------+----------+----------+-----------+-----------+--------------+
+| scenario         | requests | errors | TTFT p50 | TTFT p99 |  ITL p50 |  E2E p50 | run tok/s | run req/s | verdict      |
++=========================================================================================================================+
+| chat/short       |       20 |      0 | 50.00 ms | 80.00 ms | 10.00 ms | 250.0 ms |      80.0 |      4.00 | not compared |
+| chat/long/rate-4 |       20 |      2 | 50.00 ms | 80.00 ms | 10.00 ms | 250.0 ms |      80.0 |      4.00 | not compared |
++------------------+----------+--------+----------+----------+----------+----------+-----------+-----------+--------------+";
         assert_eq!(text, expected, "\n{text}");
         assert!(text.is_ascii(), "plain ASCII in a log");
     }

@@ -40,8 +40,9 @@ impl BarKind {
     /// The bar's template: the label, the bar (or a spinner) and the message.
     fn template(self) -> &'static str {
         match self {
-            BarKind::Count | BarKind::Timed { .. } => "{prefix} [{bar:30}] {wide_msg}",
-            BarKind::Open => "{spinner} {prefix} {wide_msg}",
+            // Two lines, so that the figures fit an 80-column terminal beside any label.
+            BarKind::Count | BarKind::Timed { .. } => "{prefix} [{bar:30}]\n  {wide_msg}",
+            BarKind::Open => "{spinner} {prefix}\n  {wide_msg}",
         }
     }
 }
@@ -316,11 +317,25 @@ mod tests {
     #[derive(Debug, Clone, Default)]
     struct Screen(Arc<Mutex<(Vec<String>, usize)>>);
 
+    /// The stand-in terminal's width.
+    const SCREEN_WIDTH: usize = 140;
+
     impl Screen {
-        /// The screen's lines, without trailing blanks, blank lines at the end left out.
+        /// The screen's lines as a terminal of [`SCREEN_WIDTH`] columns wraps them (a
+        /// line of two is written padded to the width), without trailing blanks, blank
+        /// lines at the end left out.
         fn text(&self) -> Vec<String> {
             let guard = self.0.lock().unwrap();
-            let mut lines: Vec<String> = guard.0.iter().map(|l| l.trim_end().into()).collect();
+            let mut lines: Vec<String> = Vec::new();
+            for line in &guard.0 {
+                let chars: Vec<char> = line.chars().collect();
+                if chars.is_empty() {
+                    lines.push(String::new());
+                }
+                for row in chars.chunks(SCREEN_WIDTH) {
+                    lines.push(row.iter().collect::<String>().trim_end().into());
+                }
+            }
             while lines.last().is_some_and(|l| l.is_empty()) {
                 lines.pop();
             }
@@ -339,7 +354,7 @@ mod tests {
 
     impl TermLike for Screen {
         fn width(&self) -> u16 {
-            140
+            SCREEN_WIDTH as u16
         }
         fn move_cursor_up(&self, n: usize) -> io::Result<()> {
             let mut guard = self.0.lock().unwrap();
@@ -383,22 +398,26 @@ mod tests {
         bar.tick();
         assert_eq!(
             screen.text(),
-            [format!(
-                "chat/short [rate 4/s] [{}] starting",
-                " ".repeat(30)
-            )],
+            [
+                format!("chat/short [rate 4/s] [{}]", " ".repeat(30)),
+                "  starting".to_string()
+            ],
             "the first frame is whole"
         );
         show(&bar, BarKind::Count, &running());
         let shown = screen.text();
-        assert_eq!(shown.len(), 1, "one line: {shown:?}");
         assert_eq!(
-            shown[0],
-            format!(
-                "chat/short [rate 4/s] [{}>{}] 12/20 requests, 3 in flight, 1 failed, TTFT p50 51.23 ms, 4.80 req/s, 2.5 s",
-                "=".repeat(18),
-                " ".repeat(11)
-            )
+            shown,
+            [
+                format!(
+                    "chat/short [rate 4/s] [{}>{}]",
+                    "=".repeat(18),
+                    " ".repeat(11)
+                ),
+                "  12/20 requests, 3 in flight, 1 failed, TTFT p50 51.23 ms, 4.80 req/s, 2.5 s"
+                    .to_string()
+            ],
+            "two lines, the figures under the bar"
         );
 
         // Every request done: the bar is full.
@@ -409,12 +428,13 @@ mod tests {
         };
         show(&bar, BarKind::Count, &done);
         let shown = screen.text();
-        assert_eq!(shown.len(), 1, "redrawn in place: {shown:?}");
+        assert_eq!(shown.len(), 2, "redrawn in place: {shown:?}");
+        assert_eq!(
+            shown[0],
+            format!("chat/short [rate 4/s] [{}]", "=".repeat(30))
+        );
         assert!(
-            shown[0].starts_with(&format!(
-                "chat/short [rate 4/s] [{}] 20/20 requests, 0 in flight",
-                "=".repeat(30)
-            )),
+            shown[1].starts_with("  20/20 requests, 0 in flight"),
             "{shown:?}"
         );
 
@@ -434,7 +454,7 @@ mod tests {
         }
         for frame in &frames {
             assert!(
-                frame.ends_with(" chat/short 12 requests (at most 20), 3 in flight, 1 failed, TTFT p50 51.23 ms, 4.80 req/s, 2.5 s"),
+                frame.ends_with(" chat/short\n  12 requests (at most 20), 3 in flight, 1 failed, TTFT p50 51.23 ms, 4.80 req/s, 2.5 s"),
                 "{frame:?}"
             );
         }
