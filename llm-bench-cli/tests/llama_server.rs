@@ -1,0 +1,142 @@
+//! `llm-bench run` against a real inference server: llama.cpp's `llama-server` with the tiny
+//! model `scripts/llama-server.sh` builds and starts (`LLM_BENCH_LLAMA_SERVER=URL`, e.g.
+//! `http://127.0.0.1:8080`). Real tokenisation and decoding, parallel slots, its own SSE
+//! framing and usage, its Anthropic-compatible endpoint, and connections it closes.
+//!
+//! Without `LLM_BENCH_LLAMA_SERVER` each test says it is skipped and passes.
+
+use std::path::Path;
+
+use predicates::prelude::*;
+use serde_json::Value;
+
+#[path = "support/command.rs"]
+mod command;
+use command::llm_bench;
+
+/// The server's base URL, or `None` (the test is skipped) when none is given.
+fn server(test: &str) -> Option<String> {
+    match std::env::var("LLM_BENCH_LLAMA_SERVER") {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim().trim_end_matches('/').to_string()),
+        _ => {
+            println!(
+                "skipped {test}: set LLM_BENCH_LLAMA_SERVER to a llama-server's URL \
+                 (scripts/llama-server.sh start prints one)"
+            );
+            None
+        }
+    }
+}
+
+/// Runs one scenario of `settings` against the server as `provider`, and returns its
+/// stored run.
+fn run(dir: &Path, provider: &str, base_url: &str, settings: &str) -> Value {
+    let config = dir.join("llama.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[target]\nprovider = \"{provider}\"\nbase_url = \"{base_url}\"\nmodel = \"tiny\"\n\n\
+             [[scenario]]\nname = \"real\"\nprompt = \"Permission is hereby granted\"\n{settings}"
+        ),
+    )
+    .unwrap();
+    let results = dir.join("results");
+    llm_bench()
+        .args(["run", "--results"])
+        .arg(&results)
+        .arg(&config)
+        .args(["--", "--quiet", "--noplot"])
+        .timeout(std::time::Duration::from_secs(600))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("real"));
+    let text = std::fs::read_to_string(results.join("real/new/run.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Each request streamed several events and the tokens the API reported.
+fn assert_real_streams(run: &Value, max_tokens: u64) {
+    let samples = run["samples"].as_array().unwrap();
+    assert!(!samples.is_empty());
+    for s in samples {
+        assert!(s["error"].is_null(), "a failed request: {s}");
+        let tokens = s["output_tokens"].as_u64().unwrap();
+        assert!((1..=max_tokens).contains(&tokens), "{s}");
+        assert_eq!(
+            s["token_source"], "usage",
+            "the server's usage was read: {s}"
+        );
+        assert!(
+            s["output_events"].as_u64().unwrap() >= 2,
+            "streamed, not at once: {s}"
+        );
+        assert!(s["ttft_ns"].as_u64().unwrap() < s["e2e_ns"].as_u64().unwrap());
+    }
+}
+
+#[test]
+fn openai_chat_completions_stream_real_tokens_with_usage() {
+    let Some(url) = server("openai_chat_completions_stream_real_tokens_with_usage") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = run(
+        dir.path(),
+        "openai",
+        &format!("{url}/v1"),
+        "samples = 8\nwarmup = 1\nmax_tokens = 24\nconcurrency = 2\n",
+    );
+    assert_real_streams(&run, 24);
+    assert_eq!(run["endpoint"]["kind"], "openai_compatible");
+}
+
+#[test]
+fn anthropic_messages_stream_real_tokens_with_usage() {
+    let Some(url) = server("anthropic_messages_stream_real_tokens_with_usage") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = run(
+        dir.path(),
+        "anthropic",
+        &url,
+        "samples = 8\nwarmup = 1\nmax_tokens = 24\nconcurrency = 2\n",
+    );
+    assert_real_streams(&run, 24);
+    assert_eq!(run["endpoint"]["kind"], "anthropic");
+}
+
+/// 1000 requests at concurrency 16: the server closes each connection after 100 requests
+/// (`Keep-Alive: max=100`), and not one request may fail for it.
+#[test]
+fn a_thousand_requests_at_concurrency_16_survive_the_servers_connection_closes() {
+    let Some(url) =
+        server("a_thousand_requests_at_concurrency_16_survive_the_servers_connection_closes")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = run(
+        dir.path(),
+        "openai",
+        &format!("{url}/v1"),
+        "samples = 1000\nwarmup = 0\nmax_tokens = 4\nconcurrency = 16\n",
+    );
+    let samples = run["samples"].as_array().unwrap();
+    assert_eq!(samples.len(), 1000);
+    let failed: Vec<&Value> = samples.iter().filter(|s| !s["error"].is_null()).collect();
+    let retried: u64 = samples
+        .iter()
+        .map(|s| s["retries"].as_u64().unwrap_or(0))
+        .sum();
+    println!(
+        "1000 requests at concurrency 16: {} failed, {retried} retried",
+        failed.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "{} failed, e.g. {}",
+        failed.len(),
+        failed[0]
+    );
+}
