@@ -83,19 +83,26 @@ fn assert_real_streams(run: &Value, max_tokens: u64) {
     }
 }
 
+/// Eight short answers, two at a time, through `provider`'s API: each a real stream with
+/// the server's usage. Returns the stored run.
+fn short_streams(provider: &str, base_url: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run(
+        dir.path(),
+        provider,
+        base_url,
+        "samples = 8\nwarmup = 1\nmax_tokens = 24\nconcurrency = 2\n",
+    );
+    assert_real_streams(&run, 24);
+    run
+}
+
 #[test]
 fn openai_chat_completions_stream_real_tokens_with_usage() {
     let Some(url) = server("openai_chat_completions_stream_real_tokens_with_usage") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let run = run(
-        dir.path(),
-        "openai",
-        &format!("{url}/v1"),
-        "samples = 8\nwarmup = 1\nmax_tokens = 24\nconcurrency = 2\n",
-    );
-    assert_real_streams(&run, 24);
+    let run = short_streams("openai", &format!("{url}/v1"));
     assert_eq!(run["endpoint"]["kind"], "openai_compatible");
 }
 
@@ -104,19 +111,12 @@ fn anthropic_messages_stream_real_tokens_with_usage() {
     let Some(url) = server("anthropic_messages_stream_real_tokens_with_usage") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let run = run(
-        dir.path(),
-        "anthropic",
-        &url,
-        "samples = 8\nwarmup = 1\nmax_tokens = 24\nconcurrency = 2\n",
-    );
-    assert_real_streams(&run, 24);
+    let run = short_streams("anthropic", &url);
     assert_eq!(run["endpoint"]["kind"], "anthropic");
 }
 
-/// 1000 requests at concurrency 16: the server closes each connection after 100 requests
-/// (`Keep-Alive: max=100`), and not one request may fail for it.
+/// 1000 requests at concurrency 16: the server closes connections (after each streamed
+/// answer, though it sends `Keep-Alive: max=100`), and not one request may fail for it.
 #[test]
 fn a_thousand_requests_at_concurrency_16_survive_the_servers_connection_closes() {
     let Some(url) =

@@ -121,9 +121,7 @@ pub mod __private {
 /// it may change in any release.
 #[doc(hidden)]
 pub mod __cli {
-    pub use crate::harness::merge::{
-        merge_origin, merge_runs, save_merged, MachineRun, MERGE_TARGET,
-    };
+    pub use crate::harness::merge::{merge_origin, merge_runs, save_merged, MachineRun};
     pub use crate::harness::reporting::{rebuild_report, Written};
     pub use crate::harness::run_scenarios_with_args;
     pub use crate::scenario::{Scenario, ScenarioConfig, ScenarioFn, ScenarioFuture};

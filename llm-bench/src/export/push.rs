@@ -33,15 +33,15 @@ use super::Exporter;
 use crate::report::{ReportError, ReportInput};
 
 /// The longest one push may take, connection included.
-pub const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The Pushgateway job every push goes to.
 #[cfg(feature = "prometheus")]
-pub const PUSHGATEWAY_JOB: &str = "llm_bench";
+pub(crate) const PUSHGATEWAY_JOB: &str = "llm_bench";
 
 /// The InfluxDB database written to when `--influx-db` does not say.
 #[cfg(feature = "influxdb")]
-pub const DEFAULT_INFLUX_DB: &str = "llm_bench";
+pub(crate) const DEFAULT_INFLUX_DB: &str = "llm_bench";
 
 /// The most characters of a server's answer an error message quotes.
 const BODY_CHARS: usize = 300;
@@ -76,7 +76,7 @@ impl std::fmt::Debug for PushTarget {
 
 /// A push that could not be set up or did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PushError {
+pub(crate) enum PushError {
     /// The URL given is not an `http://` or `https://` URL.
     #[error("`{url}` is not an http:// or https:// URL{reason}")]
     BadUrl {

@@ -153,7 +153,7 @@ pub fn merge_origin() -> RunOrigin {
 }
 
 /// The bench target merged runs are stored as coming from.
-pub const MERGE_TARGET: &str = "merge";
+pub(crate) const MERGE_TARGET: &str = "merge";
 
 /// Stores merged runs under `root` as the latest runs of their scenarios (and as baseline
 /// `baseline` when given), and records them as the runs of [`MERGE_TARGET`], so later

@@ -137,7 +137,7 @@ impl Live {
         let _ = self.measured_since.set(std::time::Instant::now());
     }
     /// When the measured phase began, once it has.
-    pub fn measured_since(&self) -> Option<std::time::Instant> {
+    pub(crate) fn measured_since(&self) -> Option<std::time::Instant> {
         self.measured_since.get().copied()
     }
     /// A request is starting.
